@@ -1,0 +1,85 @@
+import { ConfigError, ErrorCodes } from '../errors';
+
+export interface StartArgs {
+  readonly command: 'start';
+  readonly scriptRoot: string;
+  readonly functions: readonly string[];
+  readonly port: number | undefined;
+  readonly verbose: boolean;
+  readonly json: boolean | undefined;
+}
+
+export type CliArgs = StartArgs | { readonly command: 'help' } | { readonly command: 'version' };
+
+export const USAGE = `Usage: redis-func <command> [options]
+
+Commands:
+  start     Run the function app in the script root (like 'func start')
+
+Options for start:
+  --script-root DIR      The function app's folder (default: current directory)
+  --functions NAME ...   Run only these functions
+  --port N               Port of the local admin API (default: Host.LocalHttpPort or 7071)
+  --verbose              Debug-level logs
+  --json                 JSON log lines (the default when output is not a terminal)
+  --pretty               Human-readable log lines even when piped
+
+  -h, --help             Show this help
+  -v, --version          Show the version`;
+
+/** Parses argv (without node and script). `--functions` takes every value up to the next option. */
+export function parseArgs(argv: readonly string[]): CliArgs {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') return { command: 'help' };
+  if (command === '-v' || command === '--version') return { command: 'version' };
+  if (command !== 'start') throw usage(`unknown command '${command}'`);
+  let scriptRoot = '.';
+  const functions: string[] = [];
+  let port: number | undefined;
+  let verbose = false;
+  let json: boolean | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i] ?? '';
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      const v = inline ?? rest[++i];
+      if (v === undefined || (inline === undefined && v.startsWith('--'))) throw usage(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--script-root':
+        scriptRoot = value();
+        break;
+      case '--functions':
+        if (inline !== undefined) functions.push(...inline.split(',').filter(Boolean));
+        while (inline === undefined && i + 1 < rest.length && !(rest[i + 1] ?? '').startsWith('-')) functions.push(rest[++i] ?? '');
+        if (functions.length === 0) throw usage('--functions needs at least one function name');
+        break;
+      case '--port': {
+        const text = value();
+        port = Number(text);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--port must be a port number (found '${text}')`);
+        break;
+      }
+      case '--verbose':
+        verbose = true;
+        break;
+      case '--json':
+        json = true;
+        break;
+      case '--pretty':
+        json = false;
+        break;
+      case '-h':
+      case '--help':
+        return { command: 'help' };
+      default:
+        throw usage(`unknown option '${arg}'`);
+    }
+  }
+  return { command: 'start', scriptRoot, functions, port, verbose, json };
+}
+
+function usage(problem: string): ConfigError {
+  return new ConfigError(ErrorCodes.CLI_USAGE, `${problem}. Run 'redis-func --help' for usage.`);
+}

@@ -1,0 +1,37 @@
+import path from 'node:path';
+import { loadApp, type LoadedApp } from '../registration/loader';
+import type { ResolvedFunction } from '../triggers/trigger';
+import { resolveFunctions } from './app-config';
+import { loadHostJson, type HostConfig } from './host-json';
+import { loadLocalSettings, type LocalSettings } from './local-settings';
+import { Settings } from './settings';
+
+export interface AppConfiguration {
+  readonly scriptRoot: string;
+  readonly host: HostConfig;
+  readonly localSettings: LocalSettings;
+  readonly settings: Settings;
+  readonly app: LoadedApp;
+  readonly functions: readonly ResolvedFunction[];
+}
+
+export interface LoadOptions {
+  readonly scriptRoot: string;
+  /** Only these functions (`--functions`). */
+  readonly functions?: readonly string[];
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * host.json, then local.settings.json, then the app's entry files, then every function's trigger:
+ * each step validated, so the first problem found is reported before anything connects.
+ */
+export async function loadConfiguration(options: LoadOptions): Promise<AppConfiguration> {
+  const scriptRoot = path.resolve(options.scriptRoot);
+  const host = loadHostJson(scriptRoot);
+  const localSettings = loadLocalSettings(scriptRoot);
+  const settings = new Settings(localSettings, options.env ?? process.env);
+  const app = await loadApp(scriptRoot);
+  const functions = resolveFunctions(app.functions, settings, host, options.functions);
+  return Object.freeze({ scriptRoot, host, localSettings, settings, app, functions: Object.freeze(functions) });
+}

@@ -1,0 +1,106 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { errorMessage } from '../errors';
+import type { Logger } from '../logging';
+import type { FunctionHost } from './function-host';
+
+export interface AdminServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The local admin API of `func start`, on loopback: run a function by hand
+ * (`POST /admin/functions/<name>` with `{"input": "..."}`), list functions, host status.
+ */
+export async function startAdminServer(host: FunctionHost, port: number, logger: Logger, version: string): Promise<AdminServer> {
+  const server = createServer((req, res) => {
+    handle(host, version, req, res).catch((error: unknown) => {
+      logger.error({ err: errorMessage(error) }, 'Admin API request failed');
+      send(res, 500, { error: 'internal error' });
+    });
+  });
+  await listen(server, port);
+  const actual = (server.address() as AddressInfo).port;
+  logger.info({ port: actual }, `Admin API listening on http://127.0.0.1:${actual}/admin/functions`);
+  return {
+    port: actual,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+async function handle(host: FunctionHost, version: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const match = /^\/admin\/functions\/([^/]+)\/?$/.exec(url.pathname);
+  if (req.method === 'POST' && match) {
+    const name = decodeURIComponent(match[1] ?? '');
+    const fn = host.functions.find((f) => f.name.toLowerCase() === name.toLowerCase());
+    if (!fn) return send(res, 404, { error: `No function named '${name}'.` });
+    const body = await readBody(req);
+    let input: unknown;
+    try {
+      input = (JSON.parse(body) as { input?: unknown }).input;
+    } catch {
+      return send(res, 400, { error: 'The body must be JSON like {"input": "..."}.' });
+    }
+    if (input === undefined) return send(res, 400, { error: 'The body must be JSON like {"input": "..."}.' });
+    void host.invoke(fn.name, typeof input === 'string' ? input : JSON.stringify(input));
+    res.writeHead(202).end();
+    return;
+  }
+  if (req.method === 'GET' && url.pathname.replace(/\/$/, '') === '/admin/functions') {
+    return send(
+      res,
+      200,
+      host.functions.map((f) => ({ name: f.name, trigger: f.triggerType, disabled: f.disabled, bindings: bindingsOf(f) })),
+    );
+  }
+  if (req.method === 'GET' && url.pathname.replace(/\/$/, '') === '/admin/host/status') {
+    return send(res, 200, {
+      state: host.state,
+      version,
+      functions: host.functions.map((f) => f.name),
+      connections: await host.options.broker.describe(),
+    });
+  }
+  send(res, 404, { error: 'Not found' });
+}
+
+function bindingsOf(f: FunctionHost['functions'][number]): unknown[] {
+  const d = f.definition;
+  return [d.trigger, ...d.extraInputs, ...d.extraOutputs, ...(d.returnBinding ? [d.returnBinding] : [])].map((b) => ({
+    name: b.name,
+    type: b.type,
+    direction: b.direction,
+  }));
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) req.destroy(new Error('body too large'));
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}

@@ -1,0 +1,33 @@
+import type { AppConfiguration } from '../config/load';
+import type { PinoLevel } from '../config/log-levels';
+import type { Logger } from '../logging';
+import { RedisConnections } from '../redis/connections';
+import { RedisBroker } from '../redis/redis-broker';
+import { FunctionHost } from './function-host';
+
+export interface CreateHostOptions {
+  readonly config: AppConfiguration;
+  readonly logger: Logger;
+  readonly minimumLevel?: PinoLevel;
+  /** Start a private redis-server for a connection setting that is not set (default true). */
+  readonly embeddedDefault?: boolean;
+}
+
+/** A host on real Redis connections. Connection strings are parsed here, before anything connects. */
+export function createRedisHost(options: CreateHostOptions): FunctionHost {
+  const { config, logger } = options;
+  const connections = new RedisConnections({
+    settings: config.settings,
+    logger,
+    embeddedDefault: options.embeddedDefault,
+  });
+  connections.validate(new Set(config.functions.filter((f) => !f.disabled).map((f) => f.options.connection)));
+  return new FunctionHost({
+    host: config.host,
+    functions: config.functions,
+    broker: new RedisBroker(connections),
+    logger,
+    hooks: config.app.hooks,
+    minimumLevel: options.minimumLevel,
+  });
+}

@@ -1,0 +1,116 @@
+import type { HostConfig } from '../config/host-json';
+import type { PinoLevel } from '../config/log-levels';
+import { ConfigError, ErrorCodes, RedisFuncError, errorMessage } from '../errors';
+import { Invoker, type InvocationRecord } from '../invoke/invoker';
+import type { Logger } from '../logging';
+import type { HookCallback } from '../registration/core-module';
+import type { Broker } from '../triggers/ports';
+import { findTrigger } from '../triggers/registry';
+import type { Listener, ResolvedFunction } from '../triggers/trigger';
+
+export type HostState = 'created' | 'starting' | 'running' | 'closing' | 'closed';
+
+export interface FunctionHostOptions {
+  readonly host: HostConfig;
+  readonly functions: readonly ResolvedFunction[];
+  readonly broker: Broker;
+  readonly logger: Logger;
+  readonly hooks?: readonly { readonly name: string; readonly callback: HookCallback }[];
+  readonly minimumLevel?: PinoLevel;
+  readonly onInvocation?: (record: InvocationRecord) => void;
+}
+
+export const MANUAL_REASON = 'This function was programmatically called via the host APIs.';
+
+/** The composition root: one listener per enabled function, one invoker, one broker. */
+export class FunctionHost implements AsyncDisposable {
+  state: HostState = 'created';
+  readonly invoker: Invoker;
+  private readonly listeners: Listener[] = [];
+  private readonly hookData: Record<string, unknown> = {};
+  private closing: Promise<void> | undefined;
+
+  constructor(readonly options: FunctionHostOptions) {
+    this.invoker = new Invoker({
+      logger: options.logger,
+      host: options.host,
+      minimumLevel: options.minimumLevel,
+      onInvocation: options.onInvocation,
+    });
+  }
+
+  get functions(): readonly ResolvedFunction[] {
+    return this.options.functions;
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'created') throw new RedisFuncError(ErrorCodes.HOST_STATE, `Host cannot start: it is ${this.state}.`);
+    this.state = 'starting';
+    const { broker, logger } = this.options;
+    try {
+      await this.runHooks('appStart');
+      for (const fn of this.options.functions) {
+        if (fn.disabled) continue;
+        const spec = findTrigger(fn.triggerType);
+        if (!spec) continue; // resolveFunctions already refused unknown types
+        const ports = broker.ports(fn.options.connection);
+        this.listeners.push(spec.createListener({ fn, ports, invoker: this.invoker, logger }));
+      }
+      await Promise.all(this.listeners.map((listener) => listener.start()));
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+    if (this.state === 'starting') this.state = 'running';
+    logger.info({ functions: this.options.functions.filter((f) => !f.disabled).map((f) => f.name) }, 'Host started');
+  }
+
+  /** Runs a function now with `message` as its input, as the admin endpoint does. */
+  invoke(name: string, message: string): Promise<InvocationRecord> {
+    const fn = this.options.functions.find((f) => f.name.toLowerCase() === name.toLowerCase());
+    const spec = fn && findTrigger(fn.triggerType);
+    if (!fn || !spec) {
+      return Promise.reject(new ConfigError(ErrorCodes.FUNCTION_UNKNOWN, `No function named '${name}'.`));
+    }
+    const { input, triggerMetadata } = spec.manualInput(fn.options, message);
+    return this.invoker.invoke({ fn, input, triggerMetadata, reason: MANUAL_REASON });
+  }
+
+  /** Stops taking messages, waits for invocations in flight (up to the grace period), closes connections. */
+  close(): Promise<void> {
+    return (this.closing ??= this.doClose());
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private async doClose(): Promise<void> {
+    this.state = 'closing';
+    const { logger, host, broker } = this.options;
+    const drained = Promise.all(this.listeners.map((l) => l.close().catch((e: unknown) => logClose(logger, e))));
+    const graceMs = host.shutdownGracePeriodMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      drained.then(() => this.invoker.idle()).then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      logger.warn(`${this.invoker.activeCount} invocation(s) still running after the ${graceMs}ms grace period; closing anyway`);
+    }
+    await this.runHooks('appTerminate').catch((e: unknown) => logClose(logger, e));
+    await broker.close().catch((e: unknown) => logClose(logger, e));
+    this.state = 'closed';
+  }
+
+  private async runHooks(name: 'appStart' | 'appTerminate'): Promise<void> {
+    for (const hook of this.options.hooks ?? []) {
+      if (hook.name === name) await hook.callback({ hookData: this.hookData });
+    }
+  }
+}
+
+function logClose(logger: Logger, error: unknown): void {
+  logger.warn({ err: errorMessage(error) }, 'Error while closing');
+}

@@ -1,0 +1,23 @@
+/** redis-func: run, test and deploy Azure Functions triggered by Redis, natively on Node.js. */
+export { FunctionApp, RedisPubSubTrigger, registrationsOf } from './registration/decorators';
+export type {
+  AppRegistration,
+  DecoratorCommonOptions,
+  RedisPubSubTriggerOptions,
+} from './registration/decorators';
+export type { RedisMessageModel } from './invoke/model';
+export type { InvocationRecord, InvocationStatus } from './invoke/invoker';
+export type { FunctionDefinition, BindingDefinition, FunctionHandler } from './registration/definition';
+export { FunctionHost, type FunctionHostOptions, type HostState } from './host/function-host';
+export { createRedisHost } from './host/create-host';
+export { loadConfiguration, type AppConfiguration, type LoadOptions } from './config/load';
+export { parseConnectionString, type RedisEndpoint } from './redis/connection-string';
+export { createLogger } from './logging';
+export {
+  ConfigError,
+  ConnectionError,
+  ErrorCodes,
+  FunctionTimeoutError,
+  RedisFuncError,
+  type ErrorCode,
+} from './errors';

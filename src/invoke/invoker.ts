@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { format } from 'node:util';
+import { InvocationContext, type RetryContext } from '@azure/functions';
+import type { HostConfig } from '../config/host-json';
+import { contextLevelToPino, type PinoLevel } from '../config/log-levels';
+import { FunctionTimeoutError, errorMessage } from '../errors';
+import type { Logger } from '../logging';
+import type { ResolvedFunction } from '../triggers/trigger';
+
+export type InvocationStatus = 'succeeded' | 'failed';
+
+export interface InvocationRequest {
+  readonly fn: ResolvedFunction;
+  readonly input: unknown;
+  readonly triggerMetadata: Record<string, unknown>;
+  /** Why it runs, as in the host's `Executing ... (Reason='...')` line. */
+  readonly reason: string;
+  readonly retryContext?: RetryContext;
+}
+
+export interface InvocationRecord {
+  readonly invocationId: string;
+  readonly functionName: string;
+  readonly input: unknown;
+  readonly triggerMetadata: Record<string, unknown>;
+  readonly status: InvocationStatus;
+  readonly result?: unknown;
+  readonly error?: unknown;
+  readonly durationMs: number;
+  readonly logs: readonly { readonly level: string; readonly message: string }[];
+}
+
+export interface InvokerOptions {
+  readonly logger: Logger;
+  readonly host: HostConfig;
+  /** Lowest level for every function (e.g. `debug` with --verbose); host.json levels apply otherwise. */
+  readonly minimumLevel?: PinoLevel;
+  /** Called with each finished invocation (the test host records them). */
+  readonly onInvocation?: (record: InvocationRecord) => void;
+}
+
+/**
+ * Runs one handler: builds a real InvocationContext, logs the host's Executing/Executed lines, applies
+ * functionTimeout, and never throws (a failing handler is a failed invocation, not a failed host).
+ */
+export class Invoker {
+  private readonly loggers = new Map<string, Logger>();
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: InvokerOptions) {}
+
+  get activeCount(): number {
+    return this.inFlight;
+  }
+
+  /** Resolves when no invocation is running. */
+  idle(): Promise<void> {
+    return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async invoke(request: InvocationRequest): Promise<InvocationRecord> {
+    const { fn } = request;
+    const invocationId = randomUUID();
+    const log = this.functionLogger(fn.name).child({ invocationId });
+    const logs: { level: string; message: string }[] = [];
+    const collect = this.options.onInvocation !== undefined;
+    const context = new InvocationContext({
+      invocationId,
+      functionName: fn.name,
+      triggerMetadata: request.triggerMetadata,
+      retryContext: request.retryContext,
+      options: {
+        trigger: fn.definition.trigger as never,
+        extraInputs: fn.definition.extraInputs as never,
+        extraOutputs: fn.definition.extraOutputs as never,
+        return: fn.definition.returnBinding as never,
+      },
+      logHandler: (level, ...args) => {
+        const message = format(...args);
+        if (collect) logs.push({ level, message });
+        const pinoLevel = contextLevelToPino(level);
+        if (pinoLevel !== 'silent') log[pinoLevel](message);
+      },
+    });
+    this.inFlight++;
+    const started = performance.now();
+    log.info(`Executing 'Functions.${fn.name}' (Reason='${request.reason}', Id=${invocationId})`);
+    let status: InvocationStatus = 'succeeded';
+    let result: unknown;
+    let error: unknown;
+    try {
+      result = await this.runWithTimeout(fn, request.input, context);
+    } catch (caught) {
+      status = 'failed';
+      error = caught;
+    }
+    const durationMs = performance.now() - started;
+    const line = `Executed 'Functions.${fn.name}' (${status === 'succeeded' ? 'Succeeded' : 'Failed'}, Id=${invocationId}, Duration=${Math.round(durationMs)}ms)`;
+    if (status === 'succeeded') log.info(line);
+    else log.error({ err: error instanceof Error ? error : { message: errorMessage(error) } }, line);
+    const record: InvocationRecord = {
+      invocationId,
+      functionName: fn.name,
+      input: request.input,
+      triggerMetadata: request.triggerMetadata,
+      status,
+      ...(status === 'succeeded' ? { result } : { error }),
+      durationMs,
+      logs,
+    };
+    this.finish();
+    this.options.onInvocation?.(record);
+    return record;
+  }
+
+  private async runWithTimeout(fn: ResolvedFunction, input: unknown, context: InvocationContext): Promise<unknown> {
+    const timeoutMs = this.options.host.functionTimeoutMs;
+    const run = Promise.resolve().then(() => fn.definition.handler(input, context));
+    if (timeoutMs === undefined) return run;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new FunctionTimeoutError(fn.name, timeoutMs)), timeoutMs);
+    });
+    try {
+      return await Promise.race([run, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private finish(): void {
+    this.inFlight--;
+    if (this.inFlight === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  private functionLogger(name: string): Logger {
+    let logger = this.loggers.get(name);
+    if (!logger) {
+      const { logLevels } = this.options.host;
+      const configured = logLevels.perFunction[name.toLowerCase()] ?? logLevels.function ?? logLevels.default;
+      logger = this.options.logger.child({ functionName: name });
+      logger.level = lowest(configured, this.options.minimumLevel);
+      this.loggers.set(name, logger);
+    }
+    return logger;
+  }
+}
+
+const ORDER: readonly PinoLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+function lowest(a: PinoLevel, b: PinoLevel | undefined): PinoLevel {
+  return b !== undefined && ORDER.indexOf(b) < ORDER.indexOf(a) ? b : a;
+}

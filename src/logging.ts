@@ -1,0 +1,55 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+export type { Logger } from 'pino';
+
+export interface LoggerOptions {
+  /** JSON lines (true) or human-readable output (false). */
+  readonly json: boolean;
+  /** Lowest level written; per-function levels are applied on child loggers. */
+  readonly level?: string;
+  /** Where lines go; stdout by default. */
+  readonly destination?: DestinationStream;
+}
+
+/** Field paths whose values never reach a log line. */
+export const REDACT_PATHS = [
+  'password',
+  '*.password',
+  'connectionString',
+  '*.connectionString',
+  'key',
+  '*.key',
+  'token',
+  '*.token',
+];
+
+export function createLogger(options: LoggerOptions): Logger {
+  const base = {
+    level: options.level ?? 'info',
+    base: undefined,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  if (options.json) return pino(base, options.destination ?? pino.destination({ sync: true }));
+  const stream = pretty({
+    colorize: process.stdout.isTTY === true,
+    translateTime: 'HH:MM:ss.l',
+    ignore: 'pid,hostname',
+    sync: true,
+    destination: options.destination ?? 1,
+  });
+  return pino(base, stream);
+}
+
+/** A logger that writes nothing (the in-memory test host records logs itself). */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
+
+/** Removes credentials from free text: `password=...` pairs and `user:pass@` in URLs. */
+export function scrubSecrets(text: string): string {
+  return text
+    .replace(/(password|pwd)=([^,\s]*)/gi, '$1=[redacted]')
+    .replace(/(rediss?:\/\/)([^@/\s]*)@/gi, '$1[redacted]@');
+}

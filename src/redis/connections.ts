@@ -1,0 +1,130 @@
+import { ConfigError, ErrorCodes, RedisFuncError } from '../errors';
+import type { Settings } from '../config/settings';
+import type { Logger } from '../logging';
+import { createRedisClient, connectClient, type RedisClient } from './client';
+import { describeEndpoint, parseConnectionString, type RedisEndpoint } from './connection-string';
+import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-server';
+
+export interface ConnectionsOptions {
+  readonly settings: Settings;
+  readonly logger: Logger;
+  /** Start a private redis-server for a connection setting that is not set anywhere (default true). */
+  readonly embeddedDefault?: boolean;
+}
+
+interface Connection {
+  readonly endpoint: RedisEndpoint;
+  command?: Promise<RedisClient>;
+  subscriber?: Promise<RedisClient>;
+  /** Every client of this connection, connected or still trying, so close() can end them all. */
+  readonly clients: Set<RedisClient>;
+}
+
+/**
+ * One shared command client and one Pub/Sub client per connection setting, created on first use;
+ * dedicated clients for blocking reads. The only place that turns settings into Redis connections.
+ */
+export class RedisConnections {
+  private readonly connections = new Map<string, Promise<Connection>>();
+  private readonly embedded: EmbeddedRedis[] = [];
+  private closed = false;
+
+  constructor(private readonly options: ConnectionsOptions) {}
+
+  /** Parses every named setting now, so a bad connection string fails start-up before anything connects. */
+  validate(settingNames: Iterable<string>): void {
+    for (const name of settingNames) {
+      const text = this.options.settings.getConnection(name);
+      if (text !== undefined) parseConnectionString(text, name);
+      else if (this.options.embeddedDefault === false) throw missingSetting(name);
+    }
+  }
+
+  commandClient(settingName: string): Promise<RedisClient> {
+    return this.shared(settingName, 'command', 'command');
+  }
+
+  subscriberClient(settingName: string): Promise<RedisClient> {
+    return this.shared(settingName, 'subscriber', 'pubsub');
+  }
+
+  /** A client of its own (for blocking commands); closed with the others. */
+  async dedicatedClient(settingName: string, role: string): Promise<RedisClient> {
+    const connection = await this.connection(settingName);
+    const client = this.newClient(connection, settingName, role);
+    await connectClient(client, settingName, connection.endpoint);
+    return client;
+  }
+
+  /** Safe description of each connection in use (no credentials). */
+  async describe(): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const [name, connection] of this.connections) out[name] = describeEndpoint((await connection).endpoint);
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const pending of this.connections.values()) {
+      const connection = await pending.catch(() => undefined);
+      if (!connection) continue;
+      for (const client of connection.clients) if (client.isOpen) client.destroy();
+    }
+    for (const server of this.embedded) await server.stop();
+  }
+
+  private async shared(settingName: string, slot: 'command' | 'subscriber', role: string): Promise<RedisClient> {
+    const connection = await this.connection(settingName);
+    const existing = connection[slot];
+    if (existing) return existing;
+    const client = this.newClient(connection, settingName, role);
+    const ready = connectClient(client, settingName, connection.endpoint).then(() => client);
+    connection[slot] = ready;
+    return ready;
+  }
+
+  private newClient(connection: Connection, settingName: string, role: string): RedisClient {
+    if (this.closed) throw new RedisFuncError(ErrorCodes.HOST_STATE, 'The Redis connections are closed.');
+    const client = createRedisClient({ endpoint: connection.endpoint, settingName, role, logger: this.options.logger });
+    connection.clients.add(client);
+    return client;
+  }
+
+  private connection(settingName: string): Promise<Connection> {
+    let pending = this.connections.get(settingName);
+    if (!pending) {
+      pending = this.open(settingName);
+      this.connections.set(settingName, pending);
+    }
+    return pending;
+  }
+
+  private async open(settingName: string): Promise<Connection> {
+    const text = this.options.settings.getConnection(settingName);
+    if (text !== undefined) {
+      return { endpoint: parseConnectionString(text, settingName), clients: new Set() };
+    }
+    if (this.options.embeddedDefault === false) throw missingSetting(settingName);
+    const server = await startEmbeddedRedis({
+      args: ['--notify-keyspace-events', 'KEA'],
+      reason: `The connection setting '${settingName}' is not set, so redis-func wanted to start a private redis-server`,
+    });
+    this.embedded.push(server);
+    this.options.logger.warn(
+      { setting: settingName, port: server.port },
+      `Connection setting '${settingName}' is not set; started a private redis-server on 127.0.0.1:${server.port} ` +
+        `(keyspace notifications on). Publish to it with: redis-cli -p ${server.port} PUBLISH <channel> <message>`,
+    );
+    return { endpoint: parseConnectionString(server.url, settingName), clients: new Set() };
+  }
+}
+
+function missingSetting(name: string): ConfigError {
+  return new ConfigError(
+    ErrorCodes.SETTING_MISSING,
+    `The connection setting '${name}' is not set. Set it in the environment or in local.settings.json ` +
+      `(Values.${name}), e.g. "localhost:6379" or "redis://localhost:6379".`,
+    { field: name },
+  );
+}

@@ -1,0 +1,125 @@
+import { app, type GenericFunctionOptions, type FunctionInput, type FunctionOutput, trigger } from '@azure/functions';
+import { ConfigError, ErrorCodes } from '../errors';
+import { isCoreModuleAvailable } from './core-module';
+
+/** Options every trigger decorator accepts besides the trigger's own. */
+export interface DecoratorCommonOptions {
+  /** Function name; the method name when absent. */
+  readonly name?: string;
+  readonly retry?: GenericFunctionOptions['retry'];
+  readonly extraInputs?: FunctionInput[];
+  readonly extraOutputs?: FunctionOutput[];
+  readonly return?: FunctionOutput;
+}
+
+export interface RedisPubSubTriggerOptions extends DecoratorCommonOptions {
+  /** Name of the app setting holding the connection string. */
+  readonly connection: string;
+  /** Channel or pattern; may be `%SettingName%`. */
+  readonly channel: string;
+  /** true (default): PSUBSCRIBE; false: SUBSCRIBE. */
+  readonly pattern?: boolean;
+}
+
+/** A registration exactly as it is handed to `app.generic`. */
+export interface AppRegistration {
+  readonly name: string;
+  readonly options: GenericFunctionOptions;
+}
+
+type Method = (this: unknown, input: never, context: never) => unknown;
+
+interface PendingMethod {
+  readonly method: Method;
+  readonly methodName: string;
+  readonly isStatic: boolean;
+  readonly decorator: string;
+  readonly triggerType: string;
+  readonly options: Readonly<Record<string, unknown>> & DecoratorCommonOptions;
+}
+
+const REGISTRATIONS = Symbol.for('redis-func.registrations');
+const pending: PendingMethod[] = [];
+
+/** Registrations made by a class decorated with @FunctionApp(), in declaration order. */
+export function registrationsOf(target: unknown): readonly AppRegistration[] | undefined {
+  if (typeof target !== 'function') return undefined;
+  const own = Object.prototype.hasOwnProperty.call(target, REGISTRATIONS) as boolean;
+  return own ? ((target as unknown as Record<symbol, AppRegistration[]>)[REGISTRATIONS] ?? []) : undefined;
+}
+
+/** Builds a method decorator for one trigger type; every trigger decorator is one of these. */
+export function triggerDecorator<O extends DecoratorCommonOptions>(decorator: string, triggerType: string) {
+  return (options: O) =>
+    (method: Method, context: ClassMethodDecoratorContext): void => {
+      if (context.private || typeof context.name !== 'string') {
+        throw misuse(`@${decorator} cannot decorate private or symbol-named methods.`);
+      }
+      pending.push({
+        method,
+        methodName: context.name,
+        isStatic: context.static,
+        decorator,
+        triggerType,
+        options: { ...options } as PendingMethod['options'],
+      });
+    };
+}
+
+export const RedisPubSubTrigger = triggerDecorator<RedisPubSubTriggerOptions>(
+  'RedisPubSubTrigger',
+  'redisPubSubTrigger',
+);
+
+/**
+ * Marks a class whose decorated methods are functions. Each method registers through `app.generic`
+ * (so the app deploys unchanged), with `this` bound to one lazily created instance of the class.
+ */
+export function FunctionApp() {
+  return <C extends abstract new (...args: never[]) => unknown>(target: C, _context: ClassDecoratorContext<C>): C => {
+    const mine = pending.filter((p) => (p.isStatic ? target : target.prototype)[p.methodName] === p.method);
+    const strays = pending.filter((p) => !mine.includes(p));
+    pending.length = 0;
+    const stray = strays[0];
+    if (stray) {
+      throw misuse(
+        `Method '${stray.methodName}' is decorated with @${stray.decorator} but its class is not decorated with @FunctionApp().`,
+      );
+    }
+    let instance: unknown;
+    const self = (): unknown => (instance ??= new (target as unknown as new () => unknown)());
+    const registrations = mine.map((p) => toRegistration(p, (p.isStatic ? () => target : self) as () => unknown));
+    Object.defineProperty(target, REGISTRATIONS, { value: Object.freeze(registrations), enumerable: false });
+    if (isCoreModuleAvailable()) for (const r of registrations) app.generic(r.name, r.options);
+    return target;
+  };
+}
+
+/** Throws if a decorated method was left without @FunctionApp() (called after loading an app). */
+export function assertNoPendingDecorators(): void {
+  const stray = pending[0];
+  pending.length = 0;
+  if (stray) {
+    throw misuse(
+      `Method '${stray.methodName}' is decorated with @${stray.decorator} but its class is not decorated with @FunctionApp().`,
+    );
+  }
+}
+
+function toRegistration(p: PendingMethod, receiver: () => unknown): AppRegistration {
+  const { name, retry, extraInputs, extraOutputs, return: returnOutput, ...triggerOptions } = p.options;
+  const method = p.method as (this: unknown, ...args: unknown[]) => unknown;
+  const options: GenericFunctionOptions = {
+    trigger: trigger.generic({ type: p.triggerType, ...triggerOptions }),
+    handler: (input, context) => method.call(receiver(), input, context),
+    ...(retry ? { retry } : {}),
+    ...(extraInputs ? { extraInputs } : {}),
+    ...(extraOutputs ? { extraOutputs } : {}),
+    ...(returnOutput ? { return: returnOutput } : {}),
+  };
+  return Object.freeze({ name: name ?? p.methodName, options });
+}
+
+function misuse(message: string): ConfigError {
+  return new ConfigError(ErrorCodes.DECORATOR_MISUSE, message);
+}

@@ -1,0 +1,132 @@
+import { existsSync, readFileSync } from 'node:fs';
+import Module from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { glob } from 'tinyglobby';
+import { ConfigError, ErrorCodes, RedisFuncError, errorMessage } from '../errors';
+import { captureRegistrations, type HookCallback } from './core-module';
+import { assertNoPendingDecorators } from './decorators';
+import { isValidFunctionName, type FunctionDefinition } from './definition';
+import { definitionFromCore } from './from-core';
+
+export interface LoadedApp {
+  readonly scriptRoot: string;
+  readonly entryFiles: readonly string[];
+  readonly functions: readonly FunctionDefinition[];
+  readonly hooks: readonly { readonly name: string; readonly callback: HookCallback }[];
+}
+
+/**
+ * Loads a function app the way the Node worker does: the entry files named by the `main` field of the
+ * script root's package.json (globs allowed), with `@azure/functions-core` provided so every
+ * `app.generic` call (and every decorated class) registers here.
+ */
+export async function loadApp(scriptRoot: string): Promise<LoadedApp> {
+  const root = path.resolve(scriptRoot);
+  const entryFiles = await resolveEntryFiles(root);
+  const captured = await captureRegistrations(async (sink) => {
+    for (const file of entryFiles) {
+      sink.currentSource = path.relative(root, file) || file;
+      await loadEntryFile(file, root);
+    }
+    assertNoPendingDecorators();
+  });
+  const functions = captured.registrations.map((r) => definitionFromCore(r, 'app'));
+  validateNames(functions);
+  return Object.freeze({
+    scriptRoot: root,
+    entryFiles: Object.freeze(entryFiles),
+    functions: Object.freeze(functions),
+    hooks: Object.freeze([...captured.hooks]),
+  });
+}
+
+export async function resolveEntryFiles(root: string): Promise<string[]> {
+  const packageFile = path.join(root, 'package.json');
+  if (!existsSync(packageFile)) {
+    throw new ConfigError(
+      ErrorCodes.PACKAGE_JSON_INVALID,
+      `No package.json in ${root}. Its "main" field names the app's entry files (e.g. "dist/functions/*.js").`,
+      { file: packageFile },
+    );
+  }
+  let main: unknown;
+  try {
+    main = (JSON.parse(readFileSync(packageFile, 'utf8')) as { main?: unknown }).main;
+  } catch (error) {
+    throw new ConfigError(ErrorCodes.PACKAGE_JSON_INVALID, `${packageFile} is not valid JSON: ${errorMessage(error)}.`, {
+      file: packageFile,
+      cause: error,
+    });
+  }
+  if (typeof main !== 'string' || main.trim() === '') {
+    throw new ConfigError(
+      ErrorCodes.PACKAGE_JSON_INVALID,
+      `${packageFile}: field "main" must name the app's entry files, e.g. "dist/functions/*.js".`,
+      { file: packageFile, field: 'main' },
+    );
+  }
+  const files = (await glob(main, { cwd: root, absolute: true, onlyFiles: true })).sort();
+  if (files.length === 0) {
+    throw new ConfigError(
+      ErrorCodes.PACKAGE_JSON_INVALID,
+      `${packageFile}: field "main" ("${main}") matches no file. Build the app first (e.g. npm run build).`,
+      { file: packageFile, field: 'main' },
+    );
+  }
+  return files;
+}
+
+async function loadEntryFile(file: string, root: string): Promise<void> {
+  try {
+    if (isEsm(file, root)) {
+      await import(pathToFileURL(file).href);
+    } else {
+      const requireFromRoot = Module.createRequire(path.join(root, 'package.json'));
+      delete requireFromRoot.cache[file]; // a second load in the same process registers again
+      requireFromRoot(file);
+    }
+  } catch (error) {
+    if (error instanceof RedisFuncError) throw error;
+    throw new ConfigError(
+      ErrorCodes.ENTRY_FILE_FAILED,
+      `Loading entry file ${path.relative(root, file)} failed: ${errorMessage(error)}`,
+      { file, cause: error },
+    );
+  }
+}
+
+function isEsm(file: string, root: string): boolean {
+  if (file.endsWith('.mjs')) return true;
+  if (file.endsWith('.cjs')) return false;
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { type?: string };
+    return pkg.type === 'module';
+  } catch {
+    return false;
+  }
+}
+
+/** Letter first; letters, digits, `_` and `-`; at most 127; names are unique ignoring case. */
+export function validateNames(functions: readonly FunctionDefinition[]): void {
+  const seen = new Map<string, FunctionDefinition>();
+  for (const fn of functions) {
+    if (!isValidFunctionName(fn.name)) {
+      throw new ConfigError(
+        ErrorCodes.FUNCTION_NAME_INVALID,
+        `Function name '${fn.name}' (${fn.source}) is invalid: a name starts with a letter, has only letters, ` +
+          `digits, '_' and '-', and is at most 127 characters long.`,
+        { file: fn.source, field: 'name' },
+      );
+    }
+    const other = seen.get(fn.name.toLowerCase());
+    if (other) {
+      throw new ConfigError(
+        ErrorCodes.FUNCTION_NAME_DUPLICATE,
+        `Function name '${fn.name}' is registered twice (${other.source} and ${fn.source}); names must be unique.`,
+        { file: fn.source, field: 'name' },
+      );
+    }
+    seen.set(fn.name.toLowerCase(), fn);
+  }
+}

@@ -1,0 +1,98 @@
+import { errorMessage } from '../errors';
+import { messageModel } from '../invoke/model';
+import { CONNECTION_NAMES } from './binding-options';
+import type { Subscription } from './ports';
+import type { Listener, ListenerDeps, ListenerState, ManualInput, TriggerOptions, TriggerSpec } from './trigger';
+
+export interface PubSubTriggerOptions extends TriggerOptions, Subscription {}
+
+export const PUBSUB_TRIGGER = 'redisPubSubTrigger';
+
+export const pubSubTrigger: TriggerSpec<PubSubTriggerOptions> = {
+  type: PUBSUB_TRIGGER,
+  parseOptions(binding) {
+    return Object.freeze({
+      connection: binding.string(CONNECTION_NAMES, { required: true }),
+      channel: binding.string(['channel'], { required: true, resolveSettings: true }),
+      // The seed docs describe PSUBSCRIBE; 1.x adds `pattern` to choose.
+      pattern: binding.boolean(['pattern'], true),
+    });
+  },
+  createListener: (deps) => new PubSubListener(deps),
+  manualInput: (options, message) => pubSubInput(options.channel, options.channel, message),
+};
+
+function pubSubInput(subscriptionChannel: string, channel: string, message: string): ManualInput {
+  return {
+    input: messageModel(channel, message),
+    triggerMetadata: { SubscriptionChannel: subscriptionChannel, Channel: channel, Message: message },
+  };
+}
+
+/**
+ * One subscription per function. Messages of the subscription are handled one after another, in order;
+ * Pub/Sub has no ack, so a message whose invocation fails is gone (at-most-once).
+ */
+export class PubSubListener implements Listener {
+  state: ListenerState = 'created';
+  private unsubscribe: (() => Promise<void>) | undefined;
+  private tail: Promise<void> = Promise.resolve();
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly deps: ListenerDeps<PubSubTriggerOptions>) {}
+
+  async start(): Promise<void> {
+    const { fn, ports, logger } = this.deps;
+    this.state = 'starting';
+    await warnIfKeyspaceEventsOff(this.deps);
+    this.unsubscribe = await ports.pubsub.subscribe(fn.options, (message, channel) => this.enqueue(message, channel));
+    if (this.state === 'starting') this.state = 'running';
+    logger.debug(
+      { functionName: fn.name },
+      `${fn.options.pattern ? 'PSUBSCRIBE' : 'SUBSCRIBE'} ${fn.options.channel} for function '${fn.name}'`,
+    );
+  }
+
+  close(): Promise<void> {
+    return (this.closing ??= this.doClose());
+  }
+
+  private async doClose(): Promise<void> {
+    this.state = 'closing';
+    try {
+      await this.unsubscribe?.();
+    } catch (error) {
+      this.deps.logger.warn({ err: errorMessage(error) }, `Unsubscribing function '${this.deps.fn.name}' failed`);
+    }
+    await this.tail;
+    this.state = 'closed';
+  }
+
+  private enqueue(message: string, channel: string): void {
+    if (this.state !== 'running' && this.state !== 'starting') return;
+    const { fn, invoker } = this.deps;
+    const { input, triggerMetadata } = pubSubInput(fn.options.channel, channel, message);
+    this.tail = this.tail.then(async () => {
+      await invoker.invoke({ fn, input, triggerMetadata, reason: `New Redis message on channel ${channel}` });
+    });
+  }
+}
+
+const KEYSPACE = /^__key(space|event)@[^_]*__:/;
+
+async function warnIfKeyspaceEventsOff(deps: ListenerDeps<PubSubTriggerOptions>): Promise<void> {
+  const { fn, ports, logger } = deps;
+  const kind = KEYSPACE.exec(fn.options.channel)?.[1];
+  if (!kind) return;
+  const flags = await ports.pubsub.keyspaceEventFlags().catch(() => undefined);
+  if (flags === undefined) return; // CONFIG is not allowed on this server: nothing to check
+  const needed = kind === 'space' ? 'K' : 'E';
+  const hasClass = /[Ag$lshzxetmdn]/.test(flags);
+  if (flags.includes(needed) && hasClass) return;
+  logger.warn(
+    { functionName: fn.name, channel: fn.options.channel, flags },
+    `Function '${fn.name}' listens on '${fn.options.channel}', but keyspace notifications are off on this server ` +
+      `(notify-keyspace-events is "${flags}"). Turn them on with: CONFIG SET notify-keyspace-events K${needed === 'E' ? 'E' : ''}A ` +
+      `(the '${needed}' flag plus event classes, 'A' for all).`,
+  );
+}

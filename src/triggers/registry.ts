@@ -1,0 +1,14 @@
+import { pubSubTrigger } from './pubsub';
+import type { TriggerOptions, TriggerSpec } from './trigger';
+
+/** Every trigger type the host runs, by binding type (compared case-insensitively). */
+const TRIGGERS: readonly TriggerSpec<TriggerOptions>[] = [pubSubTrigger as unknown as TriggerSpec<TriggerOptions>];
+
+export function findTrigger(type: string): TriggerSpec<TriggerOptions> | undefined {
+  const lower = type.toLowerCase();
+  return TRIGGERS.find((t) => t.type.toLowerCase() === lower);
+}
+
+export function triggerTypes(): string[] {
+  return TRIGGERS.map((t) => t.type);
+}

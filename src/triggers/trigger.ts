@@ -1,0 +1,52 @@
+import type { HostConfig } from '../config/host-json';
+import type { Invoker } from '../invoke/invoker';
+import type { Logger } from '../logging';
+import type { FunctionDefinition } from '../registration/definition';
+import type { BindingOptions } from './binding-options';
+import type { BrokerPorts } from './ports';
+
+/** Options every trigger has; each trigger type adds its own. */
+export interface TriggerOptions {
+  /** Name of the app setting that holds the connection string. */
+  readonly connection: string;
+}
+
+/** A function ready to run: its definition, its validated trigger options, and whether it is disabled. */
+export interface ResolvedFunction<O extends TriggerOptions = TriggerOptions> {
+  readonly definition: FunctionDefinition;
+  readonly name: string;
+  readonly triggerType: string;
+  readonly options: O;
+  readonly disabled: boolean;
+}
+
+export type ListenerState = 'created' | 'starting' | 'running' | 'closing' | 'closed';
+
+/** Receives or pulls messages for one function and hands each to the invoker. */
+export interface Listener {
+  readonly state: ListenerState;
+  start(): Promise<void>;
+  /** Stops taking messages and waits for invocations in flight. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface ListenerDeps<O extends TriggerOptions> {
+  readonly fn: ResolvedFunction<O>;
+  readonly ports: BrokerPorts;
+  readonly invoker: Invoker;
+  readonly logger: Logger;
+}
+
+/** A manual run (admin API, test host `invoke`): the value and metadata the handler gets. */
+export interface ManualInput {
+  readonly input: unknown;
+  readonly triggerMetadata: Record<string, unknown>;
+}
+
+/** Everything the host knows about one trigger type. */
+export interface TriggerSpec<O extends TriggerOptions = TriggerOptions> {
+  readonly type: string;
+  parseOptions(binding: BindingOptions, host: HostConfig): O;
+  createListener(deps: ListenerDeps<O>): Listener;
+  manualInput(options: O, message: string): ManualInput;
+}
