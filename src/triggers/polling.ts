@@ -1,0 +1,115 @@
+import { errorMessage } from '../errors';
+import type { Logger } from '../logging';
+
+/**
+ * The loop shared by the list and stream listeners:
+ * fetch a batch; handle it; fetch again at once after a full batch, otherwise wait the polling interval
+ * (blocking reads wait inside `fetch` instead). A failed fetch is logged and retried with backoff, so the
+ * loop never dies silently (the extension's loop ends on its first error). `close()` stops fetching,
+ * releases a blocked read through the AbortSignal, and waits for the batch in hand.
+ */
+export interface PollingLoopOptions<T> {
+  /** For log lines, e.g. the function name. */
+  readonly name: string;
+  readonly logger: Logger;
+  /** Up to `batchSize` items; empty when there is nothing. Aborted on close (blocking reads must honour it). */
+  readonly fetch: (signal: AbortSignal) => Promise<readonly T[]>;
+  /** Handles one batch; the loop fetches the next batch after it resolves. Must not throw. */
+  readonly handle: (batch: readonly T[]) => Promise<void>;
+  readonly batchSize: number;
+  readonly pollingIntervalInMs: number;
+  /** true when `fetch` itself waits for data (BLMPOP, XREADGROUP BLOCK): no sleep after a short batch. */
+  readonly blocking: boolean;
+  /** Upper bound of the backoff after errors (default 5000). */
+  readonly maxBackoffMs?: number;
+}
+
+export class PollingLoop<T> {
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private failures = 0;
+
+  constructor(private readonly options: PollingLoopOptions<T>) {}
+
+  get running(): boolean {
+    return this.loop !== undefined && !this.abort.signal.aborted;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  close(): Promise<void> {
+    return (this.closing ??= this.stop());
+  }
+
+  private async stop(): Promise<void> {
+    this.abort.abort();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { signal } = this.abort;
+    while (!signal.aborted) {
+      let batch: readonly T[];
+      try {
+        batch = await this.options.fetch(signal);
+      } catch (error) {
+        if (signal.aborted) break;
+        await this.backoff(error);
+        continue;
+      }
+      if (this.failures > 0) {
+        this.options.logger.info(`Polling for '${this.options.name}' recovered after ${this.failures} failure(s)`);
+        this.failures = 0;
+      }
+      if (batch.length > 0) await this.options.handle(batch);
+      if (batch.length < this.options.batchSize && !this.options.blocking) {
+        await sleep(this.options.pollingIntervalInMs, signal);
+      }
+    }
+  }
+
+  private async backoff(error: unknown): Promise<void> {
+    this.failures++;
+    const max = this.options.maxBackoffMs ?? 5000;
+    const delay = Math.min(max, 100 * 2 ** Math.min(this.failures - 1, 10));
+    const log = this.failures === 1 || this.failures % 10 === 0 ? 'warn' : 'debug';
+    this.options.logger[log](
+      { err: errorMessage(error), attempt: this.failures, retryInMs: delay },
+      `Polling for '${this.options.name}' failed; retrying`,
+    );
+    await sleep(delay, this.abort.signal);
+  }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted || ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Runs `work` over `items` with at most `limit` running at once; resolves when all settled. */
+export async function forEachConcurrent<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
