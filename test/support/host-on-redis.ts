@@ -1,0 +1,90 @@
+import { Writable } from 'node:stream';
+import type { GenericFunctionOptions } from '@azure/functions';
+import pino from 'pino';
+import { resolveFunctions } from '../../src/config/app-config';
+import { parseHostJson } from '../../src/config/host-json';
+import { EMPTY_LOCAL_SETTINGS } from '../../src/config/local-settings';
+import { Settings } from '../../src/config/settings';
+import { FunctionHost } from '../../src/host/function-host';
+import type { InvocationRecord } from '../../src/invoke/invoker';
+import { RedisConnections } from '../../src/redis/connections';
+import { RedisBroker } from '../../src/redis/redis-broker';
+import { definitionFromRegistration } from '../../src/registration/from-core';
+import { redisUrl } from './redis-server';
+
+export interface LogLine {
+  readonly level: string;
+  readonly msg: string;
+  readonly [field: string]: unknown;
+}
+
+export interface HostUnderTest {
+  readonly host: FunctionHost;
+  readonly records: InvocationRecord[];
+  readonly logs: LogLine[];
+  /** Resolves once `count` invocations (of `name`, if given) have finished. */
+  waitForInvocations(count: number, name?: string): Promise<InvocationRecord[]>;
+  /** Resolves once a log line matches. */
+  waitForLog(predicate: (line: LogLine) => boolean): Promise<LogLine>;
+}
+
+export interface HostOnRedisOptions {
+  readonly hostJson?: Record<string, unknown>;
+  readonly env?: Record<string, string>;
+  readonly url?: string;
+  readonly start?: boolean;
+}
+
+/** A FunctionHost on real Redis with functions declared inline, its invocations and JSON log lines recorded. */
+export async function hostOnRedis(
+  registrations: Record<string, GenericFunctionOptions>,
+  options: HostOnRedisOptions = {},
+): Promise<HostUnderTest> {
+  const hostConfig = parseHostJson({ version: '2.0', ...options.hostJson });
+  const settings = new Settings(EMPTY_LOCAL_SETTINGS, { RedisConnectionString: options.url ?? redisUrl(), ...options.env });
+  const definitions = Object.entries(registrations).map(([name, o]) => definitionFromRegistration({ name, options: o }, 'test'));
+  const records: InvocationRecord[] = [];
+  const logs: LogLine[] = [];
+  const waiters: (() => void)[] = [];
+  const notify = (): void => waiters.splice(0).forEach((w) => w());
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) logs.push(JSON.parse(line) as LogLine);
+      notify();
+      callback();
+    },
+  });
+  const logger = pino({ level: 'debug', formatters: { level: (label) => ({ level: label }) } }, stream);
+  const connections = new RedisConnections({ settings, logger, embeddedDefault: false });
+  const host = new FunctionHost({
+    host: hostConfig,
+    functions: resolveFunctions(definitions, settings, hostConfig),
+    broker: new RedisBroker(connections),
+    logger,
+    onInvocation: (record) => {
+      records.push(record);
+      notify();
+    },
+  });
+  const until = <T>(check: () => T | undefined): Promise<T> =>
+    new Promise((resolve) => {
+      const attempt = (): void => {
+        const value = check();
+        if (value !== undefined) resolve(value);
+        else waiters.push(attempt);
+      };
+      attempt();
+    });
+  if (options.start !== false) await host.start();
+  return {
+    host,
+    records,
+    logs,
+    waitForInvocations: (count, name) =>
+      until(() => {
+        const matching = records.filter((r) => name === undefined || r.functionName === name);
+        return matching.length >= count ? matching : undefined;
+      }),
+    waitForLog: (predicate) => until(() => logs.find(predicate)),
+  };
+}
