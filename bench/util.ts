@@ -2,14 +2,23 @@
 
 export function percentile(sortedValues: readonly number[], p: number): number {
   if (sortedValues.length === 0) return Number.NaN;
-  const index = Math.min(sortedValues.length - 1, Math.max(0, Math.ceil((p / 100) * sortedValues.length) - 1));
+  const index = Math.min(
+    sortedValues.length - 1,
+    Math.max(0, Math.ceil((p / 100) * sortedValues.length) - 1),
+  );
   return sortedValues[index] ?? Number.NaN;
 }
 
-export function printTable(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): void {
-  const cells = [headers, ...rows].map((row) => row.map((c) => (typeof c === 'number' ? formatNumber(c) : c)));
+export function printTable(
+  headers: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+): void {
+  const cells = [headers, ...rows].map((row) =>
+    row.map((c) => (typeof c === 'number' ? formatNumber(c) : c)),
+  );
   const widths = headers.map((_h, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
-  const line = (row: readonly string[]): string => `| ${row.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  const line = (row: readonly string[]): string =>
+    `| ${row.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   console.log(line(cells[0] ?? []));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const row of cells.slice(1)) console.log(line(row));

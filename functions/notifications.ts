@@ -15,7 +15,11 @@ export class Notifications {
   }
 
   /** A keyevent notification: any key deleted in database 0 (needs notify-keyspace-events with 'Eg'). */
-  @RedisPubSubTrigger({ name: 'onKeyDeleted', connection: 'RedisConnectionString', channel: '__keyevent@0__:del' })
+  @RedisPubSubTrigger({
+    name: 'onKeyDeleted',
+    connection: 'RedisConnectionString',
+    channel: '__keyevent@0__:del',
+  })
   keyDeleted(model: RedisMessageModel, context: InvocationContext): void {
     context.log(`Key '${model.Message}' was deleted`);
   }

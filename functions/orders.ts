@@ -46,6 +46,10 @@ app.generic('onOrderCreated', {
 });
 
 app.generic('onOrderEvent', {
-  trigger: trigger.generic({ type: 'redisPubSubTrigger', connection: 'RedisConnectionString', channel: 'orders:*' }),
+  trigger: trigger.generic({
+    type: 'redisPubSubTrigger',
+    connection: 'RedisConnectionString',
+    channel: 'orders:*',
+  }),
   handler: onOrderEvent,
 });

@@ -47,7 +47,11 @@ export class ConfigError extends RedisFuncError {
   readonly file: string | undefined;
   readonly field: string | undefined;
 
-  constructor(code: ErrorCode, message: string, where: { file?: string; field?: string; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    where: { file?: string; field?: string; cause?: unknown } = {},
+  ) {
     super(code, message, { cause: where.cause, isUserError: true });
     this.file = where.file;
     this.field = where.field;

@@ -30,7 +30,8 @@ Options for start:
 /** Parses argv (without node and script). `--functions` takes every value up to the next option. */
 export function parseArgs(argv: readonly string[]): CliArgs {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '-h' || command === '--help' || command === 'help') return { command: 'help' };
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help')
+    return { command: 'help' };
   if (command === '-v' || command === '--version') return { command: 'version' };
   if (command !== 'start') throw usage(`unknown command '${command}'`);
   let scriptRoot = '.';
@@ -40,10 +41,14 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   let json: boolean | undefined;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] ?? '';
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
     const value = (): string => {
       const v = inline ?? rest[++i];
-      if (v === undefined || (inline === undefined && v.startsWith('--'))) throw usage(`${flag} needs a value`);
+      if (v === undefined || (inline === undefined && v.startsWith('--')))
+        throw usage(`${flag} needs a value`);
       return v;
     };
     switch (flag) {
@@ -52,13 +57,15 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         break;
       case '--functions':
         if (inline !== undefined) functions.push(...inline.split(',').filter(Boolean));
-        while (inline === undefined && i + 1 < rest.length && !(rest[i + 1] ?? '').startsWith('-')) functions.push(rest[++i] ?? '');
+        while (inline === undefined && i + 1 < rest.length && !(rest[i + 1] ?? '').startsWith('-'))
+          functions.push(rest[++i] ?? '');
         if (functions.length === 0) throw usage('--functions needs at least one function name');
         break;
       case '--port': {
         const text = value();
         port = Number(text);
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--port must be a port number (found '${text}')`);
+        if (!Number.isInteger(port) || port < 0 || port > 65535)
+          throw usage(`--port must be a port number (found '${text}')`);
         break;
       }
       case '--verbose':

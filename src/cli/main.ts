@@ -50,37 +50,52 @@ async function start(args: StartArgs): Promise<void> {
   const logger = createLogger({ json, level: args.verbose ? 'debug' : config.host.logLevels.default });
   printFunctions(config.functions);
   const host = createRedisHost({ config, logger, minimumLevel: args.verbose ? 'debug' : undefined });
-  let admin: AdminServer | undefined;
-  let stopRequested = false;
+  const running: { admin?: AdminServer; stopRequested?: boolean } = {};
   handleSignals(logger, async () => {
-    stopRequested = true;
-    await admin?.close();
+    running.stopRequested = true;
+    await running.admin?.close();
     await host.close();
   });
-  process.on('unhandledRejection', (reason) => logger.error({ err: errorMessage(reason) }, 'Unhandled rejection'));
+  process.on('unhandledRejection', (reason) =>
+    logger.error({ err: errorMessage(reason) }, 'Unhandled rejection'),
+  );
   try {
     await host.start();
   } catch (error) {
-    if (stopRequested) return; // stopped while still connecting
+    if (running.stopRequested) return; // stopped while still connecting
     throw error;
   }
   if (host.state !== 'running') return;
-  admin = await startAdmin(host, args.port ?? config.localSettings.localHttpPort ?? DEFAULT_PORT, logger);
+  running.admin = await startAdmin(
+    host,
+    args.port ?? config.localSettings.localHttpPort ?? DEFAULT_PORT,
+    logger,
+  );
   logger.info('Host is running. Press Ctrl+C to stop.');
 }
 
-async function startAdmin(host: FunctionHost, port: number, logger: Logger): Promise<AdminServer | undefined> {
+async function startAdmin(
+  host: FunctionHost,
+  port: number,
+  logger: Logger,
+): Promise<AdminServer | undefined> {
   try {
     return await startAdminServer(host, port, logger, version());
   } catch (error) {
-    logger.warn({ err: errorMessage(error) }, `Admin API could not listen on port ${port}; running without it (use --port)`);
+    logger.warn(
+      { err: errorMessage(error) },
+      `Admin API could not listen on port ${port}; running without it (use --port)`,
+    );
     return undefined;
   }
 }
 
-function printFunctions(functions: readonly { name: string; triggerType: string; disabled: boolean }[]): void {
+function printFunctions(
+  functions: readonly { name: string; triggerType: string; disabled: boolean }[],
+): void {
   const lines = ['', 'Functions:', ''];
-  for (const fn of functions) lines.push(fn.disabled ? `\tFunction ${fn.name} is disabled.` : `\t${fn.name}: ${fn.triggerType}`);
+  for (const fn of functions)
+    lines.push(fn.disabled ? `\tFunction ${fn.name} is disabled.` : `\t${fn.name}: ${fn.triggerType}`);
   lines.push('');
   console.log(lines.join('\n'));
 }
@@ -93,7 +108,9 @@ function handleSignals(logger: Logger, shutdown: () => Promise<void>): void {
       process.exit(1);
     }
     stopping = true;
-    logger.info(`${signal} received: stopping (finishing invocations in flight; press Ctrl+C again to force)`);
+    logger.info(
+      `${signal} received: stopping (finishing invocations in flight; press Ctrl+C again to force)`,
+    );
     shutdown().then(
       () => {
         logger.info('Host stopped');
@@ -111,5 +128,10 @@ function handleSignals(logger: Logger, shutdown: () => Promise<void>): void {
 
 function printError(error: unknown): void {
   if (isUserError(error)) console.error(scrubSecrets(formatUserError(error)));
-  else console.error(scrubSecrets(`redis-func: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
+  else
+    console.error(
+      scrubSecrets(
+        `redis-func: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      ),
+    );
 }

@@ -20,7 +20,11 @@ export function resolveFunctions(
   return selected.map((definition) => resolveFunction(definition, settings, host));
 }
 
-export function resolveFunction(definition: FunctionDefinition, settings: Settings, host: HostConfig): ResolvedFunction {
+export function resolveFunction(
+  definition: FunctionDefinition,
+  settings: Settings,
+  host: HostConfig,
+): ResolvedFunction {
   const spec = findTrigger(definition.trigger.type);
   if (!spec) {
     throw new ConfigError(

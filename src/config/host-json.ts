@@ -68,7 +68,10 @@ export function parseHostJson(raw: Record<string, unknown>, file = 'host.json'):
 }
 
 function invalid(file: string, field: string, problem: string): ConfigError {
-  return new ConfigError(ErrorCodes.HOST_JSON_INVALID, `${file}: field "${field}" ${problem}.`, { file, field });
+  return new ConfigError(ErrorCodes.HOST_JSON_INVALID, `${file}: field "${field}" ${problem}.`, {
+    file,
+    field,
+  });
 }
 
 function parseLogLevels(raw: Record<string, unknown>, file: string): LogLevels {
@@ -101,7 +104,11 @@ function parseFunctionTimeout(value: unknown, file: string): number | undefined 
   if (value === '-1' || value === -1) return undefined;
   const ms = parseDurationMs(value);
   if (ms === undefined || ms <= 0) {
-    throw invalid(file, 'functionTimeout', `must be a duration like "00:05:00" or "-1" (found ${JSON.stringify(value)})`);
+    throw invalid(
+      file,
+      'functionTimeout',
+      `must be a duration like "00:05:00" or "-1" (found ${JSON.stringify(value)})`,
+    );
   }
   return ms;
 }
@@ -111,7 +118,11 @@ function parseGrace(redis: unknown, file: string): number {
   if (value === undefined) return DEFAULT_SHUTDOWN_GRACE_MS;
   const ms = parseDurationMs(value);
   if (ms === undefined) {
-    throw invalid(file, 'extensions.redis.shutdownGracePeriod', `must be a duration like "00:00:10" or milliseconds`);
+    throw invalid(
+      file,
+      'extensions.redis.shutdownGracePeriod',
+      `must be a duration like "00:00:10" or milliseconds`,
+    );
   }
   return ms;
 }

@@ -33,5 +33,12 @@ export async function loadConfiguration(options: LoadOptions): Promise<AppConfig
   const settings = new Settings(localSettings, options.env ?? process.env);
   const app = await loadApp(scriptRoot);
   const functions = resolveFunctions(app.functions, settings, host, options.functions);
-  return Object.freeze({ scriptRoot, host, localSettings, settings, app, functions: Object.freeze(functions) });
+  return Object.freeze({
+    scriptRoot,
+    host,
+    localSettings,
+    settings,
+    app,
+    functions: Object.freeze(functions),
+  });
 }

@@ -23,7 +23,10 @@ export function loadLocalSettings(scriptRoot: string): LocalSettings {
   return raw ? parseLocalSettings(raw, file) : EMPTY_LOCAL_SETTINGS;
 }
 
-export function parseLocalSettings(raw: Record<string, unknown>, file = 'local.settings.json'): LocalSettings {
+export function parseLocalSettings(
+  raw: Record<string, unknown>,
+  file = 'local.settings.json',
+): LocalSettings {
   // The Functions host treats a missing IsEncrypted as true; a file written for local use says false.
   const encrypted = getCaseInsensitive(raw, 'IsEncrypted');
   if (encrypted === true || encrypted === 'true') {
@@ -54,7 +57,11 @@ function isRecordOr(value: unknown): Record<string, unknown> {
   return isRecord(value) ? value : {};
 }
 
-function stringMap(raw: Record<string, unknown>, field: string, file: string): Readonly<Record<string, string>> {
+function stringMap(
+  raw: Record<string, unknown>,
+  field: string,
+  file: string,
+): Readonly<Record<string, string>> {
   const value = getCaseInsensitive(raw, field);
   if (value === undefined || value === null) return Object.freeze({});
   if (!isRecord(value)) {

@@ -8,7 +8,10 @@ export function readJsonObject(file: string, invalidCode: ErrorCode): Record<str
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ConfigError(invalidCode, `Cannot read ${file}: ${(error as Error).message}`, { file, cause: error });
+    throw new ConfigError(invalidCode, `Cannot read ${file}: ${(error as Error).message}`, {
+      file,
+      cause: error,
+    });
   }
   let parsed: unknown;
   try {

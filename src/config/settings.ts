@@ -21,7 +21,12 @@ export class Settings {
 
   /** Where a connection setting is found: `ConnectionStrings:<name>`, `<name>`, then `AzureWebJobs<name>`. */
   getConnection(name: string): string | undefined {
-    const candidates = [`ConnectionStrings:${name}`, `ConnectionStrings__${name}`, name, `AzureWebJobs${name}`];
+    const candidates = [
+      `ConnectionStrings:${name}`,
+      `ConnectionStrings__${name}`,
+      name,
+      `AzureWebJobs${name}`,
+    ];
     for (const key of candidates) {
       const value = nonEmpty(this.env[key]);
       if (value !== undefined) return value;
@@ -36,7 +41,8 @@ export class Settings {
   /** True when `AzureWebJobs.<name>.Disabled` is `true` or `1`. */
   isDisabled(functionName: string): boolean {
     const value =
-      this.get(`AzureWebJobs.${functionName}.Disabled`) ?? this.get(`AzureWebJobs__${functionName}__Disabled`);
+      this.get(`AzureWebJobs.${functionName}.Disabled`) ??
+      this.get(`AzureWebJobs__${functionName}__Disabled`);
     return value !== undefined && ['true', '1'].includes(value.trim().toLowerCase());
   }
 

@@ -15,7 +15,12 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * The local admin API of `func start`, on loopback: run a function by hand
  * (`POST /admin/functions/<name>` with `{"input": "..."}`), list functions, host status.
  */
-export async function startAdminServer(host: FunctionHost, port: number, logger: Logger, version: string): Promise<AdminServer> {
+export async function startAdminServer(
+  host: FunctionHost,
+  port: number,
+  logger: Logger,
+  version: string,
+): Promise<AdminServer> {
   const server = createServer((req, res) => {
     handle(host, version, req, res).catch((error: unknown) => {
       logger.error({ err: errorMessage(error) }, 'Admin API request failed');
@@ -41,7 +46,12 @@ function listen(server: Server, port: number): Promise<void> {
   });
 }
 
-async function handle(host: FunctionHost, version: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  host: FunctionHost,
+  version: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const match = /^\/admin\/functions\/([^/]+)\/?$/.exec(url.pathname);
   if (req.method === 'POST' && match) {
@@ -64,7 +74,12 @@ async function handle(host: FunctionHost, version: string, req: IncomingMessage,
     return send(
       res,
       200,
-      host.functions.map((f) => ({ name: f.name, trigger: f.triggerType, disabled: f.disabled, bindings: bindingsOf(f) })),
+      host.functions.map((f) => ({
+        name: f.name,
+        trigger: f.triggerType,
+        disabled: f.disabled,
+        bindings: bindingsOf(f),
+      })),
     );
   }
   if (req.method === 'GET' && url.pathname.replace(/\/$/, '') === '/admin/host/status') {
@@ -80,11 +95,13 @@ async function handle(host: FunctionHost, version: string, req: IncomingMessage,
 
 function bindingsOf(f: FunctionHost['functions'][number]): unknown[] {
   const d = f.definition;
-  return [d.trigger, ...d.extraInputs, ...d.extraOutputs, ...(d.returnBinding ? [d.returnBinding] : [])].map((b) => ({
-    name: b.name,
-    type: b.type,
-    direction: b.direction,
-  }));
+  return [d.trigger, ...d.extraInputs, ...d.extraOutputs, ...(d.returnBinding ? [d.returnBinding] : [])].map(
+    (b) => ({
+      name: b.name,
+      type: b.type,
+      direction: b.direction,
+    }),
+  );
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -44,7 +44,8 @@ export class FunctionHost implements AsyncDisposable {
   }
 
   async start(): Promise<void> {
-    if (this.state !== 'created') throw new RedisFuncError(ErrorCodes.HOST_STATE, `Host cannot start: it is ${this.state}.`);
+    if (this.state !== 'created')
+      throw new RedisFuncError(ErrorCodes.HOST_STATE, `Host cannot start: it is ${this.state}.`);
     this.state = 'starting';
     const { broker, logger } = this.options;
     try {
@@ -62,7 +63,10 @@ export class FunctionHost implements AsyncDisposable {
       throw error;
     }
     if (this.state === 'starting') this.state = 'running';
-    logger.info({ functions: this.options.functions.filter((f) => !f.disabled).map((f) => f.name) }, 'Host started');
+    logger.info(
+      { functions: this.options.functions.filter((f) => !f.disabled).map((f) => f.name) },
+      'Host started',
+    );
   }
 
   /** Runs a function now with `message` as its input, as the admin endpoint does. */
@@ -88,7 +92,9 @@ export class FunctionHost implements AsyncDisposable {
   private async doClose(): Promise<void> {
     this.state = 'closing';
     const { logger, host, broker } = this.options;
-    const drained = Promise.all(this.listeners.map((l) => l.close().catch((e: unknown) => logClose(logger, e))));
+    const drained = Promise.all(
+      this.listeners.map((l) => l.close().catch((e: unknown) => logClose(logger, e))),
+    );
     const graceMs = host.shutdownGracePeriodMs;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
@@ -97,7 +103,9 @@ export class FunctionHost implements AsyncDisposable {
     ]);
     clearTimeout(timer);
     if (timedOut) {
-      logger.warn(`${this.invoker.activeCount} invocation(s) still running after the ${graceMs}ms grace period; closing anyway`);
+      logger.warn(
+        `${this.invoker.activeCount} invocation(s) still running after the ${graceMs}ms grace period; closing anyway`,
+      );
     }
     await this.runHooks('appTerminate').catch((e: unknown) => logClose(logger, e));
     await broker.close().catch((e: unknown) => logClose(logger, e));

@@ -71,7 +71,7 @@ export class Invoker {
       triggerMetadata: request.triggerMetadata,
       retryContext: request.retryContext,
       options: {
-        trigger: fn.definition.trigger as never,
+        trigger: fn.definition.trigger,
         extraInputs: fn.definition.extraInputs as never,
         extraOutputs: fn.definition.extraOutputs as never,
         return: fn.definition.returnBinding as never,
@@ -114,7 +114,11 @@ export class Invoker {
     return record;
   }
 
-  private async runWithTimeout(fn: ResolvedFunction, input: unknown, context: InvocationContext): Promise<unknown> {
+  private async runWithTimeout(
+    fn: ResolvedFunction,
+    input: unknown,
+    context: InvocationContext,
+  ): Promise<unknown> {
     const timeoutMs = this.options.host.functionTimeoutMs;
     const run = Promise.resolve().then(() => fn.definition.handler(input, context));
     if (timeoutMs === undefined) return run;

@@ -63,7 +63,11 @@ export function createRedisClient(options: ClientOptions): RedisClient {
 }
 
 /** Connects, turning an auth failure into a user error that names the setting. */
-export async function connectClient(client: RedisClient, settingName: string, endpoint: RedisEndpoint): Promise<void> {
+export async function connectClient(
+  client: RedisClient,
+  settingName: string,
+  endpoint: RedisEndpoint,
+): Promise<void> {
   try {
     await client.connect();
   } catch (error) {

@@ -17,16 +17,37 @@ export interface RedisEndpoint {
 
 /** StackExchange.Redis options that do not change how redis-func connects; accepted and ignored. */
 const IGNORED_OPTIONS = new Set([
-  'synctimeout', 'asynctimeout', 'allowadmin', 'connectretry', 'keepalive', 'name', 'responsetimeout',
-  'resolvedns', 'servicename', 'sslprotocols', 'tiebreaker', 'version', 'configchannel',
-  'checkcertificaterevocation', 'proxy', 'channelprefix', 'configcheckseconds', 'setlib', 'protocol',
-  'highprioritysocketthreads', 'writebuffer', 'heartbeatinterval', 'includedetailinexceptions',
+  'synctimeout',
+  'asynctimeout',
+  'allowadmin',
+  'connectretry',
+  'keepalive',
+  'name',
+  'responsetimeout',
+  'resolvedns',
+  'servicename',
+  'sslprotocols',
+  'tiebreaker',
+  'version',
+  'configchannel',
+  'checkcertificaterevocation',
+  'proxy',
+  'channelprefix',
+  'configcheckseconds',
+  'setlib',
+  'protocol',
+  'highprioritysocketthreads',
+  'writebuffer',
+  'heartbeatinterval',
+  'includedetailinexceptions',
 ]);
 
 export function parseConnectionString(text: string, settingName: string): RedisEndpoint {
   const trimmed = text.trim();
   if (trimmed === '') throw invalid(settingName, 'it is empty');
-  return /^rediss?:\/\//i.test(trimmed) ? parseUrl(trimmed, settingName) : parseStackExchange(trimmed, settingName);
+  return /^rediss?:\/\//i.test(trimmed)
+    ? parseUrl(trimmed, settingName)
+    : parseStackExchange(trimmed, settingName);
 }
 
 /** `host:port (TLS)` without credentials, for logs and errors. */
@@ -94,7 +115,8 @@ function parseStackExchange(text: string, settingName: string): RedisEndpoint {
   }
   for (const key of options.keys()) {
     const known = ['password', 'user', 'ssl', 'sslhost', 'abortconnect', 'connecttimeout', 'defaultdatabase'];
-    if (!known.includes(key) && !IGNORED_OPTIONS.has(key)) throw invalid(settingName, `unknown option "${key}"`);
+    if (!known.includes(key) && !IGNORED_OPTIONS.has(key))
+      throw invalid(settingName, `unknown option "${key}"`);
   }
   return Object.freeze({
     host,
@@ -109,7 +131,11 @@ function parseStackExchange(text: string, settingName: string): RedisEndpoint {
   });
 }
 
-function parseHostPort(text: string, defaultPort: number, settingName: string): { host: string; port: number } {
+function parseHostPort(
+  text: string,
+  defaultPort: number,
+  settingName: string,
+): { host: string; port: number } {
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
   if (bracketed) {
     const [, host = '', port] = bracketed;
@@ -124,7 +150,8 @@ function parseHostPort(text: string, defaultPort: number, settingName: string): 
 
 function parsePort(text: string, settingName: string): number {
   const port = parseIntStrict(text);
-  if (port === undefined || port < 1 || port > 65535) throw invalid(settingName, `port "${text}" is not 1-65535`);
+  if (port === undefined || port < 1 || port > 65535)
+    throw invalid(settingName, `port "${text}" is not 1-65535`);
   return port;
 }
 

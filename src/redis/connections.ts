@@ -59,7 +59,8 @@ export class RedisConnections {
   /** Safe description of each connection in use (no credentials). */
   async describe(): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
-    for (const [name, connection] of this.connections) out[name] = describeEndpoint((await connection).endpoint);
+    for (const [name, connection] of this.connections)
+      out[name] = describeEndpoint((await connection).endpoint);
     return out;
   }
 
@@ -74,7 +75,11 @@ export class RedisConnections {
     for (const server of this.embedded) await server.stop();
   }
 
-  private async shared(settingName: string, slot: 'command' | 'subscriber', role: string): Promise<RedisClient> {
+  private async shared(
+    settingName: string,
+    slot: 'command' | 'subscriber',
+    role: string,
+  ): Promise<RedisClient> {
     const connection = await this.connection(settingName);
     const existing = connection[slot];
     if (existing) return existing;
@@ -86,7 +91,12 @@ export class RedisConnections {
 
   private newClient(connection: Connection, settingName: string, role: string): RedisClient {
     if (this.closed) throw new RedisFuncError(ErrorCodes.HOST_STATE, 'The Redis connections are closed.');
-    const client = createRedisClient({ endpoint: connection.endpoint, settingName, role, logger: this.options.logger });
+    const client = createRedisClient({
+      endpoint: connection.endpoint,
+      settingName,
+      role,
+      logger: this.options.logger,
+    });
     connection.clients.add(client);
     return client;
   }

@@ -34,7 +34,9 @@ export async function freePort(): Promise<number> {
 export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Promise<EmbeddedRedis> {
   const port = options.port ?? (await freePort());
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-  const child = spawn('redis-server', [...args, ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('redis-server', [...args, ...(options.args ?? [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   await waitUntilReady(child, options.reason);
   let stopped: Promise<void> | undefined;
   return {
@@ -48,7 +50,10 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Pr
 function waitUntilReady(child: ChildProcess, reason: string | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => fail(new Error(`redis-server did not start within 10 s:\n${output}`)), 10_000);
+    const timer = setTimeout(
+      () => fail(new Error(`redis-server did not start within 10 s:\n${output}`)),
+      10_000,
+    );
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
       if (output.includes('Ready to accept connections')) {

@@ -61,8 +61,8 @@ function remove<T>(list: T[] | undefined, item: T): void {
 }
 
 interface ModuleInternals {
-  _load(request: string, parent: unknown, isMain: boolean): unknown;
-  _resolveFilename(request: string, ...rest: unknown[]): string;
+  _load: (this: unknown, request: string, parent: unknown, isMain: boolean) => unknown;
+  _resolveFilename: (this: unknown, request: string, ...rest: unknown[]) => string;
 }
 
 /** Makes `require('@azure/functions-core')` answer in this process. Idempotent. */

@@ -1,4 +1,10 @@
-import { app, type GenericFunctionOptions, type FunctionInput, type FunctionOutput, trigger } from '@azure/functions';
+import {
+  app,
+  type GenericFunctionOptions,
+  type FunctionInput,
+  type FunctionOutput,
+  trigger,
+} from '@azure/functions';
 import { ConfigError, ErrorCodes } from '../errors';
 import { isCoreModuleAvailable } from './core-module';
 
@@ -44,7 +50,7 @@ const pending: PendingMethod[] = [];
 /** Registrations made by a class decorated with @FunctionApp(), in declaration order. */
 export function registrationsOf(target: unknown): readonly AppRegistration[] | undefined {
   if (typeof target !== 'function') return undefined;
-  const own = Object.prototype.hasOwnProperty.call(target, REGISTRATIONS) as boolean;
+  const own = Object.hasOwn(target, REGISTRATIONS);
   return own ? ((target as unknown as Record<symbol, AppRegistration[]>)[REGISTRATIONS] ?? []) : undefined;
 }
 
@@ -76,8 +82,13 @@ export const RedisPubSubTrigger = triggerDecorator<RedisPubSubTriggerOptions>(
  * (so the app deploys unchanged), with `this` bound to one lazily created instance of the class.
  */
 export function FunctionApp() {
-  return <C extends abstract new (...args: never[]) => unknown>(target: C, _context: ClassDecoratorContext<C>): C => {
-    const mine = pending.filter((p) => (p.isStatic ? target : target.prototype)[p.methodName] === p.method);
+  return <C extends abstract new (...args: never[]) => unknown>(
+    target: C,
+    _context: ClassDecoratorContext<C>,
+  ): C => {
+    const holder = (isStatic: boolean): Record<string, unknown> =>
+      (isStatic ? target : (target.prototype as object)) as Record<string, unknown>;
+    const mine = pending.filter((p) => holder(p.isStatic)[p.methodName] === p.method);
     const strays = pending.filter((p) => !mine.includes(p));
     pending.length = 0;
     const stray = strays[0];
@@ -88,7 +99,7 @@ export function FunctionApp() {
     }
     let instance: unknown;
     const self = (): unknown => (instance ??= new (target as unknown as new () => unknown)());
-    const registrations = mine.map((p) => toRegistration(p, (p.isStatic ? () => target : self) as () => unknown));
+    const registrations = mine.map((p) => toRegistration(p, p.isStatic ? () => target : self));
     Object.defineProperty(target, REGISTRATIONS, { value: Object.freeze(registrations), enumerable: false });
     if (isCoreModuleAvailable()) for (const r of registrations) app.generic(r.name, r.options);
     return target;

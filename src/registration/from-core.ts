@@ -3,7 +3,10 @@ import type { CoreRegistration } from './core-module';
 import type { BindingDefinition, FunctionDefinition } from './definition';
 
 /** Turns what `@azure/functions` handed to `registerFunction` into a plain FunctionDefinition. */
-export function definitionFromCore(registration: CoreRegistration, fallbackSource: string): FunctionDefinition {
+export function definitionFromCore(
+  registration: CoreRegistration,
+  fallbackSource: string,
+): FunctionDefinition {
   const { metadata } = registration;
   const source = registration.source ?? fallbackSource;
   const bindings = Object.entries(metadata.bindings).map(([name, binding]) => toBinding(name, binding));
@@ -32,7 +35,12 @@ function toBinding(name: string, raw: Record<string, unknown>): BindingDefinitio
   // `properties` is the SDK-binding flag the library adds for the worker; it is not a user option.
   const { properties: _properties, ...rest } = raw;
   const direction = rest['direction'] === 'out' ? 'out' : 'in';
-  return Object.freeze({ ...rest, name, type: String(rest['type'] ?? ''), direction });
+  return Object.freeze({
+    ...rest,
+    name,
+    type: typeof rest['type'] === 'string' ? rest['type'] : '',
+    direction,
+  });
 }
 
 export function freezeDefinition(definition: FunctionDefinition): FunctionDefinition {
@@ -45,7 +53,10 @@ export function freezeDefinition(definition: FunctionDefinition): FunctionDefini
 
 /** The same conversion for a registration that did not go through `@azure/functions` (tests, decorators). */
 export function definitionFromRegistration(
-  registration: { readonly name: string; readonly options: import('@azure/functions').GenericFunctionOptions },
+  registration: {
+    readonly name: string;
+    readonly options: import('@azure/functions').GenericFunctionOptions;
+  },
   source: string,
 ): FunctionDefinition {
   const { options } = registration;
@@ -59,7 +70,7 @@ export function definitionFromRegistration(
     {
       metadata: {
         name: registration.name,
-        bindings: bindings as CoreRegistration['metadata']['bindings'],
+        bindings: bindings,
         retryOptions: options.retry as Readonly<Record<string, unknown>> | undefined,
       },
       handler: options.handler as CoreRegistration['handler'],

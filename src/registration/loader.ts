@@ -54,10 +54,14 @@ export async function resolveEntryFiles(root: string): Promise<string[]> {
   try {
     main = (JSON.parse(readFileSync(packageFile, 'utf8')) as { main?: unknown }).main;
   } catch (error) {
-    throw new ConfigError(ErrorCodes.PACKAGE_JSON_INVALID, `${packageFile} is not valid JSON: ${errorMessage(error)}.`, {
-      file: packageFile,
-      cause: error,
-    });
+    throw new ConfigError(
+      ErrorCodes.PACKAGE_JSON_INVALID,
+      `${packageFile} is not valid JSON: ${errorMessage(error)}.`,
+      {
+        file: packageFile,
+        cause: error,
+      },
+    );
   }
   if (typeof main !== 'string' || main.trim() === '') {
     throw new ConfigError(

@@ -37,15 +37,22 @@ export class BindingOptions {
 
   /** A non-empty string, with `%Setting%` references resolved when `resolveSettings`. */
   string(names: readonly string[], opts: { required: true; resolveSettings?: boolean }): string;
-  string(names: readonly string[], opts?: { required?: false; resolveSettings?: boolean }): string | undefined;
-  string(names: readonly string[], opts: { required?: boolean; resolveSettings?: boolean } = {}): string | undefined {
+  string(
+    names: readonly string[],
+    opts?: { required?: false; resolveSettings?: boolean },
+  ): string | undefined;
+  string(
+    names: readonly string[],
+    opts: { required?: boolean; resolveSettings?: boolean } = {},
+  ): string | undefined {
     const found = this.find(names);
     const primary = names[0] ?? 'option';
     if (!found) {
       if (opts.required) throw this.error(primary, 'is required');
       return undefined;
     }
-    if (typeof found.value !== 'string') throw this.error(found.name, `must be a string (found ${typeof found.value})`);
+    if (typeof found.value !== 'string')
+      throw this.error(found.name, `must be a string (found ${typeof found.value})`);
     const text = opts.resolveSettings
       ? this.settings.resolve(found.value, { functionName: this.functionName, field: found.name })
       : found.value;
@@ -67,7 +74,8 @@ export class BindingOptions {
   integer(names: readonly string[], defaultValue: number, min = 1): number {
     const found = this.find(names);
     if (!found) return defaultValue;
-    const n = typeof found.value === 'string' && found.value.trim() !== '' ? Number(found.value) : found.value;
+    const n =
+      typeof found.value === 'string' && found.value.trim() !== '' ? Number(found.value) : found.value;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < min) {
       throw this.error(found.name, `must be a whole number >= ${min} (found ${JSON.stringify(found.value)})`);
     }
@@ -78,8 +86,14 @@ export class BindingOptions {
   oneOf<T extends string>(names: readonly string[], allowed: readonly T[], defaultValue: T): T {
     const found = this.find(names);
     if (!found) return defaultValue;
-    const match = allowed.find((a) => typeof found.value === 'string' && a.toLowerCase() === found.value.toLowerCase());
-    if (!match) throw this.error(found.name, `must be one of ${allowed.join(', ')} (found ${JSON.stringify(found.value)})`);
+    const match = allowed.find(
+      (a) => typeof found.value === 'string' && a.toLowerCase() === found.value.toLowerCase(),
+    );
+    if (!match)
+      throw this.error(
+        found.name,
+        `must be one of ${allowed.join(', ')} (found ${JSON.stringify(found.value)})`,
+      );
     return match;
   }
 }

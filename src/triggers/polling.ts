@@ -61,7 +61,9 @@ export class PollingLoop<T> {
         continue;
       }
       if (this.failures > 0) {
-        this.options.logger.info(`Polling for '${this.options.name}' recovered after ${this.failures} failure(s)`);
+        this.options.logger.info(
+          `Polling for '${this.options.name}' recovered after ${this.failures} failure(s)`,
+        );
         this.failures = 0;
       }
       if (batch.length > 0) await this.options.handle(batch);

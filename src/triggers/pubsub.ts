@@ -2,7 +2,14 @@ import { errorMessage } from '../errors';
 import { messageModel } from '../invoke/model';
 import { CONNECTION_NAMES } from './binding-options';
 import type { Subscription } from './ports';
-import type { Listener, ListenerDeps, ListenerState, ManualInput, TriggerOptions, TriggerSpec } from './trigger';
+import type {
+  Listener,
+  ListenerDeps,
+  ListenerState,
+  ManualInput,
+  TriggerOptions,
+  TriggerSpec,
+} from './trigger';
 
 export interface PubSubTriggerOptions extends TriggerOptions, Subscription {}
 
@@ -45,7 +52,9 @@ export class PubSubListener implements Listener {
     const { fn, ports, logger } = this.deps;
     this.state = 'starting';
     await warnIfKeyspaceEventsOff(this.deps);
-    this.unsubscribe = await ports.pubsub.subscribe(fn.options, (message, channel) => this.enqueue(message, channel));
+    this.unsubscribe = await ports.pubsub.subscribe(fn.options, (message, channel) =>
+      this.enqueue(message, channel),
+    );
     if (this.state === 'starting') this.state = 'running';
     logger.debug(
       { functionName: fn.name },
@@ -62,7 +71,10 @@ export class PubSubListener implements Listener {
     try {
       await this.unsubscribe?.();
     } catch (error) {
-      this.deps.logger.warn({ err: errorMessage(error) }, `Unsubscribing function '${this.deps.fn.name}' failed`);
+      this.deps.logger.warn(
+        { err: errorMessage(error) },
+        `Unsubscribing function '${this.deps.fn.name}' failed`,
+      );
     }
     await this.tail;
     this.state = 'closed';

@@ -16,13 +16,22 @@ afterEach(async () => {
   for (const h of hosts.splice(0)) await h.host.close();
   for (const s of servers.splice(0)) await s.stop();
 });
-afterAll(async () => {
+afterAll(() => {
   redis.destroy();
 });
 
-function pubsub(channel: string, handler: (model: { Trigger: string; Message: string }) => unknown, extra: Record<string, unknown> = {}) {
+function pubsub(
+  channel: string,
+  handler: (model: { Trigger: string; Message: string }) => unknown,
+  extra: Record<string, unknown> = {},
+) {
   return {
-    trigger: trigger.generic({ type: 'redisPubSubTrigger', connection: 'RedisConnectionString', channel, ...extra }),
+    trigger: trigger.generic({
+      type: 'redisPubSubTrigger',
+      connection: 'RedisConnectionString',
+      channel,
+      ...extra,
+    }),
     handler: handler as never,
   };
 }
@@ -48,12 +57,22 @@ describe('RedisPubSubTrigger on a real Redis', () => {
       { Trigger: `${p}orders:created`, Message: 'one' },
       { Trigger: `${p}orders:shipped`, Message: 'two' },
     ]);
-    expect(pattern[0]?.triggerMetadata).toEqual({ SubscriptionChannel: `${p}orders:*`, Channel: `${p}orders:created`, Message: 'one' });
+    expect(pattern[0]?.triggerMetadata).toEqual({
+      SubscriptionChannel: `${p}orders:*`,
+      Channel: `${p}orders:created`,
+      Message: 'one',
+    });
     expect(pattern[1]?.result).toBe('TWO');
-    expect(records.filter((r) => r.functionName === 'onExact').map((r) => r.input)).toEqual([{ Trigger: `${p}orders:created`, Message: 'one' }]);
+    expect(records.filter((r) => r.functionName === 'onExact').map((r) => r.input)).toEqual([
+      { Trigger: `${p}orders:created`, Message: 'one' },
+    ]);
     const executing = h.logs.filter((l) => l.msg.startsWith("Executing 'Functions.onPattern'"));
     expect(executing[0]?.msg).toMatch(/^Executing 'Functions\.onPattern' \(Reason='.+', Id=[0-9a-f-]{36}\)$/);
-    expect(h.logs.some((l) => /^Executed 'Functions\.onExact' \(Succeeded, Id=[0-9a-f-]{36}, Duration=\d+ms\)$/.test(l.msg))).toBe(true);
+    expect(
+      h.logs.some((l) =>
+        /^Executed 'Functions\.onExact' \(Succeeded, Id=[0-9a-f-]{36}, Duration=\d+ms\)$/.test(l.msg),
+      ),
+    ).toBe(true);
   });
 
   it('handles the messages of one subscription in order, one at a time', async () => {
@@ -62,13 +81,17 @@ describe('RedisPubSubTrigger on a real Redis', () => {
     let maxRunning = 0;
     const seen: string[] = [];
     await start({
-      ordered: pubsub(`${p}c`, async (m) => {
-        running++;
-        maxRunning = Math.max(maxRunning, running);
-        await new Promise((r) => setTimeout(r, Number(m.Message) % 3));
-        seen.push(m.Message);
-        running--;
-      }, { pattern: false }),
+      ordered: pubsub(
+        `${p}c`,
+        async (m) => {
+          running++;
+          maxRunning = Math.max(maxRunning, running);
+          await new Promise((r) => setTimeout(r, Number(m.Message) % 3));
+          seen.push(m.Message);
+          running--;
+        },
+        { pattern: false },
+      ),
     }).then(async (h) => {
       for (let i = 0; i < 50; i++) await redis.publish(`${p}c`, String(i));
       await h.waitForInvocations(50);
@@ -136,7 +159,10 @@ describe('RedisPubSubTrigger on a real Redis', () => {
     const own = createClient({ url: server.url });
     await own.connect();
     const p = uniquePrefix('reconnect');
-    const h = await start({ again: pubsub(`${p}c`, () => undefined, { pattern: false }) }, { url: server.url });
+    const h = await start(
+      { again: pubsub(`${p}c`, () => undefined, { pattern: false }) },
+      { url: server.url },
+    );
     await own.publish(`${p}c`, 'before');
     await h.waitForInvocations(1);
     await own.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
@@ -155,7 +181,10 @@ describe('RedisPubSubTrigger on a real Redis', () => {
   it('refuses a wrong password with an auth error naming the setting', async () => {
     const server = await startEmbeddedRedis({ args: ['--requirepass', 'right-one'] });
     servers.push(server);
-    const h = await hostOnRedis({ f: pubsub('c', () => undefined) }, { url: `redis://:wrong-one@127.0.0.1:${server.port}`, start: false });
+    const h = await hostOnRedis(
+      { f: pubsub('c', () => undefined) },
+      { url: `redis://:wrong-one@127.0.0.1:${server.port}`, start: false },
+    );
     hosts.push(h);
     await expect(h.host.start()).rejects.toMatchObject({ code: ErrorCodes.REDIS_AUTH_FAILED });
     expect(JSON.stringify(h.logs)).not.toContain('wrong-one');

@@ -10,7 +10,10 @@ export interface CliProcess {
   /** JSON log lines seen so far (plain lines are kept in `text`). */
   readonly lines: Record<string, unknown>[];
   readonly text: string[];
-  waitForLine(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  waitForLine(
+    predicate: (line: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderr(): string;
 }
@@ -26,7 +29,7 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
   const text: string[] = [];
   let err = '';
   const waiters = new Set<() => void>();
-  readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+  readline.createInterface({ input: child.stdout }).on('line', (line) => {
     try {
       lines.push(JSON.parse(line) as Record<string, unknown>);
     } catch {
@@ -34,7 +37,7 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
     }
     for (const w of [...waiters]) w();
   });
-  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => {
       for (const w of [...waiters]) w();
@@ -51,7 +54,11 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`no matching line within ${timeoutMs}ms; stdout:\n${text.join('\n')}\n${lines.map((l) => JSON.stringify(l)).join('\n')}\nstderr:\n${err}`));
+          reject(
+            new Error(
+              `no matching line within ${timeoutMs}ms; stdout:\n${text.join('\n')}\n${lines.map((l) => JSON.stringify(l)).join('\n')}\nstderr:\n${err}`,
+            ),
+          );
         }, timeoutMs);
         function check(): void {
           const found = lines.find(predicate);

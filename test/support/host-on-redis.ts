@@ -41,8 +41,13 @@ export async function hostOnRedis(
   options: HostOnRedisOptions = {},
 ): Promise<HostUnderTest> {
   const hostConfig = parseHostJson({ version: '2.0', ...options.hostJson });
-  const settings = new Settings(EMPTY_LOCAL_SETTINGS, { RedisConnectionString: options.url ?? redisUrl(), ...options.env });
-  const definitions = Object.entries(registrations).map(([name, o]) => definitionFromRegistration({ name, options: o }, 'test'));
+  const settings = new Settings(EMPTY_LOCAL_SETTINGS, {
+    RedisConnectionString: options.url ?? redisUrl(),
+    ...options.env,
+  });
+  const definitions = Object.entries(registrations).map(([name, o]) =>
+    definitionFromRegistration({ name, options: o }, 'test'),
+  );
   const records: InvocationRecord[] = [];
   const logs: LogLine[] = [];
   const waiters: (() => void)[] = [];

@@ -3,7 +3,20 @@ import { ErrorCodes } from '../../../src/errors';
 
 describe('redis-func arguments', () => {
   it('parses start with every option; --functions takes several names', () => {
-    expect(parseArgs(['start', '--script-root', 'app', '--functions', 'a', 'b', '--port', '7072', '--verbose', '--json'])).toEqual({
+    expect(
+      parseArgs([
+        'start',
+        '--script-root',
+        'app',
+        '--functions',
+        'a',
+        'b',
+        '--port',
+        '7072',
+        '--verbose',
+        '--json',
+      ]),
+    ).toEqual({
       command: 'start',
       scriptRoot: 'app',
       functions: ['a', 'b'],
@@ -11,7 +24,11 @@ describe('redis-func arguments', () => {
       verbose: true,
       json: true,
     });
-    expect(parseArgs(['start', '--port=0', '--pretty'])).toMatchObject({ port: 0, json: false, scriptRoot: '.' });
+    expect(parseArgs(['start', '--port=0', '--pretty'])).toMatchObject({
+      port: 0,
+      json: false,
+      scriptRoot: '.',
+    });
   });
 
   it('answers help and version', () => {
@@ -26,6 +43,8 @@ describe('redis-func arguments', () => {
     [['start', '--script-root'], '--script-root needs a value'],
     [['start', '--functions'], '--functions needs at least one'],
   ])('refuses %j', (argv, message) => {
-    expect(() => parseArgs(argv)).toThrow(expect.objectContaining({ code: ErrorCodes.CLI_USAGE, message: expect.stringContaining(message) }));
+    expect(() => parseArgs(argv)).toThrow(
+      expect.objectContaining({ code: ErrorCodes.CLI_USAGE, message: expect.stringContaining(message) }),
+    );
   });
 });

@@ -21,7 +21,11 @@ describe('host.json', () => {
       functionTimeout: '00:00:05',
       extensions: { redis: { lists: { mode: 'blocking' }, shutdownGracePeriod: '00:00:02' } },
     });
-    expect(config.logLevels).toEqual({ default: 'warn', function: 'info', perFunction: { onorder: 'debug' } });
+    expect(config.logLevels).toEqual({
+      default: 'warn',
+      function: 'info',
+      perFunction: { onorder: 'debug' },
+    });
     expect(config.functionTimeoutMs).toBe(5000);
     expect(config.shutdownGracePeriodMs).toBe(2000);
     expect(config.redisExtension).toEqual({ lists: { mode: 'blocking' }, shutdownGracePeriod: '00:00:02' });

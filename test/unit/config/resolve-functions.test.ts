@@ -9,11 +9,20 @@ import { definitionFromRegistration } from '../../../src/registration/from-core'
 
 void _app;
 const host = parseHostJson({ version: '2.0' });
-const settings = new Settings(EMPTY_LOCAL_SETTINGS, { OrdersChannel: 'orders:*', 'AzureWebJobs.off.Disabled': 'true' });
+const settings = new Settings(EMPTY_LOCAL_SETTINGS, {
+  OrdersChannel: 'orders:*',
+  'AzureWebJobs.off.Disabled': 'true',
+});
 
 function define(name: string, options: Record<string, unknown>) {
   return definitionFromRegistration(
-    { name, options: { trigger: trigger.generic({ type: 'redisPubSubTrigger', ...options }), handler: () => undefined } },
+    {
+      name,
+      options: {
+        trigger: trigger.generic({ type: 'redisPubSubTrigger', ...options }),
+        handler: () => undefined,
+      },
+    },
     'test.js',
   );
 }
@@ -43,13 +52,18 @@ describe('resolving Pub/Sub triggers', () => {
   });
 
   it('marks disabled functions and filters with --functions', () => {
-    const defs = [define('on', { connection: 'R', channel: 'c' }), define('off', { connection: 'R', channel: 'c' })];
+    const defs = [
+      define('on', { connection: 'R', channel: 'c' }),
+      define('off', { connection: 'R', channel: 'c' }),
+    ];
     expect(resolveFunctions(defs, settings, host).map((f) => [f.name, f.disabled])).toEqual([
       ['on', false],
       ['off', true],
     ]);
     expect(resolveFunctions(defs, settings, host, ['ON']).map((f) => f.name)).toEqual(['on']);
-    expect(errorOf(() => resolveFunctions(defs, settings, host, ['nope'])).code).toBe(ErrorCodes.FUNCTION_UNKNOWN);
+    expect(errorOf(() => resolveFunctions(defs, settings, host, ['nope'])).code).toBe(
+      ErrorCodes.FUNCTION_UNKNOWN,
+    );
   });
 
   it.each([
@@ -67,15 +81,25 @@ describe('resolving Pub/Sub triggers', () => {
 
   it('refuses an unknown trigger type, a missing setting, bad and duplicate names', () => {
     const unknown = definitionFromRegistration(
-      { name: 'q', options: { trigger: trigger.generic({ type: 'queueTrigger' }), handler: () => undefined } },
+      {
+        name: 'q',
+        options: { trigger: trigger.generic({ type: 'queueTrigger' }), handler: () => undefined },
+      },
       'q.js',
     );
-    expect(errorOf(() => resolveFunctions([unknown], settings, host)).code).toBe(ErrorCodes.TRIGGER_TYPE_UNKNOWN);
-    expect(errorOf(() => resolveFunctions([define('m', { connection: 'R', channel: '%Nope%' })], settings, host)).code).toBe(
-      ErrorCodes.SETTING_MISSING,
+    expect(errorOf(() => resolveFunctions([unknown], settings, host)).code).toBe(
+      ErrorCodes.TRIGGER_TYPE_UNKNOWN,
     );
+    expect(
+      errorOf(() => resolveFunctions([define('m', { connection: 'R', channel: '%Nope%' })], settings, host))
+        .code,
+    ).toBe(ErrorCodes.SETTING_MISSING);
     expect(errorOf(() => validateNames([define('1abc', {})])).code).toBe(ErrorCodes.FUNCTION_NAME_INVALID);
-    expect(errorOf(() => validateNames([define('a'.repeat(128), {})])).code).toBe(ErrorCodes.FUNCTION_NAME_INVALID);
-    expect(errorOf(() => validateNames([define('same', {}), define('SAME', {})])).code).toBe(ErrorCodes.FUNCTION_NAME_DUPLICATE);
+    expect(errorOf(() => validateNames([define('a'.repeat(128), {})])).code).toBe(
+      ErrorCodes.FUNCTION_NAME_INVALID,
+    );
+    expect(errorOf(() => validateNames([define('same', {}), define('SAME', {})])).code).toBe(
+      ErrorCodes.FUNCTION_NAME_DUPLICATE,
+    );
   });
 });

@@ -4,7 +4,12 @@ import { ConfigError, ErrorCodes } from '../../../src/errors';
 
 const local = parseLocalSettings({
   IsEncrypted: false,
-  Values: { Channel: 'from-file', RedisConnectionString: 'file:6379', 'AzureWebJobs.off.Disabled': 'true', Port: 5 },
+  Values: {
+    Channel: 'from-file',
+    RedisConnectionString: 'file:6379',
+    'AzureWebJobs.off.Disabled': 'true',
+    Port: 5,
+  },
   ConnectionStrings: { Other: 'other:6379' },
   Host: { LocalHttpPort: 7072 },
 });
@@ -24,7 +29,9 @@ describe('local.settings.json', () => {
   });
 
   it('refuses values that are not strings, naming the field', () => {
-    expect(() => parseLocalSettings({ Values: { A: { nested: true } } })).toThrow(/"Values.A" must be a string/);
+    expect(() => parseLocalSettings({ Values: { A: { nested: true } } })).toThrow(
+      /"Values.A" must be a string/,
+    );
   });
 });
 

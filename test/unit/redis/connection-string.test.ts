@@ -21,7 +21,11 @@ describe('parseConnectionString', () => {
   });
 
   it('defaults the port to 6379, or 6380 with ssl, and accepts options in any case', () => {
-    expect(parseConnectionString('localhost', 'R')).toMatchObject({ host: 'localhost', port: 6379, tls: false });
+    expect(parseConnectionString('localhost', 'R')).toMatchObject({
+      host: 'localhost',
+      port: 6379,
+      tls: false,
+    });
     expect(parseConnectionString('host,SSL=true', 'R')).toMatchObject({ port: 6380, tls: true });
     expect(parseConnectionString('[::1]:7000', 'R')).toMatchObject({ host: '::1', port: 7000 });
   });
@@ -35,7 +39,11 @@ describe('parseConnectionString', () => {
       password: 'p@ss',
       database: 3,
     });
-    expect(parseConnectionString('redis://127.0.0.1', 'R')).toMatchObject({ port: 6379, tls: false, database: 0 });
+    expect(parseConnectionString('redis://127.0.0.1', 'R')).toMatchObject({
+      port: 6379,
+      tls: false,
+      database: 0,
+    });
   });
 
   it.each([
@@ -60,7 +68,9 @@ describe('parseConnectionString', () => {
   });
 
   it('never puts the password in the error or the description', () => {
-    expect(() => parseConnectionString('host:1,password=topsecret,bogus=1', 'R')).toThrow(/^(?!.*topsecret)/s);
+    expect(() => parseConnectionString('host:1,password=topsecret,bogus=1', 'R')).toThrow(
+      /^(?!.*topsecret)/s,
+    );
     expect(describeEndpoint(parseConnectionString('redis://u:topsecret@h:1', 'R'))).toBe('h:1');
   });
 });

@@ -17,7 +17,11 @@ describe('decorators', () => {
     }
     const registrations = registrationsOf(Orders) ?? [];
     expect(registrations.map((r) => r.name)).toEqual(['onOrder', 'exactOne']);
-    expect(registrations[0]?.options.trigger).toMatchObject({ type: 'redisPubSubTrigger', connection: 'Redis', channel: 'orders:*' });
+    expect(registrations[0]?.options.trigger).toMatchObject({
+      type: 'redisPubSubTrigger',
+      connection: 'Redis',
+      channel: 'orders:*',
+    });
     expect(registrations[1]?.options.trigger).toMatchObject({ channel: 'one', pattern: false });
     expect(registrations[1]?.options.trigger).not.toHaveProperty('name', 'exactOne');
   });
