@@ -35,7 +35,9 @@ export function createLogger(options: LoggerOptions): Logger {
   const stream = pretty({
     colorize: process.stdout.isTTY === true,
     translateTime: 'HH:MM:ss.l',
-    ignore: 'pid,hostname',
+    ignore: 'pid,hostname,functionName,invocationId',
+    messageFormat: '{if functionName}[{functionName}] {end}{msg}',
+    hideObject: false,
     sync: true,
     destination: options.destination ?? 1,
   });
