@@ -2,9 +2,7 @@ import { pubSubTrigger } from './pubsub';
 import type { TriggerOptions, TriggerSpec } from './trigger';
 
 /** Every trigger type the host runs, by binding type (compared case-insensitively). */
-const TRIGGERS: readonly TriggerSpec<TriggerOptions>[] = [
-  pubSubTrigger as unknown as TriggerSpec<TriggerOptions>,
-];
+const TRIGGERS: readonly TriggerSpec<TriggerOptions>[] = [pubSubTrigger];
 
 export function findTrigger(type: string): TriggerSpec<TriggerOptions> | undefined {
   const lower = type.toLowerCase();
