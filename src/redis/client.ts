@@ -37,13 +37,24 @@ export interface ClientOptions {
 export function createRedisClient(options: ClientOptions): RedisClient {
   const { endpoint, logger } = options;
   const where = `${options.settingName} (${describeEndpoint(endpoint)}, ${options.role})`;
+  let everReady = false;
+  // StackExchange's abortConnect=true: a first connection that fails ends start-up instead of retrying.
+  const reconnectStrategy = (retries: number, cause: unknown): number | Error =>
+    endpoint.abortConnect && !everReady
+      ? new ConnectionError(
+          ErrorCodes.REDIS_UNREACHABLE,
+          `Cannot connect to Redis at ${describeEndpoint(endpoint)} (setting '${options.settingName}'): ` +
+            `${errorMessage(cause)}. The connection string says abortConnect=True, so the host stops instead of retrying.`,
+          cause,
+        )
+      : reconnectDelay(retries, cause);
   const client = createClient({
     socket: {
       host: endpoint.host,
       port: endpoint.port,
       ...(endpoint.tls ? { tls: true as const, servername: endpoint.servername ?? endpoint.host } : {}),
       connectTimeout: endpoint.connectTimeoutMs ?? 10_000,
-      reconnectStrategy: reconnectDelay,
+      reconnectStrategy,
     },
     username: endpoint.username,
     password: endpoint.password,
@@ -52,10 +63,12 @@ export function createRedisClient(options: ClientOptions): RedisClient {
   });
   let failing = false;
   client.on('error', (error: unknown) => {
+    if (endpoint.abortConnect && !everReady) return; // start-up fails with its own error
     if (!failing) logger.warn({ err: errorMessage(error) }, `Redis connection ${where} failed; retrying`);
     failing = true;
   });
   client.on('ready', () => {
+    everReady = true;
     if (failing) logger.info(`Redis connection ${where} is back`);
     failing = false;
   });
@@ -71,6 +84,9 @@ export async function connectClient(
   try {
     await client.connect();
   } catch (error) {
+    // node-redis wraps what the reconnect strategy returned in a ReconnectStrategyError.
+    const original = (error as { originalError?: unknown }).originalError;
+    if (original instanceof ConnectionError) throw original;
     if (isAuthError(error)) {
       throw new ConnectionError(
         ErrorCodes.REDIS_AUTH_FAILED,

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { GenericContainer, getContainerRuntimeClient } from 'testcontainers';
 import { startEmbeddedRedis } from '../../src/redis/embedded-server';
 
 export interface TestRedis {
@@ -9,11 +11,13 @@ export interface TestRedis {
 
 /** Is a Docker engine answering? Asked through testcontainers itself, with a short limit. */
 async function dockerAnswers(): Promise<boolean> {
+  // No engine configured and no local socket: do not wait for testcontainers to find out.
+  const configured = process.env['DOCKER_HOST'] ?? process.env['TESTCONTAINERS_DOCKER_SOCKET_OVERRIDE'];
+  if (!configured && !existsSync('/var/run/docker.sock')) return false;
   try {
-    const { getContainerRuntimeClient } = await import('testcontainers');
     await Promise.race([
       getContainerRuntimeClient(),
-      new Promise((_resolve, reject) => setTimeout(() => reject(new Error('timeout')), 5000)),
+      new Promise((_resolve, reject) => setTimeout(() => reject(new Error('timeout')), 5000).unref()),
     ]);
     return true;
   } catch {
@@ -27,7 +31,6 @@ async function dockerAnswers(): Promise<boolean> {
  */
 export async function startTestRedis(args: readonly string[] = []): Promise<TestRedis> {
   if (await dockerAnswers()) {
-    const { GenericContainer } = await import('testcontainers');
     const container = await new GenericContainer('redis:7')
       .withExposedPorts(6379)
       .withCommand(['redis-server', '--notify-keyspace-events', 'KEA', ...args])

@@ -1,0 +1,127 @@
+import path from 'node:path';
+import { createClient } from 'redis';
+import { freePort, startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-server';
+import { runCli, type CliProcess } from '../support/cli';
+import { redisUrl } from '../support/redis-server';
+
+const fixture = path.join(__dirname, '..', 'fixtures', 'pubsub-app');
+const running: CliProcess[] = [];
+const servers: EmbeddedRedis[] = [];
+
+afterEach(async () => {
+  for (const cli of running.splice(0)) if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+  for (const server of servers.splice(0)) await server.stop();
+});
+
+const msg = (line: Record<string, unknown>): string => (typeof line['msg'] === 'string' ? line['msg'] : '');
+
+function start(env: Record<string, string>, extra: string[] = []): CliProcess {
+  const cli = runCli(['start', '--script-root', fixture, '--json', '--port', '0', ...extra], {
+    OrdersChannel: 'o:*',
+    ...env,
+  });
+  running.push(cli);
+  return cli;
+}
+
+describe('redis-func start: connections', () => {
+  it('starts a private redis-server when the connection setting is not set, and says how to publish to it', async () => {
+    const cli = start({ RedisConnectionString: '' });
+    const notice = await cli.waitForLine((l) => msg(l).includes('started a private redis-server'));
+    const port = Number(notice['port']);
+    await cli.waitForLine((l) => msg(l) === 'Host started');
+    expect(msg(notice)).toContain(`redis-cli -p ${port} PUBLISH`);
+    const client = createClient({ url: `redis://127.0.0.1:${port}` });
+    await client.connect();
+    await client.publish('exact:one', 'hi');
+    await client.set('gone', '1');
+    await client.del('gone'); // the private server has keyspace notifications on
+    await cli.waitForLine((l) => msg(l) === 'exact hi');
+    await cli.waitForLine((l) => msg(l) === 'deleted gone');
+    client.destroy();
+    cli.child.kill('SIGINT');
+    expect((await cli.exited).code).toBe(0);
+    // the private server went away with the host
+    const probe = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false } });
+    probe.on('error', () => undefined);
+    await expect(probe.connect()).rejects.toThrow();
+  });
+
+  it('names the setting and the fix when redis-server is not on PATH', async () => {
+    const cli = runCli(['start', '--script-root', fixture, '--json', '--port', '0'], {
+      RedisConnectionString: '',
+      OrdersChannel: 'o:*',
+      PATH: '/nonexistent',
+    });
+    running.push(cli);
+    expect((await cli.exited).code).toBe(1);
+    expect(cli.stderr()).toMatch(
+      /^redis-func: error RF_REDIS_SERVER_NOT_FOUND: .*'RedisConnectionString'.*redis-server/s,
+    );
+  });
+
+  it('keeps retrying with a warning while Redis is unreachable, and connects once it is up', async () => {
+    const port = await freePort();
+    const cli = start({ RedisConnectionString: `127.0.0.1:${port}` });
+    await cli.waitForLine((l) => l['level'] === 'warn' && msg(l).includes('failed; retrying'));
+    servers.push(await startEmbeddedRedis({ port }));
+    await cli.waitForLine((l) => msg(l) === 'Host started', 20_000);
+    cli.child.kill('SIGTERM');
+    expect((await cli.exited).code).toBe(0);
+  });
+
+  it('stops while still connecting when told to', async () => {
+    const cli = start({ RedisConnectionString: '127.0.0.1:1' });
+    await cli.waitForLine((l) => msg(l).includes('failed; retrying'));
+    cli.child.kill('SIGINT');
+    expect((await cli.exited).code).toBe(0);
+  });
+
+  it('exits with the auth error on a wrong password, without printing it', async () => {
+    const server = await startEmbeddedRedis({ args: ['--requirepass', 'the-right-one'] });
+    servers.push(server);
+    const cli = start({ RedisConnectionString: `127.0.0.1:${server.port},password=sw0rdfish-wrong` });
+    expect((await cli.exited).code).toBe(1);
+    expect(cli.stderr()).toMatch(/^redis-func: error RF_REDIS_AUTH_FAILED: .*'RedisConnectionString'/);
+    const everything = cli.stderr() + JSON.stringify(cli.lines) + cli.text.join('\n');
+    expect(everything).not.toContain('sw0rdfish-wrong');
+  });
+
+  it('stops at once when abortConnect=True and Redis is unreachable', async () => {
+    const cli = start({ RedisConnectionString: '127.0.0.1:1,abortConnect=True' });
+    expect((await cli.exited).code).toBe(1);
+    expect(cli.stderr()).toMatch(/^redis-func: error RF_REDIS_UNREACHABLE: .*abortConnect=True/);
+  });
+});
+
+describe('redis-func start: admin API', () => {
+  it('runs a function by hand, lists functions and reports status', async () => {
+    const cli = start({ RedisConnectionString: redisUrl() });
+    const listening = await cli.waitForLine((l) => msg(l).startsWith('Admin API listening'));
+    const base = `http://127.0.0.1:${Number(listening['port'])}`;
+    const post = (name: string, body?: string) =>
+      fetch(`${base}/admin/functions/${name}`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json' },
+      });
+    expect((await post('onExact', JSON.stringify({ input: 'by hand' }))).status).toBe(202);
+    expect((await post('nope', JSON.stringify({ input: 'x' }))).status).toBe(404);
+    expect((await post('onExact')).status).toBe(400);
+    expect((await post('onExact', 'not json')).status).toBe(400);
+    const executing = await cli.waitForLine((l) => msg(l).startsWith("Executing 'Functions.onExact'"));
+    expect(msg(executing)).toContain("Reason='This function was programmatically called via the host APIs.'");
+    await cli.waitForLine((l) => msg(l) === 'exact by hand');
+    const functions = (await (await fetch(`${base}/admin/functions`)).json()) as {
+      name: string;
+      trigger: string;
+    }[];
+    expect(functions.map((f) => f.name).sort()).toEqual(['onExact', 'onKeyDel', 'onOrder']);
+    const status = (await (await fetch(`${base}/admin/host/status`)).json()) as {
+      state: string;
+      connections: Record<string, string>;
+    };
+    expect(status.state).toBe('running');
+    expect(Object.keys(status.connections)).toEqual(['RedisConnectionString']);
+  });
+});
