@@ -9,6 +9,7 @@ export default tseslint.config(
       'coverage/**',
       '.redis-func/**',
       'test/fixtures/**/*.js',
+      'test/support/*.js',
       '*.config.js',
       '*.config.mjs',
       'bin/**',
