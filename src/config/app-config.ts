@@ -1,4 +1,5 @@
 import { ConfigError, ErrorCodes } from '../errors';
+import { parseRedisBindings } from '../invoke/redis-bindings';
 import type { FunctionDefinition } from '../registration/definition';
 import { BindingOptions } from '../triggers/binding-options';
 import { findTrigger, triggerTypes } from '../triggers/registry';
@@ -35,12 +36,19 @@ export function resolveFunction(
     );
   }
   const binding = new BindingOptions(definition.name, definition.trigger, settings, definition.source);
+  const { name, source } = definition;
+  const outputs = [
+    ...definition.extraOutputs,
+    ...(definition.returnBinding ? [definition.returnBinding] : []),
+  ];
   return Object.freeze({
     definition,
-    name: definition.name,
+    name,
     triggerType: spec.type,
     options: spec.parseOptions(binding, host),
-    disabled: settings.isDisabled(definition.name),
+    disabled: settings.isDisabled(name),
+    inputs: parseRedisBindings(name, source, definition.extraInputs, settings, spec.metadataNames),
+    outputs: parseRedisBindings(name, source, outputs, settings, spec.metadataNames),
   });
 }
 

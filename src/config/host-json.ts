@@ -20,11 +20,18 @@ export interface HostConfig {
   readonly functionTimeoutMs: number | undefined;
   /** How long shutdown waits for invocations in flight (`extensions.redis.shutdownGracePeriod`, default 10 s). */
   readonly shutdownGracePeriodMs: number;
+  /**
+   * `extensions.redis.triggerValueFormat`: `messageModel` (default, `{ Trigger, Message }`) or `v1`
+   * (the 1.x extension's shapes).
+   */
+  readonly triggerValueFormat: TriggerValueFormat;
   /** `extensions.redis` as written, for the trigger option parsers (keys as in the file). */
   readonly redisExtension: Readonly<Record<string, unknown>>;
   /** The whole file, as parsed. */
   readonly raw: Readonly<Record<string, unknown>>;
 }
+
+export type TriggerValueFormat = 'messageModel' | 'v1';
 
 export const DEFAULT_FUNCTION_TIMEOUT_MS = 30 * 60 * 1000;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
@@ -62,6 +69,7 @@ export function parseHostJson(raw: Record<string, unknown>, file = 'host.json'):
     logLevels: parseLogLevels(raw, file),
     functionTimeoutMs: parseFunctionTimeout(getCaseInsensitive(raw, 'functionTimeout'), file),
     shutdownGracePeriodMs: parseGrace(redis, file),
+    triggerValueFormat: parseValueFormat(redis, file),
     redisExtension: Object.freeze({ ...(redis ?? {}) }),
     raw: Object.freeze({ ...raw }),
   });
@@ -125,4 +133,20 @@ function parseGrace(redis: unknown, file: string): number {
     );
   }
   return ms;
+}
+
+function parseValueFormat(redis: unknown, file: string): TriggerValueFormat {
+  const value = isRecord(redis) ? getCaseInsensitive(redis, 'triggerValueFormat') : undefined;
+  if (value === undefined) return 'messageModel';
+  const match = (['messageModel', 'v1'] as const).find(
+    (f) => typeof value === 'string' && f.toLowerCase() === value.toLowerCase(),
+  );
+  if (!match) {
+    throw invalid(
+      file,
+      'extensions.redis.triggerValueFormat',
+      `must be "messageModel" or "v1" (found ${JSON.stringify(value)})`,
+    );
+  }
+  return match;
 }

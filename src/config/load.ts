@@ -20,6 +20,8 @@ export interface LoadOptions {
   /** Only these functions (`--functions`). */
   readonly functions?: readonly string[];
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Copy local.settings.json Values into process.env (default: when `env` is process.env). */
+  readonly applyValuesToEnv?: boolean;
 }
 
 /**
@@ -30,7 +32,12 @@ export async function loadConfiguration(options: LoadOptions): Promise<AppConfig
   const scriptRoot = path.resolve(options.scriptRoot);
   const host = loadHostJson(scriptRoot);
   const localSettings = loadLocalSettings(scriptRoot);
-  const settings = new Settings(localSettings, options.env ?? process.env);
+  const env = options.env ?? process.env;
+  // As the Functions host does: Values become environment variables, an existing variable wins.
+  if (options.applyValuesToEnv ?? options.env === undefined) {
+    for (const [name, value] of Object.entries(localSettings.values)) process.env[name] ??= value;
+  }
+  const settings = new Settings(localSettings, env);
   const app = await loadApp(scriptRoot);
   const functions = resolveFunctions(app.functions, settings, host, options.functions);
   return Object.freeze({

@@ -36,6 +36,7 @@ export class FunctionHost implements AsyncDisposable {
       host: options.host,
       minimumLevel: options.minimumLevel,
       onInvocation: options.onInvocation,
+      commands: (connection) => options.broker.ports(connection).commands,
     });
   }
 

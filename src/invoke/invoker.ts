@@ -5,7 +5,9 @@ import type { HostConfig } from '../config/host-json';
 import { contextLevelToPino, type PinoLevel } from '../config/log-levels';
 import { FunctionTimeoutError, errorMessage } from '../errors';
 import type { Logger } from '../logging';
+import type { CommandPort } from '../triggers/ports';
 import type { ResolvedFunction } from '../triggers/trigger';
+import { resolveInputs, runOutputs } from './redis-bindings';
 
 export type InvocationStatus = 'succeeded' | 'failed';
 
@@ -37,6 +39,8 @@ export interface InvokerOptions {
   readonly minimumLevel?: PinoLevel;
   /** Called with each finished invocation (the test host records them). */
   readonly onInvocation?: (record: InvocationRecord) => void;
+  /** Where `redis` input and output bindings run their commands, per connection setting. */
+  readonly commands?: (connection: string) => CommandPort | undefined;
 }
 
 /**
@@ -120,7 +124,7 @@ export class Invoker {
     context: InvocationContext,
   ): Promise<unknown> {
     const timeoutMs = this.options.host.functionTimeoutMs;
-    const run = Promise.resolve().then(() => fn.definition.handler(input, context));
+    const run = this.runWithBindings(fn, input, context);
     if (timeoutMs === undefined) return run;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
@@ -131,6 +135,19 @@ export class Invoker {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Input bindings, the handler, then output bindings (only after success; their errors fail it). */
+  private async runWithBindings(
+    fn: ResolvedFunction,
+    input: unknown,
+    context: InvocationContext,
+  ): Promise<unknown> {
+    const commands = this.options.commands ?? (() => undefined);
+    if (fn.inputs.length > 0) await resolveInputs(fn.inputs, context, commands);
+    const result = await fn.definition.handler(input, context);
+    if (fn.outputs.length > 0) await runOutputs(fn.outputs, context, result, commands);
+    return result;
   }
 
   private finish(): void {

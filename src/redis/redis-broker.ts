@@ -1,4 +1,11 @@
-import type { Broker, BrokerPorts, MessageHandler, PubSubPort, Subscription } from '../triggers/ports';
+import type {
+  Broker,
+  BrokerPorts,
+  CommandPort,
+  MessageHandler,
+  PubSubPort,
+  Subscription,
+} from '../triggers/ports';
 import type { RedisConnections } from './connections';
 
 /** The ports of the listeners, backed by real Redis connections. */
@@ -10,7 +17,10 @@ export class RedisBroker implements Broker {
   ports(connection: string): BrokerPorts {
     let ports = this.cache.get(connection);
     if (!ports) {
-      ports = { pubsub: new RedisPubSubPort(this.connections, connection) };
+      ports = {
+        pubsub: new RedisPubSubPort(this.connections, connection),
+        commands: new RedisCommandPort(this.connections, connection),
+      };
       this.cache.set(connection, ports);
     }
     return ports;
@@ -58,5 +68,18 @@ class RedisPubSubPort implements PubSubPort {
     } catch {
       return undefined;
     }
+  }
+}
+
+/** Runs binding commands on the shared command connection. */
+class RedisCommandPort implements CommandPort {
+  constructor(
+    private readonly connections: RedisConnections,
+    private readonly settingName: string,
+  ) {}
+
+  async execute(args: readonly string[]): Promise<unknown> {
+    const client = await this.connections.commandClient(this.settingName);
+    return client.sendCommand([...args]);
   }
 }

@@ -8,6 +8,7 @@ import { captureRegistrations, type HookCallback } from './core-module';
 import { assertNoPendingDecorators } from './decorators';
 import { isValidFunctionName, type FunctionDefinition } from './definition';
 import { definitionFromCore } from './from-core';
+import { findFunctionJsonFolders, loadFunctionJsonApp } from './function-json';
 
 export interface LoadedApp {
   readonly scriptRoot: string;
@@ -23,7 +24,8 @@ export interface LoadedApp {
  */
 export async function loadApp(scriptRoot: string): Promise<LoadedApp> {
   const root = path.resolve(scriptRoot);
-  const entryFiles = await resolveEntryFiles(root);
+  const hasFunctionJson = findFunctionJsonFolders(root).length > 0;
+  const entryFiles = await resolveEntryFiles(root, hasFunctionJson);
   const captured = await captureRegistrations(async (sink) => {
     for (const file of entryFiles) {
       sink.currentSource = path.relative(root, file) || file;
@@ -31,7 +33,10 @@ export async function loadApp(scriptRoot: string): Promise<LoadedApp> {
     }
     assertNoPendingDecorators();
   });
-  const functions = captured.registrations.map((r) => definitionFromCore(r, 'app'));
+  const functions = [
+    ...captured.registrations.map((r) => definitionFromCore(r, 'app')),
+    ...(hasFunctionJson ? loadFunctionJsonApp(root) : []),
+  ];
   validateNames(functions);
   return Object.freeze({
     scriptRoot: root,
@@ -41,9 +46,11 @@ export async function loadApp(scriptRoot: string): Promise<LoadedApp> {
   });
 }
 
-export async function resolveEntryFiles(root: string): Promise<string[]> {
+/** The entry files of `main`; a function.json app may have no package.json or no `main` (`optional`). */
+export async function resolveEntryFiles(root: string, optional = false): Promise<string[]> {
   const packageFile = path.join(root, 'package.json');
   if (!existsSync(packageFile)) {
+    if (optional) return [];
     throw new ConfigError(
       ErrorCodes.PACKAGE_JSON_INVALID,
       `No package.json in ${root}. Its "main" field names the app's entry files (e.g. "dist/functions/*.js").`,
@@ -64,6 +71,7 @@ export async function resolveEntryFiles(root: string): Promise<string[]> {
     );
   }
   if (typeof main !== 'string' || main.trim() === '') {
+    if (optional && main === undefined) return [];
     throw new ConfigError(
       ErrorCodes.PACKAGE_JSON_INVALID,
       `${packageFile}: field "main" must name the app's entry files, e.g. "dist/functions/*.js".`,

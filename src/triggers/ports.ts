@@ -18,9 +18,16 @@ export interface PubSubPort {
   keyspaceEventFlags(): Promise<string | undefined>;
 }
 
+/** Runs one Redis command (input and output bindings). */
+export interface CommandPort {
+  execute(args: readonly string[]): Promise<unknown>;
+}
+
 /** Everything a listener may use on one connection. */
 export interface BrokerPorts {
   readonly pubsub: PubSubPort;
+  /** For `redis` input and output bindings. */
+  readonly commands?: CommandPort;
 }
 
 /** Hands out ports per connection setting. */

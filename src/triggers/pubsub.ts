@@ -1,4 +1,5 @@
 import { errorMessage } from '../errors';
+import type { TriggerValueFormat } from '../config/host-json';
 import { messageModel } from '../invoke/model';
 import { CONNECTION_NAMES } from './binding-options';
 import type { Subscription } from './ports';
@@ -11,28 +12,35 @@ import type {
   TriggerSpec,
 } from './trigger';
 
-export interface PubSubTriggerOptions extends TriggerOptions, Subscription {}
+export interface PubSubTriggerOptions extends TriggerOptions, Subscription {
+  /** host.json `extensions.redis.triggerValueFormat`. */
+  readonly valueFormat: TriggerValueFormat;
+}
 
 export const PUBSUB_TRIGGER = 'redisPubSubTrigger';
 
 export const pubSubTrigger: TriggerSpec<PubSubTriggerOptions> = {
   type: PUBSUB_TRIGGER,
-  parseOptions(binding) {
+  parseOptions(binding, host) {
     return Object.freeze({
       connection: binding.string(CONNECTION_NAMES, { required: true }),
       channel: binding.string(['channel'], { required: true, resolveSettings: true }),
       // The seed docs describe PSUBSCRIBE; 1.x adds `pattern` to choose.
       pattern: binding.boolean(['pattern'], true),
+      valueFormat: host.triggerValueFormat,
     });
   },
   createListener: (deps) => new PubSubListener(deps),
-  manualInput: (options, message) => pubSubInput(options.channel, options.channel, message),
+  manualInput: (options, message) => pubSubInput(options, options.channel, message),
+  metadataNames: ['SubscriptionChannel', 'Channel', 'Message'],
 };
 
-function pubSubInput(subscriptionChannel: string, channel: string, message: string): ManualInput {
+/** The value the handler gets: `{ Trigger, Message }`, or the 1.x `{ SubscriptionChannel, Channel, Message }`. */
+function pubSubInput(options: PubSubTriggerOptions, channel: string, message: string): ManualInput {
+  const triggerMetadata = { SubscriptionChannel: options.channel, Channel: channel, Message: message };
   return {
-    input: messageModel(channel, message),
-    triggerMetadata: { SubscriptionChannel: subscriptionChannel, Channel: channel, Message: message },
+    input: options.valueFormat === 'v1' ? { ...triggerMetadata } : messageModel(channel, message),
+    triggerMetadata,
   };
 }
 
@@ -83,7 +91,7 @@ export class PubSubListener implements Listener {
   private enqueue(message: string, channel: string): void {
     if (this.state !== 'running' && this.state !== 'starting') return;
     const { fn, invoker } = this.deps;
-    const { input, triggerMetadata } = pubSubInput(fn.options.channel, channel, message);
+    const { input, triggerMetadata } = pubSubInput(fn.options, channel, message);
     this.tail = this.tail.then(async () => {
       await invoker.invoke({ fn, input, triggerMetadata, reason: `New Redis message on channel ${channel}` });
     });

@@ -1,5 +1,6 @@
 import type { HostConfig } from '../config/host-json';
 import type { Invoker } from '../invoke/invoker';
+import type { RedisBinding } from '../invoke/redis-bindings';
 import type { Logger } from '../logging';
 import type { FunctionDefinition } from '../registration/definition';
 import type { BindingOptions } from './binding-options';
@@ -18,6 +19,10 @@ export interface ResolvedFunction<O extends TriggerOptions = TriggerOptions> {
   readonly triggerType: string;
   readonly options: O;
   readonly disabled: boolean;
+  /** `redis` input bindings, run before the handler. */
+  readonly inputs: readonly RedisBinding[];
+  /** `redis` output bindings (including `$return`), run after the handler succeeded. */
+  readonly outputs: readonly RedisBinding[];
 }
 
 export type ListenerState = 'created' | 'starting' | 'running' | 'closing' | 'closed';
@@ -49,4 +54,6 @@ export interface TriggerSpec<O extends TriggerOptions = TriggerOptions> {
   parseOptions(binding: BindingOptions, host: HostConfig): O;
   createListener(deps: ListenerDeps<O>): Listener;
   manualInput(options: O, message: string): ManualInput;
+  /** Trigger metadata names, usable as `{Name}` binding expressions in input bindings. */
+  readonly metadataNames?: readonly string[];
 }

@@ -47,8 +47,18 @@ describe('resolving Pub/Sub triggers', () => {
       settings,
       host,
     );
-    expect(a?.options).toEqual({ connection: 'Redis', channel: 'orders:*', pattern: true });
-    expect(b?.options).toEqual({ connection: 'Redis', channel: 'x', pattern: false });
+    expect(a?.options).toEqual({
+      connection: 'Redis',
+      channel: 'orders:*',
+      pattern: true,
+      valueFormat: 'messageModel',
+    });
+    expect(b?.options).toEqual({
+      connection: 'Redis',
+      channel: 'x',
+      pattern: false,
+      valueFormat: 'messageModel',
+    });
   });
 
   it('marks disabled functions and filters with --functions', () => {

@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { createClient } from 'redis';
+import { runCli, type CliProcess } from '../support/cli';
+import { redisUrl, uniquePrefix } from '../support/redis-server';
+
+const fixture = path.join(__dirname, '..', 'fixtures', 'v3-app');
+const redis = createClient({ url: redisUrl() });
+const subscriber = createClient({ url: redisUrl() });
+let cli: CliProcess | undefined;
+
+beforeAll(async () => {
+  await Promise.all([redis.connect(), subscriber.connect()]);
+});
+afterEach(() => {
+  if (cli?.child.exitCode === null) cli.child.kill('SIGKILL');
+});
+afterAll(() => {
+  redis.destroy();
+  subscriber.destroy();
+});
+
+const msg = (line: Record<string, unknown>): string => (typeof line['msg'] === 'string' ? line['msg'] : '');
+
+describe('a function.json (v3) app with redis input and output bindings', () => {
+  it('runs unchanged: %setting% channels, $return and named outputs, GET {Message} inputs, context.done', async () => {
+    const p = uniquePrefix('v3');
+    cli = runCli(['start', '--script-root', fixture, '--json', '--port', '0'], {
+      RedisConnectionString: redisUrl(),
+      PubSubChannel: `${p}orders`,
+      KeyPrefix: p,
+    });
+    await cli.waitForLine((l) => msg(l) === 'Host started');
+    expect(cli.text).toEqual(
+      expect.arrayContaining([
+        '\tCallbackStyle: redisPubSubTrigger',
+        '\tKeyWritten: redisPubSubTrigger',
+        '\tOrderChannel: redisPubSubTrigger',
+      ]),
+    );
+
+    await redis.publish(`${p}orders`, 'order-7');
+    await cli.waitForLine((l) => msg(l).startsWith("Executed 'Functions.OrderChannel' (Succeeded"));
+    await cli.waitForLine((l) => msg(l).startsWith("Executed 'Functions.CallbackStyle' (Succeeded"));
+    expect(await redis.get(`${p}last`)).toBe('order-7');
+    expect(await redis.get(`${p}callback`)).toBe('order-7');
+    expect(cli.lines.some((l) => msg(l) === `OrderChannel got order-7 on ${p}orders`)).toBe(true);
+    expect(cli.lines.some((l) => msg(l) === 'done by callback' && l['level'] === 'warn')).toBe(true);
+
+    let echo: (message: string) => void = () => undefined;
+    const echoed = new Promise<string>((resolve) => (echo = resolve));
+    await subscriber.subscribe(`${p}echo`, (message) => echo(message));
+    await redis.set(`${p}in:greeting`, 'hello');
+    expect(await echoed).toBe(`${p}in:greeting has hello`);
+    expect(cli.lines.some((l) => msg(l) === `key ${p}in:greeting = hello (bindings: hello)`)).toBe(true);
+  });
+});
