@@ -15,9 +15,61 @@ export function isAuthError(error: unknown): boolean {
   return /WRONGPASS|NOAUTH|invalid password|invalid username-password|NOPERM/i.test(text);
 }
 
-/** Exponential backoff with jitter, capped at 5 s; an auth error stops reconnecting. */
-export function reconnectDelay(retries: number, cause: unknown): number | Error {
-  if (isAuthError(cause)) return cause instanceof Error ? cause : new Error(String(cause));
+const TLS_ERROR_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+  'CERT_UNTRUSTED',
+]);
+
+/** A server certificate that does not verify will not verify on the next attempt either. */
+export function isTlsVerificationError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && TLS_ERROR_CODES.has(code);
+}
+
+/**
+ * Failures that retrying cannot fix end start-up with a user error naming the setting: refused
+ * credentials, a server certificate that does not verify, and (with abortConnect=True) any failure of the
+ * first connection. Once connected, every failure is logged and retried (a password may be fixed).
+ */
+function permanentFailure(
+  cause: unknown,
+  endpoint: RedisEndpoint,
+  settingName: string,
+): ConnectionError | undefined {
+  const where = `Redis at ${describeEndpoint(endpoint)} (setting '${settingName}')`;
+  if (isAuthError(cause)) {
+    return new ConnectionError(
+      ErrorCodes.REDIS_AUTH_FAILED,
+      `${where} refused the credentials: ${errorMessage(cause)}. Check the password (and user) in that connection string.`,
+      cause,
+    );
+  }
+  if (isTlsVerificationError(cause)) {
+    return new ConnectionError(
+      ErrorCodes.REDIS_TLS_FAILED,
+      `${where}: the server's TLS certificate does not verify (${errorMessage(cause)}). For a self-signed ` +
+        `certificate, set the app setting '${settingName}__tlsCaFile' to the CA file; check sslHost if the name differs.`,
+      cause,
+    );
+  }
+  if (endpoint.abortConnect) {
+    return new ConnectionError(
+      ErrorCodes.REDIS_UNREACHABLE,
+      `Cannot connect to ${where}: ${errorMessage(cause)}. The connection string says abortConnect=True, so the ` +
+        `host stops instead of retrying.`,
+      cause,
+    );
+  }
+  return undefined;
+}
+
+/** Exponential backoff with jitter, capped at 5 s. */
+export function reconnectDelay(retries: number): number {
   const base = Math.min(MAX_BACKOFF_MS, 50 * 2 ** Math.min(retries, 10));
   return Math.round(base / 2 + Math.random() * (base / 2));
 }
@@ -27,6 +79,8 @@ export interface ClientOptions {
   readonly settingName: string;
   readonly role: string;
   readonly logger: Logger;
+  /** PEM CA certificates to trust for TLS (self-signed servers). */
+  readonly ca?: string;
 }
 
 /**
@@ -38,21 +92,21 @@ export function createRedisClient(options: ClientOptions): RedisClient {
   const { endpoint, logger } = options;
   const where = `${options.settingName} (${describeEndpoint(endpoint)}, ${options.role})`;
   let everReady = false;
-  // StackExchange's abortConnect=true: a first connection that fails ends start-up instead of retrying.
+  const atStartUp = (cause: unknown): ConnectionError | undefined =>
+    everReady ? undefined : permanentFailure(cause, endpoint, options.settingName);
   const reconnectStrategy = (retries: number, cause: unknown): number | Error =>
-    endpoint.abortConnect && !everReady
-      ? new ConnectionError(
-          ErrorCodes.REDIS_UNREACHABLE,
-          `Cannot connect to Redis at ${describeEndpoint(endpoint)} (setting '${options.settingName}'): ` +
-            `${errorMessage(cause)}. The connection string says abortConnect=True, so the host stops instead of retrying.`,
-          cause,
-        )
-      : reconnectDelay(retries, cause);
+    atStartUp(cause) ?? reconnectDelay(retries);
   const client = createClient({
     socket: {
       host: endpoint.host,
       port: endpoint.port,
-      ...(endpoint.tls ? { tls: true as const, servername: endpoint.servername ?? endpoint.host } : {}),
+      ...(endpoint.tls
+        ? {
+            tls: true as const,
+            servername: endpoint.servername ?? endpoint.host,
+            ...(options.ca ? { ca: options.ca } : {}),
+          }
+        : {}),
       connectTimeout: endpoint.connectTimeoutMs ?? 10_000,
       reconnectStrategy,
     },
@@ -63,7 +117,7 @@ export function createRedisClient(options: ClientOptions): RedisClient {
   });
   let failing = false;
   client.on('error', (error: unknown) => {
-    if (endpoint.abortConnect && !everReady) return; // start-up fails with its own error
+    if (atStartUp(error)) return; // start-up fails with its own error
     if (!failing) logger.warn({ err: errorMessage(error) }, `Redis connection ${where} failed; retrying`);
     failing = true;
   });
@@ -87,14 +141,6 @@ export async function connectClient(
     // node-redis wraps what the reconnect strategy returned in a ReconnectStrategyError.
     const original = (error as { originalError?: unknown }).originalError;
     if (original instanceof ConnectionError) throw original;
-    if (isAuthError(error)) {
-      throw new ConnectionError(
-        ErrorCodes.REDIS_AUTH_FAILED,
-        `Redis at ${describeEndpoint(endpoint)} (setting '${settingName}') refused the credentials: ` +
-          `${errorMessage(error)}. Check the password (and user) in that connection string.`,
-        error,
-      );
-    }
-    throw error;
+    throw permanentFailure(error, endpoint, settingName) ?? error;
   }
 }

@@ -1,4 +1,5 @@
-import { ConfigError, ErrorCodes, RedisFuncError } from '../errors';
+import { readFileSync } from 'node:fs';
+import { ConfigError, ErrorCodes, RedisFuncError, errorMessage } from '../errors';
 import type { Settings } from '../config/settings';
 import type { Logger } from '../logging';
 import { createRedisClient, connectClient, type RedisClient } from './client';
@@ -14,6 +15,8 @@ export interface ConnectionsOptions {
 
 interface Connection {
   readonly endpoint: RedisEndpoint;
+  /** PEM from the `<setting>__tlsCaFile` app setting, for self-signed servers. */
+  readonly ca: string | undefined;
   command?: Promise<RedisClient>;
   subscriber?: Promise<RedisClient>;
   /** Every client of this connection, connected or still trying, so close() can end them all. */
@@ -92,6 +95,7 @@ export class RedisConnections {
   private newClient(connection: Connection, settingName: string, role: string): RedisClient {
     if (this.closed) throw new RedisFuncError(ErrorCodes.HOST_STATE, 'The Redis connections are closed.');
     const client = createRedisClient({
+      ca: connection.ca,
       endpoint: connection.endpoint,
       settingName,
       role,
@@ -113,7 +117,11 @@ export class RedisConnections {
   private async open(settingName: string): Promise<Connection> {
     const text = this.options.settings.getConnection(settingName);
     if (text !== undefined) {
-      return { endpoint: parseConnectionString(text, settingName), clients: new Set() };
+      return {
+        endpoint: parseConnectionString(text, settingName),
+        ca: this.readCa(settingName),
+        clients: new Set(),
+      };
     }
     if (this.options.embeddedDefault === false) throw missingSetting(settingName);
     const server = await startEmbeddedRedis({
@@ -126,7 +134,25 @@ export class RedisConnections {
       `Connection setting '${settingName}' is not set; started a private redis-server on 127.0.0.1:${server.port} ` +
         `(keyspace notifications on). Publish to it with: redis-cli -p ${server.port} PUBLISH <channel> <message>`,
     );
-    return { endpoint: parseConnectionString(server.url, settingName), clients: new Set() };
+    return { endpoint: parseConnectionString(server.url, settingName), ca: undefined, clients: new Set() };
+  }
+
+  private readCa(settingName: string): string | undefined {
+    const field = `${settingName}__tlsCaFile`;
+    const file = this.options.settings.get(field);
+    if (file === undefined) return undefined;
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError(
+        ErrorCodes.SETTING_MISSING,
+        `App setting '${field}' names ${file}, which cannot be read: ${errorMessage(error)}.`,
+        {
+          field,
+          cause: error,
+        },
+      );
+    }
   }
 }
 
