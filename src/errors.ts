@@ -67,6 +67,17 @@ export class ConnectionError extends RedisFuncError {
   }
 }
 
+/**
+ * Throw this from a handler to fail the invocation without retries: a poison message goes straight to
+ * where failures go (dead letter where the trigger has one).
+ */
+export class NonRetryableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NonRetryableError';
+  }
+}
+
 /** An invocation that ran longer than functionTimeout. */
 export class FunctionTimeoutError extends RedisFuncError {
   constructor(functionName: string, timeoutMs: number) {

@@ -18,6 +18,7 @@ export {
   ConnectionError,
   ErrorCodes,
   FunctionTimeoutError,
+  NonRetryableError,
   RedisFuncError,
   type ErrorCode,
 } from './errors';

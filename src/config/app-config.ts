@@ -1,5 +1,6 @@
 import { ConfigError, ErrorCodes } from '../errors';
 import { parseRedisBindings } from '../invoke/redis-bindings';
+import { parseRetryPolicy } from '../invoke/retry-policy';
 import type { FunctionDefinition } from '../registration/definition';
 import { BindingOptions } from '../triggers/binding-options';
 import { findTrigger, triggerTypes } from '../triggers/registry';
@@ -47,6 +48,7 @@ export function resolveFunction(
     triggerType: spec.type,
     options: spec.parseOptions(binding, host),
     disabled: settings.isDisabled(name),
+    retry: parseRetryPolicy(definition.retry, { file: source, field: 'retry' }) ?? host.retry,
     inputs: parseRedisBindings(name, source, definition.extraInputs, settings, spec.metadataNames),
     outputs: parseRedisBindings(name, source, outputs, settings, spec.metadataNames),
   });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ConfigError, ErrorCodes } from '../errors';
+import { parseRetryPolicy, type RetryPolicy } from '../invoke/retry-policy';
 import { parseDurationMs } from './duration';
 import { type PinoLevel, toPinoLevel } from './log-levels';
 import { getCaseInsensitive, isRecord, readJsonObject } from './read-json';
@@ -25,6 +26,8 @@ export interface HostConfig {
    * (the 1.x extension's shapes).
    */
   readonly triggerValueFormat: TriggerValueFormat;
+  /** Top-level `retry`: the policy of every function that has none of its own. */
+  readonly retry: RetryPolicy | undefined;
   /** `extensions.redis` as written, for the trigger option parsers (keys as in the file). */
   readonly redisExtension: Readonly<Record<string, unknown>>;
   /** The whole file, as parsed. */
@@ -70,6 +73,11 @@ export function parseHostJson(raw: Record<string, unknown>, file = 'host.json'):
     functionTimeoutMs: parseFunctionTimeout(getCaseInsensitive(raw, 'functionTimeout'), file),
     shutdownGracePeriodMs: parseGrace(redis, file),
     triggerValueFormat: parseValueFormat(redis, file),
+    retry: parseRetryPolicy(getCaseInsensitive(raw, 'retry'), {
+      file,
+      field: 'retry',
+      code: ErrorCodes.HOST_JSON_INVALID,
+    }),
     redisExtension: Object.freeze({ ...(redis ?? {}) }),
     raw: Object.freeze({ ...raw }),
   });

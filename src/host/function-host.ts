@@ -92,6 +92,7 @@ export class FunctionHost implements AsyncDisposable {
 
   private async doClose(): Promise<void> {
     this.state = 'closing';
+    this.invoker.close();
     const { logger, host, broker } = this.options;
     const drained = Promise.all(
       this.listeners.map((l) => l.close().catch((e: unknown) => logClose(logger, e))),

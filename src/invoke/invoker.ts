@@ -3,11 +3,13 @@ import { format } from 'node:util';
 import { InvocationContext, type RetryContext } from '@azure/functions';
 import type { HostConfig } from '../config/host-json';
 import { contextLevelToPino, type PinoLevel } from '../config/log-levels';
-import { FunctionTimeoutError, errorMessage } from '../errors';
+import { FunctionTimeoutError, NonRetryableError, errorMessage } from '../errors';
+import { sleep } from '../timers';
 import type { Logger } from '../logging';
 import type { CommandPort } from '../triggers/ports';
 import type { ResolvedFunction } from '../triggers/trigger';
 import { resolveInputs, runOutputs } from './redis-bindings';
+import { retryDelayMs } from './retry-policy';
 
 export type InvocationStatus = 'succeeded' | 'failed';
 
@@ -49,6 +51,7 @@ export interface InvokerOptions {
  */
 export class Invoker {
   private readonly loggers = new Map<string, Logger>();
+  private readonly closing = new AbortController();
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
 
@@ -63,7 +66,42 @@ export class Invoker {
     return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Stops retry waits: a failure waiting for its next attempt returns as it is. */
+  close(): void {
+    this.closing.abort();
+  }
+
+  /**
+   * Runs the handler; a failed attempt is retried per the function's retry policy (each attempt logs its
+   * own Executing/Executed lines and gets `context.retryContext`). Resolves with the last attempt.
+   */
   async invoke(request: InvocationRequest): Promise<InvocationRecord> {
+    this.inFlight++;
+    try {
+      return await this.invokeWithRetries(request);
+    } finally {
+      this.finish();
+    }
+  }
+
+  private async invokeWithRetries(request: InvocationRequest): Promise<InvocationRecord> {
+    const policy = request.fn.retry;
+    const { signal } = this.closing;
+    let record = await this.attempt(request);
+    for (
+      let retry = 1;
+      policy && retry <= policy.maxRetryCount && isRetryable(record) && !signal.aborted;
+      retry++
+    ) {
+      await sleep(retryDelayMs(policy, retry), signal);
+      if (signal.aborted) break;
+      const maxRetryCount = Number.isFinite(policy.maxRetryCount) ? policy.maxRetryCount : -1;
+      record = await this.attempt({ ...request, retryContext: { retryCount: retry, maxRetryCount } });
+    }
+    return record;
+  }
+
+  private async attempt(request: InvocationRequest): Promise<InvocationRecord> {
     const { fn } = request;
     const invocationId = randomUUID();
     const log = this.functionLogger(fn.name).child({ invocationId });
@@ -87,7 +125,6 @@ export class Invoker {
         if (pinoLevel !== 'silent') log[pinoLevel](message);
       },
     });
-    this.inFlight++;
     const started = performance.now();
     log.info(`Executing 'Functions.${fn.name}' (Reason='${request.reason}', Id=${invocationId})`);
     let status: InvocationStatus = 'succeeded';
@@ -113,7 +150,6 @@ export class Invoker {
       durationMs,
       logs,
     };
-    this.finish();
     this.options.onInvocation?.(record);
     return record;
   }
@@ -176,4 +212,8 @@ const ORDER: readonly PinoLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 
 
 function lowest(a: PinoLevel, b: PinoLevel | undefined): PinoLevel {
   return b !== undefined && ORDER.indexOf(b) < ORDER.indexOf(a) ? b : a;
+}
+
+function isRetryable(record: InvocationRecord): boolean {
+  return record.status === 'failed' && !(record.error instanceof NonRetryableError);
 }

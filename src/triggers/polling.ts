@@ -1,5 +1,6 @@
 import { errorMessage } from '../errors';
 import type { Logger } from '../logging';
+import { sleep } from '../timers';
 
 /**
  * The loop shared by the list and stream listeners:
@@ -86,19 +87,7 @@ export class PollingLoop<T> {
   }
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted || ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
+export { sleep } from '../timers';
 
 /** Runs `work` over `items` with at most `limit` running at once; resolves when all settled. */
 export async function forEachConcurrent<T>(

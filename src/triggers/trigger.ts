@@ -1,6 +1,7 @@
 import type { HostConfig } from '../config/host-json';
 import type { Invoker } from '../invoke/invoker';
 import type { RedisBinding } from '../invoke/redis-bindings';
+import type { RetryPolicy } from '../invoke/retry-policy';
 import type { Logger } from '../logging';
 import type { FunctionDefinition } from '../registration/definition';
 import type { BindingOptions } from './binding-options';
@@ -19,6 +20,8 @@ export interface ResolvedFunction<O extends TriggerOptions = TriggerOptions> {
   readonly triggerType: string;
   readonly options: O;
   readonly disabled: boolean;
+  /** In-process retries of a failed invocation (the function's own policy, else host.json's). */
+  readonly retry: RetryPolicy | undefined;
   /** `redis` input bindings, run before the handler. */
   readonly inputs: readonly RedisBinding[];
   /** `redis` output bindings (including `$return`), run after the handler succeeded. */
