@@ -118,7 +118,16 @@ export function createRedisClient(options: ClientOptions): RedisClient {
   let failing = false;
   client.on('error', (error: unknown) => {
     if (atStartUp(error)) return; // start-up fails with its own error
-    if (!failing) logger.warn({ err: errorMessage(error) }, `Redis connection ${where} failed; retrying`);
+    if (!failing && everReady && options.role === 'pubsub') {
+      // Pub/Sub keeps nothing: say loudly that messages are being lost, and the usual cause.
+      logger.error(
+        { err: errorMessage(error) },
+        `Pub/Sub connection ${where} was lost; messages published until it is back are lost (Pub/Sub is ` +
+          `at-most-once). Resubscribing. If this repeats, Redis may be cutting off a slow subscriber ` +
+          `(client-output-buffer-limit pubsub).`,
+      );
+    } else if (!failing)
+      logger.warn({ err: errorMessage(error) }, `Redis connection ${where} failed; retrying`);
     failing = true;
   });
   client.on('ready', () => {

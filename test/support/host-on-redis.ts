@@ -24,6 +24,8 @@ export interface HostUnderTest {
   readonly logs: LogLine[];
   /** Resolves once `count` invocations (of `name`, if given) have finished. */
   waitForInvocations(count: number, name?: string): Promise<InvocationRecord[]>;
+  /** Resolves once `check` returns something other than undefined (checked after each invocation and log line). */
+  until<T>(check: () => T | undefined): Promise<T>;
   /** Resolves once a log line matches. */
   waitForLog(predicate: (line: LogLine) => boolean): Promise<LogLine>;
 }
@@ -91,5 +93,6 @@ export async function hostOnRedis(
         return matching.length >= count ? matching : undefined;
       }),
     waitForLog: (predicate) => until(() => logs.find(predicate)),
+    until,
   };
 }
