@@ -6,6 +6,7 @@ export type {
   RedisPubSubTriggerOptions,
 } from './registration/decorators';
 export type { RedisMessageModel } from './invoke/model';
+export { invocationSignal } from './invoke/abort-signal';
 export type { InvocationRecord, InvocationStatus } from './invoke/invoker';
 export type { FunctionDefinition, BindingDefinition, FunctionHandler } from './registration/definition';
 export { FunctionHost, type FunctionHostOptions, type HostState } from './host/function-host';

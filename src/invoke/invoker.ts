@@ -9,6 +9,7 @@ import type { Logger } from '../logging';
 import type { CommandPort } from '../triggers/ports';
 import type { ResolvedFunction } from '../triggers/trigger';
 import { resolveInputs, runOutputs } from './redis-bindings';
+import { attachAbortSignal } from './abort-signal';
 import { retryDelayMs } from './retry-policy';
 
 export type InvocationStatus = 'succeeded' | 'failed';
@@ -160,11 +161,17 @@ export class Invoker {
     context: InvocationContext,
   ): Promise<unknown> {
     const timeoutMs = this.options.host.functionTimeoutMs;
+    const controller = new AbortController();
+    attachAbortSignal(context, controller.signal);
     const run = this.runWithBindings(fn, input, context);
     if (timeoutMs === undefined) return run;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new FunctionTimeoutError(fn.name, timeoutMs)), timeoutMs);
+      timer = setTimeout(() => {
+        const error = new FunctionTimeoutError(fn.name, timeoutMs);
+        controller.abort(error); // tells the handler to stop; the invocation is Failed either way
+        reject(error);
+      }, timeoutMs);
     });
     try {
       return await Promise.race([run, timeout]);

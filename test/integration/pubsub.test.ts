@@ -1,4 +1,5 @@
-import { trigger } from '@azure/functions';
+import { trigger, type InvocationContext } from '@azure/functions';
+import { invocationSignal } from '../../src';
 import { createClient } from 'redis';
 import { ErrorCodes } from '../../src/errors';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-server';
@@ -22,7 +23,7 @@ afterAll(() => {
 
 function pubsub(
   channel: string,
-  handler: (model: { Trigger: string; Message: string }) => unknown,
+  handler: (model: { Trigger: string; Message: string }, context: InvocationContext) => unknown,
   extra: Record<string, unknown> = {},
 ) {
   return {
@@ -119,14 +120,28 @@ describe('RedisPubSubTrigger on a real Redis', () => {
 
   it('marks an invocation that outlives functionTimeout as Failed', async () => {
     const p = uniquePrefix('timeout');
+    let aborted: unknown;
     const h = await start(
-      { slow: pubsub(`${p}c`, () => new Promise((r) => setTimeout(r, 1500))) },
+      {
+        slow: pubsub(`${p}c`, (_m: unknown, context: InvocationContext) => {
+          const signal = invocationSignal(context);
+          return new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 5000);
+            signal.addEventListener('abort', () => {
+              aborted = signal.reason;
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+        }),
+      },
       { hostJson: { functionTimeout: '00:00:01' } },
     );
     await redis.publish(`${p}c`, 'x');
     const [record] = await h.waitForInvocations(1);
     expect(record?.status).toBe('failed');
     expect((record?.error as { code?: string }).code).toBe(ErrorCodes.FUNCTION_TIMEOUT);
+    expect(aborted).toBe(record?.error);
   });
 
   it('receives keyevent notifications like any other channel', async () => {
