@@ -23,9 +23,68 @@ export interface CommandPort {
   execute(args: readonly string[]): Promise<unknown>;
 }
 
+/** One stream entry as read: its stream key, its id and its fields (in the order they were added). */
+export interface StreamEntry {
+  readonly key: string;
+  readonly id: string;
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+export interface ReadGroupRequest {
+  readonly keys: readonly string[];
+  readonly group: string;
+  readonly consumer: string;
+  /** At most this many entries per key (XREADGROUP COUNT). */
+  readonly count: number;
+  /** Wait up to this many ms for new entries (XREADGROUP BLOCK, on a connection of the consumer's own). */
+  readonly blockMs?: number;
+  /** Aborting releases a blocked read at once (its result is then empty or an error). */
+  readonly signal?: AbortSignal;
+}
+
+export interface ClaimIdleRequest {
+  readonly key: string;
+  readonly group: string;
+  /** The consumer that takes the entries over. */
+  readonly consumer: string;
+  /** Only entries delivered at least this long ago, to any consumer of the group. */
+  readonly minIdleMs: number;
+  readonly count: number;
+  /** Where to continue scanning the pending entries; `0-0` starts over. */
+  readonly cursor: string;
+}
+
+export interface ClaimIdleResult {
+  readonly entries: readonly StreamEntry[];
+  /** Where the next call continues; `0-0` when the scan went round. */
+  readonly cursor: string;
+}
+
+/** Stream consumer-group operations (the stream trigger's port). */
+export interface StreamPort {
+  /** The server's version, e.g. `7.0.15`. */
+  serverVersion(): Promise<string>;
+  /** XGROUP CREATE key group startId MKSTREAM; false when the group already exists. */
+  createGroup(key: string, group: string, startId: string): Promise<boolean>;
+  /** XREADGROUP ... STREAMS keys > (new entries only); empty when there are none. */
+  readGroup(request: ReadGroupRequest): Promise<StreamEntry[]>;
+  /** XACK; the number of entries that were pending. */
+  ack(key: string, group: string, ids: readonly string[]): Promise<number>;
+  /** XDEL; the number of entries deleted. */
+  deleteEntries(key: string, ids: readonly string[]): Promise<number>;
+  /** Claims entries pending longer than `minIdleMs` (XAUTOCLAIM; XPENDING + XCLAIM before Redis 6.2). */
+  claimIdle(request: ClaimIdleRequest): Promise<ClaimIdleResult>;
+  /** How many entries of the group are pending on `consumer`. */
+  pendingCount(key: string, group: string, consumer: string): Promise<number>;
+  /** XGROUP DELCONSUMER (drops the consumer's pending entries); the number it had pending. */
+  deleteConsumer(key: string, group: string, consumer: string): Promise<number>;
+}
+
 /** Everything a listener may use on one connection. */
 export interface BrokerPorts {
   readonly pubsub: PubSubPort;
+  /** For stream triggers (optional so brokers without streams still satisfy the type). */
+  readonly streams?: StreamPort;
   /** For `redis` input and output bindings. */
   readonly commands?: CommandPort;
 }
