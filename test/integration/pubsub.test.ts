@@ -204,4 +204,23 @@ describe('RedisPubSubTrigger on a real Redis', () => {
     await expect(h.host.start()).rejects.toMatchObject({ code: ErrorCodes.REDIS_AUTH_FAILED });
     expect(JSON.stringify(h.logs)).not.toContain('wrong-one');
   });
+
+  it('takes odd messages without harm: empty, 1 MB, invalid UTF-8, and JSON a handler cannot parse', async () => {
+    const p = uniquePrefix('odd');
+    const h = await start({
+      parses: pubsub(`${p}c`, (m) => (JSON.parse(m.Message) as unknown, m.Message.length), {
+        pattern: false,
+      }),
+    });
+    await redis.publish(`${p}c`, '');
+    await redis.publish(`${p}c`, JSON.stringify('y'.repeat(1024 * 1024)));
+    await redis.publish(`${p}c`, Buffer.from([0x22, 0xff, 0xfe, 0x22]));
+    await redis.publish(`${p}c`, '{"not": json');
+    await redis.publish(`${p}c`, '{"fine": true}');
+    const records = await h.waitForInvocations(5);
+    expect(records.map((r) => r.status)).toEqual(['failed', 'succeeded', 'succeeded', 'failed', 'succeeded']);
+    expect(records[1]?.result).toBe(1024 * 1024 + 2);
+    expect((records[2]?.input as { Message: string }).Message).toBe('"\uFFFD\uFFFD"');
+    expect(h.host.state).toBe('running');
+  });
 });
