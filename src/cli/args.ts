@@ -5,6 +5,8 @@ export interface StartArgs {
   readonly scriptRoot: string;
   readonly functions: readonly string[];
   readonly port: number | undefined;
+  /** Address of the admin API (default 127.0.0.1). */
+  readonly bind: string | undefined;
   readonly verbose: boolean;
   readonly json: boolean | undefined;
 }
@@ -20,6 +22,7 @@ Options for start:
   --script-root DIR      The function app's folder (default: current directory)
   --functions NAME ...   Run only these functions
   --port N               Port of the local admin API (default: Host.LocalHttpPort or 7071)
+  --bind ADDR            Address of the admin API (default 127.0.0.1; others need FUNCTIONS_MASTER_KEY)
   --verbose              Debug-level logs
   --json                 JSON log lines (the default when output is not a terminal)
   --pretty               Human-readable log lines even when piped
@@ -37,6 +40,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   let scriptRoot = '.';
   const functions: string[] = [];
   let port: number | undefined;
+  let bind: string | undefined;
   let verbose = false;
   let json: boolean | undefined;
   for (let i = 0; i < rest.length; i++) {
@@ -68,6 +72,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
           throw usage(`--port must be a port number (found '${text}')`);
         break;
       }
+      case '--bind':
+        bind = value();
+        break;
       case '--verbose':
         verbose = true;
         break;
@@ -84,7 +91,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         throw usage(`unknown option '${arg}'`);
     }
   }
-  return { command: 'start', scriptRoot, functions, port, verbose, json };
+  return { command: 'start', scriptRoot, functions, port, bind, verbose, json };
 }
 
 function usage(problem: string): ConfigError {

@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfiguration } from '../config/load';
 import { errorMessage, formatUserError, isUserError } from '../errors';
-import { startAdminServer, type AdminServer } from '../host/admin-server';
+import {
+  MASTER_KEY_SETTING,
+  startAdminServer,
+  type AdminServer,
+  type AdminServerOptions,
+} from '../host/admin-server';
 import { createRedisHost } from '../host/create-host';
 import type { FunctionHost } from '../host/function-host';
 import { createLogger, scrubSecrets, type Logger } from '../logging';
@@ -66,25 +71,27 @@ async function start(args: StartArgs): Promise<void> {
     throw error;
   }
   if (host.state !== 'running') return;
-  running.admin = await startAdmin(
-    host,
-    args.port ?? config.localSettings.localHttpPort ?? DEFAULT_PORT,
-    logger,
-  );
+  running.admin = await startAdmin(host, logger, {
+    port: args.port ?? config.localSettings.localHttpPort ?? DEFAULT_PORT,
+    bind: args.bind,
+    masterKey: config.settings.get(MASTER_KEY_SETTING),
+    version: version(),
+  });
   logger.info('Host is running. Press Ctrl+C to stop.');
 }
 
 async function startAdmin(
   host: FunctionHost,
-  port: number,
   logger: Logger,
+  options: AdminServerOptions,
 ): Promise<AdminServer | undefined> {
   try {
-    return await startAdminServer(host, port, logger, version());
+    return await startAdminServer(host, options, logger);
   } catch (error) {
+    if (isUserError(error)) throw error;
     logger.warn(
       { err: errorMessage(error) },
-      `Admin API could not listen on port ${port}; running without it (use --port)`,
+      `Admin API could not listen on port ${options.port}; running without it (use --port)`,
     );
     return undefined;
   }

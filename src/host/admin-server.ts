@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errorMessage } from '../errors';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { ConfigError, ErrorCodes, errorMessage } from '../errors';
 import type { Logger } from '../logging';
 import type { FunctionHost } from './function-host';
 
@@ -15,31 +16,70 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * The local admin API of `func start`, on loopback: run a function by hand
  * (`POST /admin/functions/<name>` with `{"input": "..."}`), list functions, host status.
  */
+export interface AdminServerOptions {
+  readonly port: number;
+  /** Address to listen on; loopback by default. Any other address requires `masterKey`. */
+  readonly bind?: string;
+  /** Required in `x-functions-key` on every call when bound to a non-loopback address. */
+  readonly masterKey?: string;
+  readonly version: string;
+}
+
+export function isLoopback(address: string): boolean {
+  return address === 'localhost' || address === '::1' || address.startsWith('127.');
+}
+
 export async function startAdminServer(
   host: FunctionHost,
-  port: number,
+  options: AdminServerOptions,
   logger: Logger,
-  version: string,
 ): Promise<AdminServer> {
+  const bind = options.bind ?? '127.0.0.1';
+  const key = isLoopback(bind) ? undefined : options.masterKey;
+  if (!isLoopback(bind) && !key) {
+    throw new ConfigError(
+      ErrorCodes.CLI_USAGE,
+      `The admin API may listen on ${bind} only with a master key: set the app setting '${MASTER_KEY_SETTING}'. ` +
+        `Every call must then send it in the x-functions-key header.`,
+      { field: '--bind' },
+    );
+  }
   const server = createServer((req, res) => {
-    handle(host, version, req, res).catch((error: unknown) => {
+    if (key && !keyMatches(req.headers['x-functions-key'], key)) {
+      send(res, 401, { error: 'A valid x-functions-key header is required.' });
+      return;
+    }
+    handle(host, options.version, req, res).catch((error: unknown) => {
       logger.error({ err: errorMessage(error) }, 'Admin API request failed');
       send(res, 500, { error: 'internal error' });
     });
   });
-  await listen(server, port);
+  await listen(server, options.port, bind);
   const actual = (server.address() as AddressInfo).port;
-  logger.info({ port: actual }, `Admin API listening on http://127.0.0.1:${actual}/admin/functions`);
+  const shown = bind.includes(':') ? `[${bind}]` : bind;
+  logger.info(
+    { port: actual, keyed: key !== undefined },
+    `Admin API listening on http://${shown}:${actual}/admin/functions${key ? ' (x-functions-key required)' : ''}`,
+  );
   return {
     port: actual,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
 
-function listen(server: Server, port: number): Promise<void> {
+export const MASTER_KEY_SETTING = 'FUNCTIONS_MASTER_KEY';
+
+function keyMatches(given: string | string[] | undefined, key: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(key).digest();
+  return timingSafeEqual(a, b);
+}
+
+function listen(server: Server, port: number, bind: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen(port, bind, () => {
       server.off('error', reject);
       resolve();
     });

@@ -124,4 +124,27 @@ describe('redis-func start: admin API', () => {
     expect(status.state).toBe('running');
     expect(Object.keys(status.connections)).toEqual(['RedisConnectionString']);
   });
+
+  it('needs FUNCTIONS_MASTER_KEY to listen beyond loopback, and then checks x-functions-key', async () => {
+    const refused = start({ RedisConnectionString: redisUrl() }, ['--bind', '0.0.0.0']);
+    expect((await refused.exited).code).toBe(1);
+    expect(refused.stderr()).toContain("set the app setting 'FUNCTIONS_MASTER_KEY'");
+
+    const cli = start({ RedisConnectionString: redisUrl(), FUNCTIONS_MASTER_KEY: 'k3y-for-admin' }, [
+      '--bind',
+      '0.0.0.0',
+    ]);
+    const listening = await cli.waitForLine((l) => msg(l).startsWith('Admin API listening'));
+    const url = `http://127.0.0.1:${Number(listening['port'])}/admin/functions/onExact`;
+    const body = JSON.stringify({ input: 'keyed' });
+    expect((await fetch(url, { method: 'POST', body })).status).toBe(401);
+    expect((await fetch(url, { method: 'POST', body, headers: { 'x-functions-key': 'wrong' } })).status).toBe(
+      401,
+    );
+    expect(
+      (await fetch(url, { method: 'POST', body, headers: { 'x-functions-key': 'k3y-for-admin' } })).status,
+    ).toBe(202);
+    await cli.waitForLine((l) => msg(l) === 'exact keyed');
+    expect(JSON.stringify(cli.lines)).not.toContain('k3y-for-admin');
+  });
 });

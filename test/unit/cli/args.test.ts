@@ -21,6 +21,7 @@ describe('redis-func arguments', () => {
       scriptRoot: 'app',
       functions: ['a', 'b'],
       port: 7072,
+      bind: undefined,
       verbose: true,
       json: true,
     });
