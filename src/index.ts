@@ -1,9 +1,15 @@
 /** redis-func: run, test and deploy Azure Functions triggered by Redis, natively on Node.js. */
-export { FunctionApp, RedisPubSubTrigger, registrationsOf } from './registration/decorators';
+export {
+  FunctionApp,
+  RedisPubSubTrigger,
+  RedisStreamTrigger,
+  registrationsOf,
+} from './registration/decorators';
 export type {
   AppRegistration,
   DecoratorCommonOptions,
   RedisPubSubTriggerOptions,
+  RedisStreamTriggerOptions,
 } from './registration/decorators';
 export type { RedisMessageModel } from './invoke/model';
 export { invocationSignal } from './invoke/abort-signal';

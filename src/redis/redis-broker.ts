@@ -7,6 +7,7 @@ import type {
   Subscription,
 } from '../triggers/ports';
 import type { RedisConnections } from './connections';
+import { RedisStreamPort } from './redis-stream-port';
 
 /** The ports of the listeners, backed by real Redis connections. */
 export class RedisBroker implements Broker {
@@ -20,6 +21,7 @@ export class RedisBroker implements Broker {
       ports = {
         pubsub: new RedisPubSubPort(this.connections, connection),
         commands: new RedisCommandPort(this.connections, connection),
+        streams: new RedisStreamPort(this.connections, connection),
       };
       this.cache.set(connection, ports);
     }

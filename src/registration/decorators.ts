@@ -27,6 +27,34 @@ export interface RedisPubSubTriggerOptions extends DecoratorCommonOptions {
   readonly pattern?: boolean;
 }
 
+export interface RedisStreamTriggerOptions extends DecoratorCommonOptions {
+  /** Name of the app setting holding the connection string. */
+  readonly connection: string;
+  /** One stream key (1.x); may be `%SettingName%`. */
+  readonly key?: string;
+  /** Space-delimited stream keys (preview); each may be `%SettingName%`. */
+  readonly keys?: string;
+  /** Wait after a short read, in polling mode (default 1000). */
+  readonly pollingIntervalInMs?: number;
+  /** Entries per key and read (default 10); `maxBatchSize` is the 1.x name. */
+  readonly batchSize?: number;
+  readonly maxBatchSize?: number;
+  /** Consumer group (default `AzureFunctionRedisExtension`). */
+  readonly consumerGroup?: string;
+  /** XDEL each entry after it was acknowledged (default false). */
+  readonly deleteAfterProcess?: boolean;
+  /** Scale hint of the preview extension (default 100). */
+  readonly messagesPerWorker?: number;
+  /** Claim entries pending this long on any consumer of the group (default 60000, or host.json). */
+  readonly reclaimIdleMs?: number;
+  /** `polling` (default, or host.json `extensions.redis.streams.mode`) or `blocking` (XREADGROUP BLOCK). */
+  readonly mode?: 'polling' | 'blocking';
+  /** `one` (default): an invocation per entry; `many`: an array per key and batch. */
+  readonly cardinality?: 'one' | 'many';
+  /** Invocations at once while a batch runs (default 10). */
+  readonly concurrency?: number;
+}
+
 /** A registration exactly as it is handed to `app.generic`. */
 export interface AppRegistration {
   readonly name: string;
@@ -75,6 +103,11 @@ export function triggerDecorator<O extends DecoratorCommonOptions>(decorator: st
 export const RedisPubSubTrigger = triggerDecorator<RedisPubSubTriggerOptions>(
   'RedisPubSubTrigger',
   'redisPubSubTrigger',
+);
+
+export const RedisStreamTrigger = triggerDecorator<RedisStreamTriggerOptions>(
+  'RedisStreamTrigger',
+  'redisStreamTrigger',
 );
 
 /**

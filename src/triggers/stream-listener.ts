@@ -1,0 +1,258 @@
+import { randomUUID } from 'node:crypto';
+import { ConnectionError, ErrorCodes, RedisFuncError, errorMessage } from '../errors';
+import { forEachConcurrent, PollingLoop } from './polling';
+import type { StreamEntry, StreamPort } from './ports';
+import { batchInput, entryInput } from './stream-input';
+import type { StreamTriggerOptions } from './stream-options';
+import type { Listener, ListenerDeps, ListenerState, ManualInput } from './trigger';
+
+/** How often idle pending entries are looked for: half of reclaimIdleMs, between 10 ms and 30 s. */
+export function reclaimEveryMs(reclaimIdleMs: number): number {
+  return Math.min(30_000, Math.max(10, Math.floor(reclaimIdleMs / 2)));
+}
+
+/** XREADGROUP BLOCK time in blocking mode: short enough that reclaim runs on time. */
+export function blockMs(reclaimIdleMs: number): number {
+  return Math.min(5000, reclaimEveryMs(reclaimIdleMs));
+}
+
+/** Errors after which the group must be created again (the stream was deleted, or its group destroyed). */
+function isMissingGroup(error: unknown): boolean {
+  return /NOGROUP|no longer exists/i.test(errorMessage(error));
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? 'y' : 'ies'}`;
+
+/**
+ * One consumer (a fresh GUID) of the function's group on its stream keys. Reads new entries with
+ * XREADGROUP, runs them (at most `concurrency` at once), XACKs the ones that succeeded (then XDEL with
+ * deleteAfterProcess). Failed entries stay pending; so do entries of a consumer that died. Both are claimed
+ * by whichever consumer of the group looks next, once idle for `reclaimIdleMs`: at-least-once delivery.
+ */
+export class StreamListener implements Listener {
+  state: ListenerState = 'created';
+  readonly consumer = randomUUID();
+  private readonly port: StreamPort;
+  private readonly loop: PollingLoop<StreamEntry>;
+  private reclaimDueAt = 0;
+  private reclaimKey = 0;
+  private reclaimCursor = '0-0';
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly deps: ListenerDeps<StreamTriggerOptions>) {
+    const { fn, ports, logger } = deps;
+    if (!ports.streams) {
+      throw new RedisFuncError(
+        ErrorCodes.HOST_STATE,
+        `Function '${fn.name}': this broker has no stream support.`,
+      );
+    }
+    this.port = ports.streams;
+    const o = fn.options;
+    this.loop = new PollingLoop({
+      name: fn.name,
+      logger,
+      fetch: (signal) => this.fetch(signal),
+      handle: (batch) => this.handle(batch),
+      batchSize: o.batchSize,
+      pollingIntervalInMs: o.pollingIntervalInMs,
+      blocking: o.mode === 'blocking',
+    });
+  }
+
+  private get options(): StreamTriggerOptions {
+    return this.deps.fn.options;
+  }
+
+  async start(): Promise<void> {
+    const { fn, logger } = this.deps;
+    const o = this.options;
+    this.state = 'starting';
+    await this.ensureGroups(true);
+    logger.info(
+      { functionName: fn.name, consumer: this.consumer, group: o.consumerGroup, keys: o.keys, mode: o.mode },
+      `Function '${fn.name}' reads stream(s) ${o.keys.join(', ')} in group '${o.consumerGroup}' as consumer ` +
+        `${this.consumer} (${o.mode}, batch ${o.batchSize}, reclaim after ${o.reclaimIdleMs}ms)`,
+    );
+    this.loop.start();
+    if (this.state === 'starting') this.state = 'running';
+  }
+
+  close(): Promise<void> {
+    return (this.closing ??= this.doClose());
+  }
+
+  private async doClose(): Promise<void> {
+    const started = this.state !== 'created';
+    this.state = 'closing';
+    await this.loop.close();
+    if (started) await this.leaveGroup();
+    this.state = 'closed';
+  }
+
+  /** XGROUP CREATE key group 0 MKSTREAM for every key; an existing group is left as it is. */
+  private async ensureGroups(atStart: boolean): Promise<void> {
+    const { fn, logger } = this.deps;
+    const group = this.options.consumerGroup;
+    for (const key of this.options.keys) {
+      try {
+        if (await this.port.createGroup(key, group, '0')) {
+          logger.info(
+            { functionName: fn.name, key, group },
+            `Created consumer group '${group}' on '${key}' at 0`,
+          );
+        }
+      } catch (error) {
+        if (atStart && error instanceof ConnectionError) throw error;
+        logger.warn(
+          { functionName: fn.name, key, group, err: errorMessage(error) },
+          `Creating consumer group '${group}' on '${key}' failed; retrying while reading`,
+        );
+      }
+    }
+  }
+
+  private async fetch(signal: AbortSignal): Promise<readonly StreamEntry[]> {
+    const o = this.options;
+    try {
+      if (Date.now() >= this.reclaimDueAt) {
+        const claimed = await this.reclaim();
+        if (claimed.length > 0) return claimed;
+      }
+      return await this.port.readGroup({
+        keys: o.keys,
+        group: o.consumerGroup,
+        consumer: this.consumer,
+        count: o.batchSize,
+        ...(o.mode === 'blocking' ? { blockMs: blockMs(o.reclaimIdleMs) } : {}),
+        signal,
+      });
+    } catch (error) {
+      if (!signal.aborted && isMissingGroup(error)) await this.ensureGroups(false);
+      throw error; // the polling loop logs it and backs off
+    }
+  }
+
+  /**
+   * Claims entries idle for reclaimIdleMs on any consumer of the group, key after key, a batch at a time;
+   * when every key has been scanned, the next pass is due in reclaimEveryMs.
+   */
+  private async reclaim(): Promise<StreamEntry[]> {
+    const o = this.options;
+    const claimed: StreamEntry[] = [];
+    while (this.reclaimKey < o.keys.length && claimed.length < o.batchSize) {
+      const key = o.keys[this.reclaimKey] as string;
+      const result = await this.port.claimIdle({
+        key,
+        group: o.consumerGroup,
+        consumer: this.consumer,
+        minIdleMs: o.reclaimIdleMs,
+        count: o.batchSize - claimed.length,
+        cursor: this.reclaimCursor,
+      });
+      claimed.push(...result.entries);
+      this.reclaimCursor = result.cursor;
+      if (result.cursor === '0-0') this.reclaimKey++;
+    }
+    if (this.reclaimKey >= o.keys.length) {
+      this.reclaimKey = 0;
+      this.reclaimCursor = '0-0';
+      this.reclaimDueAt = Date.now() + reclaimEveryMs(o.reclaimIdleMs);
+    }
+    if (claimed.length > 0) {
+      this.deps.logger.info(
+        { functionName: this.deps.fn.name, consumer: this.consumer, count: claimed.length },
+        `Claimed ${plural(claimed.length, 'entr')} pending longer than ${o.reclaimIdleMs}ms ` +
+          `(failed before, or left by a consumer that stopped); running them again`,
+      );
+    }
+    return claimed;
+  }
+
+  private async handle(batch: readonly StreamEntry[]): Promise<void> {
+    const succeeded =
+      this.options.cardinality === 'many' ? await this.runBatches(batch) : await this.runEach(batch);
+    const failed = batch.length - succeeded.length;
+    if (failed > 0) {
+      this.deps.logger.warn(
+        { functionName: this.deps.fn.name, failed },
+        `${plural(failed, 'entr')} of '${this.deps.fn.name}' failed and stay pending; they run again once ` +
+          `idle for ${this.options.reclaimIdleMs}ms`,
+      );
+    }
+    await this.settle(succeeded);
+  }
+
+  /** One invocation per entry; resolves with the entries whose invocation succeeded. */
+  private async runEach(batch: readonly StreamEntry[]): Promise<StreamEntry[]> {
+    const ok: StreamEntry[] = [];
+    await forEachConcurrent(batch, this.options.concurrency, async (entry) => {
+      const reason = `New entry ${entry.id} on stream ${entry.key}`;
+      if (await this.run(entryInput(this.options, entry), reason)) ok.push(entry);
+    });
+    return ok;
+  }
+
+  /** `cardinality: 'many'`: one invocation per key with that key's entries as an array. */
+  private async runBatches(batch: readonly StreamEntry[]): Promise<StreamEntry[]> {
+    const byKey = new Map<string, StreamEntry[]>();
+    for (const entry of batch) byKey.set(entry.key, [...(byKey.get(entry.key) ?? []), entry]);
+    const ok: StreamEntry[] = [];
+    await forEachConcurrent([...byKey.values()], this.options.concurrency, async (entries) => {
+      const reason = `${entries.length} new entries on stream ${entries[0]?.key ?? ''}`;
+      if (await this.run(batchInput(this.options, entries), reason)) ok.push(...entries);
+    });
+    return ok;
+  }
+
+  private async run({ input, triggerMetadata }: ManualInput, reason: string): Promise<boolean> {
+    const { fn, invoker } = this.deps;
+    const record = await invoker.invoke({ fn, input, triggerMetadata, reason });
+    return record.status === 'succeeded';
+  }
+
+  /** XACK (then XDEL) the entries that succeeded, one call per key. A failure leaves them pending. */
+  private async settle(entries: readonly StreamEntry[]): Promise<void> {
+    const o = this.options;
+    const byKey = new Map<string, string[]>();
+    for (const e of entries) byKey.set(e.key, [...(byKey.get(e.key) ?? []), e.id]);
+    await Promise.all(
+      [...byKey].map(async ([key, ids]) => {
+        try {
+          await this.port.ack(key, o.consumerGroup, ids);
+          if (o.deleteAfterProcess) await this.port.deleteEntries(key, ids);
+        } catch (error) {
+          this.deps.logger.warn(
+            { functionName: this.deps.fn.name, key, count: ids.length, err: errorMessage(error) },
+            `Acknowledging ${plural(ids.length, 'entr')} of '${key}' failed; they stay pending and run again`,
+          );
+        }
+      }),
+    );
+  }
+
+  /** XGROUP DELCONSUMER, but only when this consumer has nothing pending (that would drop the entries). */
+  private async leaveGroup(): Promise<void> {
+    const { fn, logger } = this.deps;
+    const group = this.options.consumerGroup;
+    for (const key of this.options.keys) {
+      try {
+        const pending = await this.port.pendingCount(key, group, this.consumer);
+        if (pending === 0) {
+          await this.port.deleteConsumer(key, group, this.consumer);
+          continue;
+        }
+        logger.info(
+          { functionName: fn.name, key, consumer: this.consumer, pending },
+          `Consumer ${this.consumer} stays in group '${group}' of '${key}' with ${plural(pending, 'entr')} ` +
+            `pending; another consumer claims them once idle for ${this.options.reclaimIdleMs}ms`,
+        );
+      } catch (error) {
+        logger.warn(
+          { functionName: fn.name, key, err: errorMessage(error) },
+          `Leaving consumer group '${group}' of '${key}' failed`,
+        );
+      }
+    }
+  }
+}

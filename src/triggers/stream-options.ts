@@ -1,0 +1,119 @@
+import type { HostConfig, TriggerValueFormat } from '../config/host-json';
+import { getCaseInsensitive, isRecord } from '../config/read-json';
+import { ConfigError, ErrorCodes } from '../errors';
+import { CONNECTION_NAMES, type BindingOptions } from './binding-options';
+import type { TriggerOptions } from './trigger';
+
+export type StreamReadMode = 'polling' | 'blocking';
+
+/** A stream trigger's options, validated and defaulted once (defaults in STREAM_DEFAULTS). */
+export interface StreamTriggerOptions extends TriggerOptions {
+  /** `keys` (space-delimited, preview) or `key` (1.x); `%Setting%` references resolved. */
+  readonly keys: readonly string[];
+  /** Wait after a short batch (polling mode). */
+  readonly pollingIntervalInMs: number;
+  /** XREADGROUP COUNT: at most this many entries per key and read (`batchSize` or `maxBatchSize`). */
+  readonly batchSize: number;
+  readonly consumerGroup: string;
+  /** XDEL each entry after it was acked. */
+  readonly deleteAfterProcess: boolean;
+  /** Scale hint of the preview extension (target workers = backlog / messagesPerWorker); not used to read. */
+  readonly messagesPerWorker: number;
+  /** Entries pending this long on any consumer of the group (a crashed instance, a failure) are claimed. */
+  readonly reclaimIdleMs: number;
+  /** `polling`: XREADGROUP without BLOCK, wait `pollingIntervalInMs` when short; `blocking`: XREADGROUP BLOCK. */
+  readonly mode: StreamReadMode;
+  /** `one`: an invocation per entry; `many`: an invocation per key and batch, with an array. */
+  readonly cardinality: 'one' | 'many';
+  /** At most this many invocations of the function at once while a batch is handled. */
+  readonly concurrency: number;
+  /** host.json `extensions.redis.triggerValueFormat`. */
+  readonly valueFormat: TriggerValueFormat;
+}
+
+export const STREAM_DEFAULTS: Readonly<{
+  pollingIntervalInMs: number;
+  batchSize: number;
+  consumerGroup: string;
+  deleteAfterProcess: boolean;
+  messagesPerWorker: number;
+  reclaimIdleMs: number;
+  mode: StreamReadMode;
+  cardinality: 'one' | 'many';
+  concurrency: number;
+}> = Object.freeze({
+  pollingIntervalInMs: 1000,
+  batchSize: 10,
+  consumerGroup: 'AzureFunctionRedisExtension',
+  deleteAfterProcess: false,
+  messagesPerWorker: 100,
+  reclaimIdleMs: 60_000,
+  mode: 'polling',
+  cardinality: 'one',
+  concurrency: 10,
+});
+
+const MODES: readonly StreamReadMode[] = ['polling', 'blocking'];
+const CARDINALITIES: readonly ('one' | 'many')[] = ['one', 'many'];
+
+export function parseStreamOptions(binding: BindingOptions, host: HostConfig): StreamTriggerOptions {
+  const hostStreams = streamsSection(host);
+  return Object.freeze({
+    connection: binding.string(CONNECTION_NAMES, { required: true }),
+    keys: parseKeys(binding),
+    pollingIntervalInMs: binding.integer(['pollingIntervalInMs'], STREAM_DEFAULTS.pollingIntervalInMs),
+    batchSize: binding.integer(['batchSize', 'maxBatchSize'], STREAM_DEFAULTS.batchSize),
+    consumerGroup:
+      binding.string(['consumerGroup'], { resolveSettings: true }) ?? STREAM_DEFAULTS.consumerGroup,
+    deleteAfterProcess: binding.boolean(['deleteAfterProcess'], STREAM_DEFAULTS.deleteAfterProcess),
+    messagesPerWorker: binding.integer(['messagesPerWorker'], STREAM_DEFAULTS.messagesPerWorker),
+    reclaimIdleMs: binding.integer(['reclaimIdleMs'], hostStreams.reclaimIdleMs),
+    mode: binding.oneOf(['mode'], MODES, hostStreams.mode),
+    cardinality: binding.oneOf(['cardinality'], CARDINALITIES, STREAM_DEFAULTS.cardinality),
+    concurrency: binding.integer(['concurrency'], STREAM_DEFAULTS.concurrency),
+    valueFormat: host.triggerValueFormat,
+  });
+}
+
+function parseKeys(binding: BindingOptions): readonly string[] {
+  const found = binding.find(['keys', 'key']);
+  const text = binding.string(['keys', 'key'], { required: true, resolveSettings: true });
+  const keys = text.split(/\s+/).filter((k) => k !== '');
+  if (keys.length === 0) throw binding.error(found?.name ?? 'keys', 'must name at least one stream key');
+  if (new Set(keys).size !== keys.length) throw binding.error(found?.name ?? 'keys', 'names a key twice');
+  return Object.freeze(keys);
+}
+
+/** host.json `extensions.redis.streams.{mode,reclaimIdleMs}` (reclaimIdleMs also one level up). */
+function streamsSection(host: HostConfig): { mode: StreamReadMode; reclaimIdleMs: number } {
+  const redis = host.redisExtension;
+  const streams = getCaseInsensitive(redis, 'streams');
+  if (streams !== undefined && !isRecord(streams)) {
+    throw hostError(host, 'extensions.redis.streams', 'must be an object');
+  }
+  const section = streams ?? {};
+  const mode = getCaseInsensitive(section, 'mode');
+  const matched = MODES.find((m) => typeof mode === 'string' && m === mode.toLowerCase());
+  if (mode !== undefined && !matched) {
+    throw hostError(
+      host,
+      'extensions.redis.streams.mode',
+      `must be one of ${MODES.join(', ')} (found ${JSON.stringify(mode)})`,
+    );
+  }
+  const inStreams = getCaseInsensitive(section, 'reclaimIdleMs');
+  const field =
+    inStreams !== undefined ? 'extensions.redis.streams.reclaimIdleMs' : 'extensions.redis.reclaimIdleMs';
+  const reclaim = inStreams ?? getCaseInsensitive(redis, 'reclaimIdleMs');
+  if (reclaim !== undefined && !(typeof reclaim === 'number' && Number.isInteger(reclaim) && reclaim >= 1)) {
+    throw hostError(host, field, `must be a whole number >= 1 (found ${JSON.stringify(reclaim)})`);
+  }
+  return { mode: matched ?? STREAM_DEFAULTS.mode, reclaimIdleMs: reclaim ?? STREAM_DEFAULTS.reclaimIdleMs };
+}
+
+function hostError(host: HostConfig, field: string, problem: string): ConfigError {
+  return new ConfigError(ErrorCodes.HOST_JSON_INVALID, `${host.file}: field "${field}" ${problem}.`, {
+    file: host.file,
+    field,
+  });
+}

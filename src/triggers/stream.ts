@@ -1,0 +1,39 @@
+import type { StreamEntry } from './ports';
+import { batchInput, entryInput } from './stream-input';
+import { StreamListener } from './stream-listener';
+import { parseStreamOptions, type StreamTriggerOptions } from './stream-options';
+import type { TriggerSpec } from './trigger';
+
+export { STREAM_DEFAULTS, type StreamTriggerOptions, type StreamReadMode } from './stream-options';
+
+export const STREAM_TRIGGER = 'redisStreamTrigger';
+
+export const streamTrigger: TriggerSpec<StreamTriggerOptions> = {
+  type: STREAM_TRIGGER,
+  parseOptions: parseStreamOptions,
+  createListener: (deps) => new StreamListener(deps),
+  manualInput: (options, message) => {
+    const entry: StreamEntry = {
+      key: options.keys[0] ?? '',
+      id: `${Date.now()}-0`,
+      fields: manualFields(message),
+    };
+    return options.cardinality === 'many' ? batchInput(options, [entry]) : entryInput(options, entry);
+  },
+  metadataNames: ['Key', 'Id', 'Values'],
+};
+
+/** A manual run's message: a JSON object is taken as the entry's fields, anything else as `{ message }`. */
+function manualFields(message: string): Record<string, string> {
+  try {
+    const parsed: unknown = JSON.parse(message);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      return Object.fromEntries(
+        Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+      );
+    }
+  } catch {
+    // not JSON: a plain message
+  }
+  return { message };
+}
