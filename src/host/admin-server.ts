@@ -122,6 +122,12 @@ async function handle(
       })),
     );
   }
+  if (req.method === 'GET' && url.pathname === '/metrics') {
+    const { metrics } = host.options;
+    if (!metrics) return send(res, 404, { error: 'This host keeps no metrics.' });
+    res.writeHead(200, { 'content-type': metrics.contentType }).end(await metrics.text());
+    return;
+  }
   if (req.method === 'GET' && url.pathname.replace(/\/$/, '') === '/admin/host/status') {
     return send(res, 200, {
       state: host.state,

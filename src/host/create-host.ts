@@ -1,6 +1,7 @@
 import type { AppConfiguration } from '../config/load';
 import type { PinoLevel } from '../config/log-levels';
 import type { Logger } from '../logging';
+import { HostMetrics } from '../metrics/host-metrics';
 import { RedisConnections } from '../redis/connections';
 import { RedisBroker } from '../redis/redis-broker';
 import { FunctionHost } from './function-host';
@@ -16,10 +17,12 @@ export interface CreateHostOptions {
 /** A host on real Redis connections. Connection strings are parsed here, before anything connects. */
 export function createRedisHost(options: CreateHostOptions): FunctionHost {
   const { config, logger } = options;
+  const metrics = new HostMetrics();
   const connections = new RedisConnections({
     settings: config.settings,
     logger,
     embeddedDefault: options.embeddedDefault,
+    onReconnect: (setting) => metrics.count('reconnects', setting),
   });
   connections.validate(new Set(config.functions.filter((f) => !f.disabled).map((f) => f.options.connection)));
   return new FunctionHost({
@@ -29,5 +32,6 @@ export function createRedisHost(options: CreateHostOptions): FunctionHost {
     logger,
     hooks: config.app.hooks,
     minimumLevel: options.minimumLevel,
+    metrics,
   });
 }

@@ -3,6 +3,7 @@ import type { PinoLevel } from '../config/log-levels';
 import { ConfigError, ErrorCodes, RedisFuncError, errorMessage } from '../errors';
 import { Invoker, type InvocationRecord } from '../invoke/invoker';
 import type { Logger } from '../logging';
+import type { HostMetrics } from '../metrics/host-metrics';
 import type { HookCallback } from '../registration/core-module';
 import type { Broker } from '../triggers/ports';
 import { findTrigger } from '../triggers/registry';
@@ -18,6 +19,8 @@ export interface FunctionHostOptions {
   readonly hooks?: readonly { readonly name: string; readonly callback: HookCallback }[];
   readonly minimumLevel?: PinoLevel;
   readonly onInvocation?: (record: InvocationRecord) => void;
+  /** Prometheus metrics (GET /metrics on the admin port). */
+  readonly metrics?: HostMetrics;
 }
 
 export const MANUAL_REASON = 'This function was programmatically called via the host APIs.';
@@ -35,7 +38,11 @@ export class FunctionHost implements AsyncDisposable {
       logger: options.logger,
       host: options.host,
       minimumLevel: options.minimumLevel,
-      onInvocation: options.onInvocation,
+      onInvocation: (record) => {
+        options.metrics?.observeInvocation(record);
+        options.onInvocation?.(record);
+      },
+      onRetry: (fn) => options.metrics?.count('retried', fn.name),
       commands: (connection) => options.broker.ports(connection).commands,
     });
   }

@@ -42,6 +42,8 @@ export interface InvokerOptions {
   readonly minimumLevel?: PinoLevel;
   /** Called with each finished invocation (the test host records them). */
   readonly onInvocation?: (record: InvocationRecord) => void;
+  /** Called before each retry attempt. */
+  readonly onRetry?: (fn: ResolvedFunction) => void;
   /** Where `redis` input and output bindings run their commands, per connection setting. */
   readonly commands?: (connection: string) => CommandPort | undefined;
 }
@@ -96,6 +98,7 @@ export class Invoker {
     ) {
       await sleep(retryDelayMs(policy, retry), signal);
       if (signal.aborted) break;
+      this.options.onRetry?.(request.fn);
       const maxRetryCount = Number.isFinite(policy.maxRetryCount) ? policy.maxRetryCount : -1;
       record = await this.attempt({ ...request, retryContext: { retryCount: retry, maxRetryCount } });
     }

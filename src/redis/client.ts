@@ -81,6 +81,8 @@ export interface ClientOptions {
   readonly logger: Logger;
   /** PEM CA certificates to trust for TLS (self-signed servers). */
   readonly ca?: string;
+  /** Called when a connection that had failed is ready again. */
+  readonly onReconnect?: () => void;
 }
 
 /**
@@ -132,7 +134,10 @@ export function createRedisClient(options: ClientOptions): RedisClient {
   });
   client.on('ready', () => {
     everReady = true;
-    if (failing) logger.info(`Redis connection ${where} is back`);
+    if (failing) {
+      logger.info(`Redis connection ${where} is back`);
+      options.onReconnect?.();
+    }
     failing = false;
   });
   return client;

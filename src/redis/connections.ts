@@ -11,6 +11,8 @@ export interface ConnectionsOptions {
   readonly logger: Logger;
   /** Start a private redis-server for a connection setting that is not set anywhere (default true). */
   readonly embeddedDefault?: boolean;
+  /** Called with the setting name whenever one of its connections is re-established. */
+  readonly onReconnect?: (settingName: string) => void;
 }
 
 interface Connection {
@@ -96,6 +98,7 @@ export class RedisConnections {
     if (this.closed) throw new RedisFuncError(ErrorCodes.HOST_STATE, 'The Redis connections are closed.');
     const client = createRedisClient({
       ca: connection.ca,
+      onReconnect: () => this.options.onReconnect?.(settingName),
       endpoint: connection.endpoint,
       settingName,
       role,

@@ -95,7 +95,7 @@ describe('redis-func start: connections', () => {
 });
 
 describe('redis-func start: admin API', () => {
-  it('runs a function by hand, lists functions and reports status', async () => {
+  it('runs a function by hand, lists functions, reports status and metrics', async () => {
     const cli = start({ RedisConnectionString: redisUrl() });
     const listening = await cli.waitForLine((l) => msg(l).startsWith('Admin API listening'));
     const base = `http://127.0.0.1:${Number(listening['port'])}`;
@@ -122,6 +122,9 @@ describe('redis-func start: admin API', () => {
       connections: Record<string, string>;
     };
     expect(status.state).toBe('running');
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('redis_func_invocations_total{function="onExact",status="succeeded"} 1');
+    expect(metrics).toContain('redis_func_invocation_duration_seconds_count{function="onExact"} 1');
     expect(Object.keys(status.connections)).toEqual(['RedisConnectionString']);
   });
 

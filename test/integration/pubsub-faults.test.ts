@@ -71,6 +71,9 @@ describe('Pub/Sub faults', () => {
     expect(handled('before')).toHaveLength(100);
     expect(handled('after')).toHaveLength(100);
     expect(host.logs.some((l) => l.level === 'error' && l.msg.includes('Pub/Sub connection'))).toBe(true);
+    expect(await host.host.options.metrics?.text()).toMatch(
+      /redis_func_reconnects_total\{connection="RedisConnectionString"\} [1-9]/,
+    );
   });
 
   it('survives its connections being killed (CLIENT KILL) under load', async () => {

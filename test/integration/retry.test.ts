@@ -56,6 +56,9 @@ describe('retry policies (in-process)', () => {
       { retryCount: 1, maxRetryCount: 3 },
       { retryCount: 2, maxRetryCount: 3 },
     ]);
+    const metrics = await h.host.options.metrics?.text();
+    expect(metrics).toContain('redis_func_retries_total{function="flaky"} 2');
+    expect(metrics).toContain('redis_func_invocations_total{function="flaky",status="failed"} 2');
   });
 
   it('uses host.json retry when the function has none, and stops after maxRetryCount', async () => {

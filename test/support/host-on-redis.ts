@@ -7,6 +7,7 @@ import { EMPTY_LOCAL_SETTINGS } from '../../src/config/local-settings';
 import { Settings } from '../../src/config/settings';
 import { FunctionHost } from '../../src/host/function-host';
 import type { InvocationRecord } from '../../src/invoke/invoker';
+import { HostMetrics } from '../../src/metrics/host-metrics';
 import { RedisConnections } from '../../src/redis/connections';
 import { RedisBroker } from '../../src/redis/redis-broker';
 import { definitionFromRegistration } from '../../src/registration/from-core';
@@ -62,12 +63,19 @@ export async function hostOnRedis(
     },
   });
   const logger = pino({ level: 'debug', formatters: { level: (label) => ({ level: label }) } }, stream);
-  const connections = new RedisConnections({ settings, logger, embeddedDefault: false });
+  const metrics = new HostMetrics();
+  const connections = new RedisConnections({
+    settings,
+    logger,
+    embeddedDefault: false,
+    onReconnect: (setting) => metrics.count('reconnects', setting),
+  });
   const host = new FunctionHost({
     host: hostConfig,
     functions: resolveFunctions(definitions, settings, hostConfig),
     broker: new RedisBroker(connections),
     logger,
+    metrics,
     onInvocation: (record) => {
       records.push(record);
       notify();
