@@ -1,0 +1,200 @@
+import { trigger } from '@azure/functions';
+import { createClient } from 'redis';
+import { hostOnRedis, type HostUnderTest } from '../support/host-on-redis';
+import { redisUrl, uniquePrefix } from '../support/redis-server';
+
+const redis = createClient({ url: redisUrl() });
+const hosts: HostUnderTest[] = [];
+
+beforeAll(async () => {
+  await redis.connect();
+});
+afterEach(async () => {
+  for (const h of hosts.splice(0)) await h.host.close();
+});
+afterAll(() => {
+  redis.destroy();
+});
+
+type Model = { Trigger: string; Message: string };
+
+function stream(keys: string, handler: (input: never) => unknown, extra: Record<string, unknown> = {}) {
+  return {
+    trigger: trigger.generic({
+      type: 'redisStreamTrigger',
+      connection: 'RedisConnectionString',
+      keys,
+      ...extra,
+    }),
+    handler: handler as never,
+  };
+}
+
+async function start(...args: Parameters<typeof hostOnRedis>): Promise<HostUnderTest> {
+  const h = await hostOnRedis(...args);
+  hosts.push(h);
+  return h;
+}
+
+const GROUP = 'AzureFunctionRedisExtension';
+
+async function pending(key: string, group = GROUP): Promise<number> {
+  return (await redis.xPending(key, group)).pending;
+}
+
+describe('RedisStreamTrigger on a real Redis', () => {
+  it('creates the group at 0 (entries added before start are delivered) with model and metadata', async () => {
+    const key = `${uniquePrefix('stream')}s`;
+    const id = await redis.xAdd(key, '*', { f: 'v', n: '1' });
+    const h = await start({ onEntry: stream(key, (m: Model) => m.Message, { pollingIntervalInMs: 20 }) });
+    const [record] = await h.waitForInvocations(1);
+    expect(record?.input).toEqual({ Trigger: key, Message: '{"f":"v","n":"1"}' });
+    expect(record?.triggerMetadata).toEqual({ Key: key, Id: id, Values: { f: 'v', n: '1' } });
+    const groups = await redis.xInfoGroups(key);
+    expect(groups.map((g) => g.name)).toEqual([GROUP]);
+    const started = await h.waitForLog((l) => l.msg.includes(`in group '${GROUP}' as consumer`));
+    expect(started['consumer']).toMatch(/^[0-9a-f-]{36}$/);
+    await h.waitForLog((l) => l.msg.startsWith("Executed 'Functions.onEntry' (Succeeded"));
+    await waitFor(async () => (await pending(key)) === 0);
+  });
+
+  it('acks only on success: a failed entry stays pending and runs again after reclaimIdleMs', async () => {
+    const key = `${uniquePrefix('stream')}s`;
+    const seen = new Map<string, number>();
+    const h = await start({
+      onEntry: stream(
+        key,
+        (m: Model) => {
+          const n = (seen.get(m.Message) ?? 0) + 1;
+          seen.set(m.Message, n);
+          if (m.Message.includes('bad') && n === 1) throw new Error('first attempt fails');
+        },
+        { pollingIntervalInMs: 10, reclaimIdleMs: 150 },
+      ),
+    });
+    await redis.xAdd(key, '*', { v: 'good' });
+    await redis.xAdd(key, '*', { v: 'bad' });
+    const records = await h.waitForInvocations(3);
+    expect(records.map((r) => r.status).sort()).toEqual(['failed', 'succeeded', 'succeeded']);
+    const retried = records[2];
+    expect(retried?.input).toEqual({ Trigger: key, Message: '{"v":"bad"}' });
+    await h.waitForLog((l) => l.msg.startsWith('Claimed 1 entry pending longer than 150ms'));
+    await waitFor(async () => (await pending(key)) === 0);
+    expect(seen.get('{"v":"good"}')).toBe(1);
+  });
+
+  it('deleteAfterProcess: XDEL after the ack, failed entries are kept', async () => {
+    const key = `${uniquePrefix('stream')}s`;
+    await redis.xAdd(key, '*', { v: 'keep' });
+    await redis.xAdd(key, '*', { v: 'drop' });
+    const h = await start({
+      onEntry: stream(
+        key,
+        (m: Model) => {
+          if (m.Message.includes('keep')) throw new Error('no');
+        },
+        { DeleteAfterProcess: true, pollingIntervalInMs: 10 },
+      ),
+    });
+    await h.waitForInvocations(2);
+    await waitFor(async () => (await redis.xLen(key)) === 1);
+    const left = await redis.xRange(key, '-', '+');
+    expect(left.map((e) => e.message)).toEqual([{ v: 'keep' }]);
+    expect(await pending(key)).toBe(1);
+  });
+
+  it('reads several keys in one XREADGROUP; cardinality many hands an array per key', async () => {
+    const p = uniquePrefix('stream');
+    const [a, b] = [`${p}a`, `${p}b`];
+    const h = await start({
+      each: stream(`${a} ${b}`, () => undefined, { pollingIntervalInMs: 10, consumerGroup: 'each' }),
+      many: stream(`${a} ${b}`, () => undefined, {
+        pollingIntervalInMs: 10,
+        consumerGroup: 'many',
+        cardinality: 'many',
+      }),
+    });
+    await h.waitForLog((l) => l.msg.includes("in group 'many'"));
+    await redis.xAdd(a, '*', { n: '1' });
+    await redis.xAdd(b, '*', { n: '2' });
+    const each = await h.waitForInvocations(2, 'each');
+    expect(each.map((r) => (r.input as Model).Trigger).sort()).toEqual([a, b]);
+    await waitFor(async () => (await pending(a, 'many')) + (await pending(b, 'many')) === 0);
+    const many = h.records.filter((r) => r.functionName === 'many');
+    const delivered = many.flatMap((r) => r.input as Model[]);
+    expect(delivered.map((m) => m.Trigger).sort()).toEqual([a, b]);
+    expect(many[0]?.triggerMetadata).toMatchObject({ Count: expect.any(Number), Ids: expect.any(Array) });
+  });
+
+  it('claims the entries of a consumer that died, once idle for reclaimIdleMs', async () => {
+    const key = `${uniquePrefix('stream')}s`;
+    await redis.xGroupCreate(key, GROUP, '0', { MKSTREAM: true });
+    for (let i = 0; i < 5; i++) await redis.xAdd(key, '*', { i: String(i) });
+    const read = await redis.xReadGroup(GROUP, 'dead-consumer', { key, id: '>' }, { COUNT: 5 });
+    expect(read?.[0]?.messages).toHaveLength(5);
+    const h = await start({
+      onEntry: stream(key, () => undefined, { reclaimIdleMs: 100, pollingIntervalInMs: 10 }),
+    });
+    const records = await h.waitForInvocations(5);
+    expect(records.map((r) => (r.triggerMetadata['Values'] as { i: string }).i).sort()).toEqual([
+      '0',
+      '1',
+      '2',
+      '3',
+      '4',
+    ]);
+    await waitFor(async () => (await pending(key)) === 0);
+  });
+
+  it('recovers from NOGROUP after the stream was deleted: recreates the group and goes on', async () => {
+    const key = `${uniquePrefix('stream')}s`;
+    const h = await start({ onEntry: stream(key, () => undefined, { pollingIntervalInMs: 10 }) });
+    await h.waitForLog((l) => l.msg.includes('as consumer'));
+    await redis.del(key);
+    await h.waitForLog(
+      (l) => l.msg.startsWith("Polling for 'onEntry' failed") && String(l['err']).includes('NOGROUP'),
+    );
+    await redis.xAdd(key, '*', { after: 'delete' });
+    const [record] = await h.waitForInvocations(1);
+    expect(record?.triggerMetadata['Values']).toEqual({ after: 'delete' });
+  });
+
+  it('blocking mode: delivered without polling, and close releases the blocked read promptly', async () => {
+    const key = `${uniquePrefix('stream')}s`;
+    const h = await start(
+      { onEntry: stream(key, () => undefined, { pollingIntervalInMs: 60_000 }) },
+      { hostJson: { extensions: { redis: { streams: { mode: 'blocking', reclaimIdleMs: 60_000 } } } } },
+    );
+    await h.waitForLog((l) => l.msg.includes('(blocking,'));
+    await redis.xAdd(key, '*', { n: '1' });
+    await h.waitForInvocations(1);
+    await redis.xAdd(key, '*', { n: '2' });
+    await h.waitForInvocations(2);
+    const before = Date.now();
+    await h.host.close();
+    expect(Date.now() - before).toBeLessThan(2000); // the BLOCK would last 5 s
+  });
+
+  it('on close: finishes the batch in flight, acks it, and deletes the consumer when nothing is pending', async () => {
+    const key = `${uniquePrefix('stream')}s`;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const h = await start({ onEntry: stream(key, () => gate, { pollingIntervalInMs: 10 }) });
+    await redis.xAdd(key, '*', { n: '1' });
+    await h.waitForLog((l) => l.msg.startsWith("Executing 'Functions.onEntry'"));
+    const closed = h.host.close();
+    release();
+    await closed;
+    expect(h.records.map((r) => r.status)).toEqual(['succeeded']);
+    expect(await pending(key)).toBe(0);
+    expect(await redis.xInfoConsumers(key, GROUP)).toEqual([]);
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
