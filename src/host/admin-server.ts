@@ -3,7 +3,20 @@ import type { AddressInfo } from 'node:net';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ConfigError, ErrorCodes, errorMessage } from '../errors';
 import type { Logger } from '../logging';
-import type { FunctionHost } from './function-host';
+import type { InvocationRecord } from '../invoke/invoker';
+import type { HostMetrics } from '../metrics/host-metrics';
+import type { ResolvedFunction } from '../triggers/trigger';
+
+/** What the admin API serves: one host, or a group of instances. */
+export interface AdminTarget {
+  readonly state: string;
+  readonly functions: readonly ResolvedFunction[];
+  readonly metrics: HostMetrics | undefined;
+  /** Listener sets running in this process (`--instances`). */
+  readonly instanceCount: number;
+  invoke(name: string, message: string): Promise<InvocationRecord>;
+  describeConnections(): Promise<Record<string, string>>;
+}
 
 export interface AdminServer {
   readonly port: number;
@@ -30,7 +43,7 @@ export function isLoopback(address: string): boolean {
 }
 
 export async function startAdminServer(
-  host: FunctionHost,
+  host: AdminTarget,
   options: AdminServerOptions,
   logger: Logger,
 ): Promise<AdminServer> {
@@ -87,7 +100,7 @@ function listen(server: Server, port: number, bind: string): Promise<void> {
 }
 
 async function handle(
-  host: FunctionHost,
+  host: AdminTarget,
   version: string,
   req: IncomingMessage,
   res: ServerResponse,
@@ -123,7 +136,7 @@ async function handle(
     );
   }
   if (req.method === 'GET' && url.pathname === '/metrics') {
-    const { metrics } = host.options;
+    const { metrics } = host;
     if (!metrics) return send(res, 404, { error: 'This host keeps no metrics.' });
     res.writeHead(200, { 'content-type': metrics.contentType }).end(await metrics.text());
     return;
@@ -133,13 +146,14 @@ async function handle(
       state: host.state,
       version,
       functions: host.functions.map((f) => f.name),
-      connections: await host.options.broker.describe(),
+      instances: host.instanceCount,
+      connections: await host.describeConnections(),
     });
   }
   send(res, 404, { error: 'Not found' });
 }
 
-function bindingsOf(f: FunctionHost['functions'][number]): unknown[] {
+function bindingsOf(f: ResolvedFunction): unknown[] {
   const d = f.definition;
   return [d.trigger, ...d.extraInputs, ...d.extraOutputs, ...(d.returnBinding ? [d.returnBinding] : [])].map(
     (b) => ({

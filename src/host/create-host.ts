@@ -3,6 +3,7 @@ import type { PinoLevel } from '../config/log-levels';
 import type { Logger } from '../logging';
 import { HostMetrics } from '../metrics/host-metrics';
 import { RedisConnections } from '../redis/connections';
+import type { EmbeddedServers } from '../redis/embedded-servers';
 import { RedisBroker } from '../redis/redis-broker';
 import { FunctionHost } from './function-host';
 
@@ -12,16 +13,20 @@ export interface CreateHostOptions {
   readonly minimumLevel?: PinoLevel;
   /** Start a private redis-server for a connection setting that is not set (default true). */
   readonly embeddedDefault?: boolean;
+  /** Shared by every instance of a group (one registry, one set of private servers). */
+  readonly metrics?: HostMetrics;
+  readonly embeddedServers?: EmbeddedServers;
 }
 
 /** A host on real Redis connections. Connection strings are parsed here, before anything connects. */
 export function createRedisHost(options: CreateHostOptions): FunctionHost {
   const { config, logger } = options;
-  const metrics = new HostMetrics();
+  const metrics = options.metrics ?? new HostMetrics();
   const connections = new RedisConnections({
     settings: config.settings,
     logger,
     embeddedDefault: options.embeddedDefault,
+    embeddedServers: options.embeddedServers,
     onReconnect: (setting) => metrics.count('reconnects', setting),
   });
   connections.validate(new Set(config.functions.filter((f) => !f.disabled).map((f) => f.options.connection)));

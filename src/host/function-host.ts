@@ -51,6 +51,35 @@ export class FunctionHost implements AsyncDisposable {
     return this.options.functions;
   }
 
+  get metrics(): HostMetrics | undefined {
+    return this.options.metrics;
+  }
+
+  readonly instanceCount = 1;
+
+  /** The backlog and target instance count of each function that scales on backlog (also set as metrics). */
+  async scaleSamples(): Promise<
+    { fn: ResolvedFunction; backlog: number; messagesPerWorker: number; target: number }[]
+  > {
+    const samples = [];
+    for (const fn of this.options.functions) {
+      const spec = findTrigger(fn.triggerType);
+      if (fn.disabled || !spec?.scaleSample) continue;
+      const { backlog, messagesPerWorker } = await spec.scaleSample(
+        fn.options,
+        this.options.broker.ports(fn.options.connection),
+      );
+      const target = Math.ceil(backlog / messagesPerWorker);
+      this.options.metrics?.setBacklog(fn.name, backlog, target);
+      samples.push({ fn, backlog, messagesPerWorker, target });
+    }
+    return samples;
+  }
+
+  describeConnections(): Promise<Record<string, string>> {
+    return this.options.broker.describe();
+  }
+
   async start(): Promise<void> {
     if (this.state !== 'created')
       throw new RedisFuncError(ErrorCodes.HOST_STATE, `Host cannot start: it is ${this.state}.`);

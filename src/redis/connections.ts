@@ -4,13 +4,15 @@ import type { Settings } from '../config/settings';
 import type { Logger } from '../logging';
 import { createRedisClient, connectClient, type RedisClient } from './client';
 import { describeEndpoint, parseConnectionString, type RedisEndpoint } from './connection-string';
-import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-server';
+import { EmbeddedServers } from './embedded-servers';
 
 export interface ConnectionsOptions {
   readonly settings: Settings;
   readonly logger: Logger;
   /** Start a private redis-server for a connection setting that is not set anywhere (default true). */
   readonly embeddedDefault?: boolean;
+  /** Private servers shared with other listener sets; when absent this instance owns (and stops) its own. */
+  readonly embeddedServers?: EmbeddedServers;
   /** Called with the setting name whenever one of its connections is re-established. */
   readonly onReconnect?: (settingName: string) => void;
 }
@@ -31,10 +33,12 @@ interface Connection {
  */
 export class RedisConnections {
   private readonly connections = new Map<string, Promise<Connection>>();
-  private readonly embedded: EmbeddedRedis[] = [];
+  private readonly embedded: EmbeddedServers;
   private closed = false;
 
-  constructor(private readonly options: ConnectionsOptions) {}
+  constructor(private readonly options: ConnectionsOptions) {
+    this.embedded = options.embeddedServers ?? new EmbeddedServers(options.logger);
+  }
 
   /** Parses every named setting now, so a bad connection string fails start-up before anything connects. */
   validate(settingNames: Iterable<string>): void {
@@ -77,7 +81,7 @@ export class RedisConnections {
       if (!connection) continue;
       for (const client of connection.clients) if (client.isOpen) client.destroy();
     }
-    for (const server of this.embedded) await server.stop();
+    if (!this.options.embeddedServers) await this.embedded.stopAll();
   }
 
   private async shared(
@@ -127,16 +131,7 @@ export class RedisConnections {
       };
     }
     if (this.options.embeddedDefault === false) throw missingSetting(settingName);
-    const server = await startEmbeddedRedis({
-      args: ['--notify-keyspace-events', 'KEA'],
-      reason: `The connection setting '${settingName}' is not set, so redis-func wanted to start a private redis-server`,
-    });
-    this.embedded.push(server);
-    this.options.logger.warn(
-      { setting: settingName, port: server.port },
-      `Connection setting '${settingName}' is not set; started a private redis-server on 127.0.0.1:${server.port} ` +
-        `(keyspace notifications on). Publish to it with: redis-cli -p ${server.port} PUBLISH <channel> <message>`,
-    );
+    const server = await this.embedded.get(settingName);
     return { endpoint: parseConnectionString(server.url, settingName), ca: undefined, clients: new Set() };
   }
 

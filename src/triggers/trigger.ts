@@ -51,12 +51,22 @@ export interface ManualInput {
   readonly triggerMetadata: Record<string, unknown>;
 }
 
+export interface ScaleSample {
+  readonly backlog: number;
+  readonly messagesPerWorker: number;
+}
+
 /** Everything the host knows about one trigger type. */
 export interface TriggerSpec<O extends TriggerOptions = TriggerOptions> {
   readonly type: string;
   parseOptions(binding: BindingOptions, host: HostConfig): O;
   createListener(deps: ListenerDeps<O>): Listener;
   manualInput(options: O, message: string): ManualInput;
+  /**
+   * What Azure's scale controller reads for this function: the backlog (messages waiting) and
+   * messagesPerWorker. Absent for triggers that do not scale on backlog (Pub/Sub).
+   */
+  scaleSample?(options: O, ports: BrokerPorts): Promise<ScaleSample>;
   /** Trigger metadata names, usable as `{Name}` binding expressions in input bindings. */
   readonly metadataNames?: readonly string[];
 }

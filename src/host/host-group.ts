@@ -1,0 +1,113 @@
+import { errorMessage } from '../errors';
+import type { InvocationRecord } from '../invoke/invoker';
+import type { Logger } from '../logging';
+import type { HostMetrics } from '../metrics/host-metrics';
+import { PUBSUB_TRIGGER } from '../triggers/pubsub';
+import type { ResolvedFunction } from '../triggers/trigger';
+import type { AdminTarget } from './admin-server';
+import type { FunctionHost } from './function-host';
+
+export interface HostGroupOptions {
+  /** Builds instance number `index` (own connections, own consumer names). */
+  readonly create: (index: number) => FunctionHost;
+  readonly functions: readonly ResolvedFunction[];
+  readonly logger: Logger;
+  readonly metrics?: HostMetrics;
+  /** Runs after every instance closed (e.g. stopping shared private servers). */
+  readonly afterClose?: () => Promise<void>;
+}
+
+/**
+ * N independent listener sets in one process, to rehearse scale-out (`--instances`, `--autoscale`).
+ * Instances are added and removed one at a time; a removed instance drains like a stopped host.
+ */
+export class HostGroup implements AdminTarget {
+  state: 'created' | 'running' | 'closing' | 'closed' = 'created';
+  private readonly instances: FunctionHost[] = [];
+  private created = 0;
+  private scaling: Promise<void> = Promise.resolve();
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: HostGroupOptions) {}
+
+  get functions(): readonly ResolvedFunction[] {
+    return this.options.functions;
+  }
+
+  get metrics(): HostMetrics | undefined {
+    return this.options.metrics;
+  }
+
+  /** The first instance: it serves manual runs and reads the backlog. */
+  get primary(): FunctionHost | undefined {
+    return this.instances[0];
+  }
+
+  get instanceCount(): number {
+    return this.instances.length;
+  }
+
+  /** Adds or removes instances until there are `count` (at least 1); serialised with other calls. */
+  scaleTo(count: number, reason: string): Promise<void> {
+    const next = this.scaling.then(() => this.doScale(Math.max(1, count), reason));
+    this.scaling = next.catch(() => undefined);
+    return next;
+  }
+
+  invoke(name: string, message: string): Promise<InvocationRecord> {
+    const primary = this.instances[0];
+    if (!primary) return Promise.reject(new Error('No instance is running.'));
+    return primary.invoke(name, message);
+  }
+
+  describeConnections(): Promise<Record<string, string>> {
+    return this.instances[0]?.describeConnections() ?? Promise.resolve({});
+  }
+
+  close(): Promise<void> {
+    return (this.closing ??= this.doClose());
+  }
+
+  private async doScale(count: number, reason: string): Promise<void> {
+    if (this.state === 'closing' || this.state === 'closed' || count === this.instances.length) return;
+    const { logger } = this.options;
+    const from = this.instances.length;
+    if (from > 0)
+      logger.info({ from, to: count, reason }, `Scaling from ${from} to ${count} instance(s): ${reason}`);
+    while (this.instances.length < count) {
+      const host = this.options.create(this.created++);
+      this.instances.push(host);
+      await host.start();
+    }
+    while (this.instances.length > count) await this.instances.pop()?.close();
+    this.state = 'running';
+    this.warnPubSubDuplicates();
+  }
+
+  private warnPubSubDuplicates(): void {
+    const pubsub = this.functions.filter((f) => !f.disabled && f.triggerType === PUBSUB_TRIGGER);
+    if (this.instances.length > 1 && pubsub.length > 0) {
+      this.options.logger.warn(
+        { functions: pubsub.map((f) => f.name), instances: this.instances.length },
+        `${this.instances.length} instances: every instance gets every Pub/Sub message, so Pub/Sub functions ` +
+          `(${pubsub.map((f) => f.name).join(', ')}) run once per instance for each message.`,
+      );
+    }
+  }
+
+  private async doClose(): Promise<void> {
+    this.state = 'closing';
+    await this.scaling;
+    await Promise.all(
+      this.instances
+        .splice(0)
+        .map((h) =>
+          h
+            .close()
+            .catch((e: unknown) => this.options.logger.warn({ err: errorMessage(e) }, 'Error while closing')),
+        ),
+    );
+    await this.options.afterClose?.();
+    this.state = 'closed';
+  }
+}
