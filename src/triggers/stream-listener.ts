@@ -70,7 +70,13 @@ export class StreamListener implements Listener {
     this.state = 'starting';
     await this.ensureGroups(true);
     logger.info(
-      { functionName: fn.name, consumer: this.consumer, group: o.consumerGroup, keys: o.keys, mode: o.mode },
+      {
+        functionName: fn.name,
+        consumer: this.consumer,
+        group: o.consumerGroup,
+        streams: o.keys,
+        mode: o.mode,
+      },
       `Function '${fn.name}' reads stream(s) ${o.keys.join(', ')} in group '${o.consumerGroup}' as consumer ` +
         `${this.consumer} (${o.mode}, batch ${o.batchSize}, reclaim after ${o.reclaimIdleMs}ms)`,
     );
@@ -98,14 +104,14 @@ export class StreamListener implements Listener {
       try {
         if (await this.port.createGroup(key, group, '0')) {
           logger.info(
-            { functionName: fn.name, key, group },
+            { functionName: fn.name, stream: key, group },
             `Created consumer group '${group}' on '${key}' at 0`,
           );
         }
       } catch (error) {
         if (atStart && error instanceof ConnectionError) throw error;
         logger.warn(
-          { functionName: fn.name, key, group, err: errorMessage(error) },
+          { functionName: fn.name, stream: key, group, err: errorMessage(error) },
           `Creating consumer group '${group}' on '${key}' failed; retrying while reading`,
         );
       }
@@ -223,7 +229,7 @@ export class StreamListener implements Listener {
           if (o.deleteAfterProcess) await this.port.deleteEntries(key, ids);
         } catch (error) {
           this.deps.logger.warn(
-            { functionName: this.deps.fn.name, key, count: ids.length, err: errorMessage(error) },
+            { functionName: this.deps.fn.name, stream: key, count: ids.length, err: errorMessage(error) },
             `Acknowledging ${plural(ids.length, 'entr')} of '${key}' failed; they stay pending and run again`,
           );
         }
@@ -243,13 +249,13 @@ export class StreamListener implements Listener {
           continue;
         }
         logger.info(
-          { functionName: fn.name, key, consumer: this.consumer, pending },
+          { functionName: fn.name, stream: key, consumer: this.consumer, pending },
           `Consumer ${this.consumer} stays in group '${group}' of '${key}' with ${plural(pending, 'entr')} ` +
             `pending; another consumer claims them once idle for ${this.options.reclaimIdleMs}ms`,
         );
       } catch (error) {
         logger.warn(
-          { functionName: fn.name, key, err: errorMessage(error) },
+          { functionName: fn.name, stream: key, err: errorMessage(error) },
           `Leaving consumer group '${group}' of '${key}' failed`,
         );
       }
