@@ -27,6 +27,8 @@ export const ErrorCodes = {
   CLI_USAGE: 'RF_CLI_USAGE',
   FUNCTION_TIMEOUT: 'RF_FUNCTION_TIMEOUT',
   HOST_STATE: 'RF_HOST_STATE',
+  PACK_REFUSED: 'RF_PACK_REFUSED',
+  PACK_OUT_DIR: 'RF_PACK_OUT_DIR',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

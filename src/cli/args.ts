@@ -1,4 +1,5 @@
 import { ConfigError, ErrorCodes } from '../errors';
+import { PACK_USAGE, parsePackArgs, type PackArgs } from './pack-args';
 
 export interface StartArgs {
   readonly command: 'start';
@@ -11,12 +12,13 @@ export interface StartArgs {
   readonly json: boolean | undefined;
 }
 
-export type CliArgs = StartArgs | { readonly command: 'help' } | { readonly command: 'version' };
+export type CliArgs = StartArgs | PackArgs | { readonly command: 'help' } | { readonly command: 'version' };
 
 export const USAGE = `Usage: redis-func <command> [options]
 
 Commands:
   start     Run the function app in the script root (like 'func start')
+  pack      Write the app in the function.json layout Azure's Redis extension supports
 
 Options for start:
   --script-root DIR      The function app's folder (default: current directory)
@@ -27,6 +29,8 @@ Options for start:
   --json                 JSON log lines (the default when output is not a terminal)
   --pretty               Human-readable log lines even when piped
 
+${PACK_USAGE}
+
   -h, --help             Show this help
   -v, --version          Show the version`;
 
@@ -36,6 +40,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (command === undefined || command === '-h' || command === '--help' || command === 'help')
     return { command: 'help' };
   if (command === '-v' || command === '--version') return { command: 'version' };
+  if (command === 'pack') return parsePackArgs(rest);
   if (command !== 'start') throw usage(`unknown command '${command}'`);
   let scriptRoot = '.';
   const functions: string[] = [];

@@ -12,6 +12,7 @@ import { createRedisHost } from '../host/create-host';
 import type { FunctionHost } from '../host/function-host';
 import { createLogger, scrubSecrets, type Logger } from '../logging';
 import { USAGE, parseArgs, type StartArgs } from './args';
+import { runPack } from './pack-command';
 
 const DEFAULT_PORT = 7071;
 
@@ -45,6 +46,7 @@ async function run(argv: readonly string[]): Promise<number | undefined> {
     console.log(version());
     return 0;
   }
+  if (args.command === 'pack') return runPack(args);
   await start(args);
   return undefined;
 }
