@@ -7,6 +7,7 @@ import type {
   Subscription,
 } from '../triggers/ports';
 import type { RedisConnections } from './connections';
+import { RedisScalePort } from './redis-scale-port';
 import { RedisStreamPort } from './redis-stream-port';
 
 /** The ports of the listeners, backed by real Redis connections. */
@@ -22,6 +23,7 @@ export class RedisBroker implements Broker {
         pubsub: new RedisPubSubPort(this.connections, connection),
         commands: new RedisCommandPort(this.connections, connection),
         streams: new RedisStreamPort(this.connections, connection),
+        scale: new RedisScalePort(this.connections, connection),
       };
       this.cache.set(connection, ports);
     }

@@ -80,6 +80,17 @@ export interface StreamPort {
   deleteConsumer(key: string, group: string, consumer: string): Promise<number>;
 }
 
+/** What the scale controller reads: how much work is waiting. */
+export interface ScalePort {
+  /** LLEN summed over the keys. */
+  listBacklog(keys: readonly string[]): Promise<number>;
+  /**
+   * Entries the group has not finished: the group's lag (XINFO GROUPS, Redis >= 7; otherwise counted from
+   * the last delivered id) plus its pending entries. A stream or group that does not exist yet counts 0.
+   */
+  streamBacklog(key: string, group: string): Promise<number>;
+}
+
 /** Everything a listener may use on one connection. */
 export interface BrokerPorts {
   readonly pubsub: PubSubPort;
@@ -87,6 +98,8 @@ export interface BrokerPorts {
   readonly streams?: StreamPort;
   /** For `redis` input and output bindings. */
   readonly commands?: CommandPort;
+  /** For the scale metric (backlog per function). */
+  readonly scale?: ScalePort;
 }
 
 /** Hands out ports per connection setting. */
@@ -95,4 +108,10 @@ export interface Broker {
   /** Connection descriptions without secrets, for status output. */
   describe(): Promise<Record<string, string>>;
   close(): Promise<void>;
+}
+
+/** The scale port, or a clear error for a broker that cannot measure backlog. */
+export function requireScalePort(ports: BrokerPorts): ScalePort {
+  if (!ports.scale) throw new Error('This broker cannot measure backlog (no scale port).');
+  return ports.scale;
 }

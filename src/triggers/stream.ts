@@ -1,4 +1,4 @@
-import type { StreamEntry } from './ports';
+import { requireScalePort, type StreamEntry } from './ports';
 import { batchInput, entryInput } from './stream-input';
 import { StreamListener } from './stream-listener';
 import { parseStreamOptions, type StreamTriggerOptions } from './stream-options';
@@ -21,6 +21,12 @@ export const streamTrigger: TriggerSpec<StreamTriggerOptions> = {
     return options.cardinality === 'many' ? batchInput(options, [entry]) : entryInput(options, entry);
   },
   metadataNames: ['Key', 'Id', 'Values'],
+  scaleSample: async (options, ports) => {
+    const scale = requireScalePort(ports);
+    let backlog = 0;
+    for (const key of options.keys) backlog += await scale.streamBacklog(key, options.consumerGroup);
+    return { backlog, messagesPerWorker: options.messagesPerWorker };
+  },
 };
 
 /** A manual run's message: a JSON object is taken as the entry's fields, anything else as `{ message }`. */

@@ -43,6 +43,16 @@ export async function hostOnRedis(
   registrations: Record<string, GenericFunctionOptions>,
   options: HostOnRedisOptions = {},
 ): Promise<HostUnderTest> {
+  const built = buildHostOnRedis(registrations, options);
+  if (options.start !== false) await built.host.start();
+  return built;
+}
+
+/** The same host, built but not started. */
+export function buildHostOnRedis(
+  registrations: Record<string, GenericFunctionOptions>,
+  options: HostOnRedisOptions = {},
+): HostUnderTest {
   const hostConfig = parseHostJson({ version: '2.0', ...options.hostJson });
   const settings = new Settings(EMPTY_LOCAL_SETTINGS, {
     RedisConnectionString: options.url ?? redisUrl(),
@@ -90,7 +100,6 @@ export async function hostOnRedis(
       };
       attempt();
     });
-  if (options.start !== false) await host.start();
   return {
     host,
     records,

@@ -1,0 +1,38 @@
+import type { ScalePort } from '../triggers/ports';
+import type { RedisConnections } from './connections';
+
+const ESTIMATE_LIMIT = 100_000;
+
+/** Backlog readings for the scale metric, on the shared command connection. */
+export class RedisScalePort implements ScalePort {
+  constructor(
+    private readonly connections: RedisConnections,
+    private readonly settingName: string,
+  ) {}
+
+  async listBacklog(keys: readonly string[]): Promise<number> {
+    const client = await this.connections.commandClient(this.settingName);
+    const lengths = await Promise.all(keys.map((key) => client.lLen(key)));
+    return lengths.reduce((sum, n) => sum + n, 0);
+  }
+
+  async streamBacklog(key: string, group: string): Promise<number> {
+    const client = await this.connections.commandClient(this.settingName);
+    let groups;
+    try {
+      groups = await client.xInfoGroups(key);
+    } catch (error) {
+      if (/no such key/i.test(String(error))) return 0;
+      throw error;
+    }
+    const info = groups.find((g) => String(g.name) === group);
+    if (!info) return client.xLen(key); // no group yet: every entry is waiting
+    const pending = Number(info.pending);
+    const lag = (info as { lag?: unknown }).lag;
+    if (typeof lag === 'number') return lag + pending;
+    // Before Redis 7 (or when Redis cannot tell): count the entries after the last delivered id.
+    const lastId = String(info['last-delivered-id']);
+    const after = await client.xRange(key, `(${lastId}`, '+', { COUNT: ESTIMATE_LIMIT });
+    return (after?.length ?? 0) + pending;
+  }
+}
