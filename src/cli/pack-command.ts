@@ -11,10 +11,7 @@ export async function runPack(args: PackArgs): Promise<number> {
 }
 
 export function report(result: PackResult): string {
-  const lines = [
-    `Packed ${result.functions.length} function(s) into ${path.relative(process.cwd(), result.outDir) || '.'}`,
-    '',
-  ];
+  const lines = [`Packed ${result.functions.length} function(s) into ${displayPath(result.outDir)}`, ''];
   for (const fn of result.functions) {
     const from =
       fn.name === fn.shim.function ? '' : `  (from '${fn.shim.function}', key ${fn.shim.key ?? ''})`;
@@ -34,6 +31,11 @@ export function report(result: PackResult): string {
     'dependencies), or `npm install --omit=dev` there and zip deploy the folder.',
   );
   return lines.join('\n');
+}
+
+function displayPath(dir: string): string {
+  const relative = path.relative(process.cwd(), dir);
+  return relative === '' ? '.' : relative.startsWith('..') ? dir : relative;
 }
 
 function table(rows: readonly Difference[]): string[] {

@@ -24,7 +24,9 @@ export function translateFunctions(
     const others = otherBindings(definition, settings);
     for (const trigger of translation.triggers) {
       const base =
-        translation.triggers.length > 1 ? `${definition.name}-${trigger.key ?? ''}` : definition.name;
+        translation.triggers.length > 1
+          ? `${definition.name}-${keyLabel(trigger.key ?? '')}`
+          : definition.name;
       const name = uniqueName(base, names);
       functions.push({
         name,
@@ -73,6 +75,11 @@ function redisBinding(
     connection: options.string(CONNECTION_NAMES, { required: true }),
     command: options.string(['command'], { required: true }),
   };
+}
+
+/** The key without its `%Setting%` parts (they are resolved only in Azure), for a function name. */
+function keyLabel(key: string): string {
+  return key.replace(/%[^%]*%/g, '').replace(/^[^A-Za-z0-9]+/, '') || key;
 }
 
 /** A valid function name (letter first; letters, digits, `_`, `-`; at most 127), unique ignoring case. */

@@ -120,7 +120,7 @@ function keyRows(definition: FunctionDefinition, options: BindingOptions, settin
       {
         option: `${found?.name ?? 'keys'}: ${text}`,
         local: `one function over ${keys.length} keys`,
-        azure: `one function per key: ${keys.map((k) => `${definition.name}-${k}`).join(', ')} (names made safe)`,
+        azure: `one function per key, named ${definition.name}-<key> (see the functions above)`,
         severity: 'note',
       },
     ];
