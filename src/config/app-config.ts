@@ -50,7 +50,14 @@ export function resolveFunction(
     disabled: settings.isDisabled(name),
     retry: parseRetryPolicy(definition.retry, { file: source, field: 'retry' }) ?? host.retry,
     inputs: parseRedisBindings(name, source, definition.extraInputs, settings, spec.metadataNames),
-    outputs: parseRedisBindings(name, source, outputs, settings, spec.metadataNames),
+    outputs: parseRedisBindings(
+      name,
+      source,
+      outputs,
+      settings,
+      spec.metadataNames,
+      definition.programmingModel === 'v3' && host.triggerValueFormat === 'v1',
+    ),
   });
 }
 

@@ -12,6 +12,11 @@ export interface RedisBinding {
   readonly connection: string;
   /** The command's words; an input's may hold `{Name}` binding expressions. */
   readonly command: readonly string[];
+  /**
+   * Outputs of function.json apps under `triggerValueFormat: "v1"` follow the 1.x collector: an array of
+   * strings is several commands, one space-delimited string each (what `redis-func pack` shims produce).
+   */
+  readonly collector: boolean;
 }
 
 const EXPRESSION = /\{([^{}]+)\}/g;
@@ -23,6 +28,7 @@ export function parseRedisBindings(
   bindings: readonly BindingDefinition[],
   settings: Settings,
   metadataNames: readonly string[] | undefined,
+  collector = false,
 ): RedisBinding[] {
   return bindings.map((binding) => {
     const options = new BindingOptions(functionName, binding, settings, source);
@@ -53,6 +59,7 @@ export function parseRedisBindings(
       direction: binding.direction,
       connection: options.string(CONNECTION_NAMES, { required: true }),
       command: Object.freeze(command),
+      collector,
     });
   });
 }
@@ -80,7 +87,7 @@ export async function runOutputs(
 ): Promise<void> {
   for (const output of outputs) {
     const value = output.name === '$return' ? returned : context.extraOutputs.get(output.name);
-    for (const args of toArgumentLists(value, output.name)) {
+    for (const args of toArgumentLists(value, output.name, output.collector)) {
       await port(commands, output).execute([...output.command, ...args]);
     }
   }
@@ -90,8 +97,11 @@ export async function runOutputs(
  * A string is a space-delimited argument list (as in the 1.x extension); an array of strings is one
  * argument list (arguments may contain spaces); an array of arrays is several commands.
  */
-export function toArgumentLists(value: unknown, name: string): string[][] {
+export function toArgumentLists(value: unknown, name: string, collector = false): string[][] {
   if (value === undefined || value === null) return [];
+  if (collector && Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+    return (value as string[]).flatMap((v) => toArgumentLists(v, name));
+  }
   if (typeof value === 'string') return value.trim() === '' ? [] : [value.trim().split(/\s+/)];
   if (typeof value === 'number' || typeof value === 'boolean') return [[String(value)]];
   if (Array.isArray(value)) {

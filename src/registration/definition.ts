@@ -22,6 +22,8 @@ export interface FunctionDefinition {
   readonly handler: FunctionHandler;
   /** Where the function was declared, for error messages (a file, or `Class.method`). */
   readonly source: string;
+  /** `v3` for function.json functions; v4 (`app.generic`, decorators) otherwise. */
+  readonly programmingModel?: 'v3' | 'v4';
 }
 
 const NAME_RULE = /^[A-Za-z][A-Za-z0-9_-]{0,126}$/;

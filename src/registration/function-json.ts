@@ -48,6 +48,7 @@ function loadOne(root: string, name: string): FunctionDefinition {
     retry: isRecord(json['retry']) ? json['retry'] : undefined,
     handler: v3Handler(fn, bindings),
     source: where,
+    programmingModel: 'v3',
   });
 }
 

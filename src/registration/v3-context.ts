@@ -37,21 +37,11 @@ export function v3Handler(fn: V3Function, bindings: readonly BindingDefinition[]
     const result = isPromise(returned) ? await returned : returned !== undefined ? returned : await viaDone;
     for (const output of outputs) {
       if (output.name !== '$return' && context.bindings[output.name] !== undefined) {
-        v4.extraOutputs.set(output.name, v1OutputValue(context.bindings[output.name]));
+        v4.extraOutputs.set(output.name, context.bindings[output.name]);
       }
     }
-    return v1OutputValue(result ?? context.bindings['$return']);
+    return result ?? context.bindings['$return'];
   };
-}
-
-/**
- * In the function.json model an output value is what the 1.x extension's collector takes: a string is
- * one command's space-delimited arguments and an array holds one such string per command. Turned into
- * the invoker's form, where an array of strings would be one command's arguments.
- */
-export function v1OutputValue(value: unknown): unknown {
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) return value;
-  return value.map((v: string) => v.trim().split(/\s+/)).filter((args) => args[0] !== '');
 }
 
 function v3Context(
