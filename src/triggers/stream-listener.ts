@@ -38,6 +38,8 @@ export class StreamListener implements Listener {
   private reclaimKey = 0;
   private reclaimCursor = '0-0';
   private closing: Promise<void> | undefined;
+  /** XACKs on their way: sent with the next read (one round trip), awaited before leaving the group. */
+  private readonly acking = new Set<Promise<void>>();
 
   constructor(private readonly deps: ListenerDeps<StreamTriggerOptions>) {
     const { fn, ports, logger } = deps;
@@ -92,6 +94,7 @@ export class StreamListener implements Listener {
     const started = this.state !== 'created';
     this.state = 'closing';
     await this.loop.close();
+    await Promise.all(this.acking);
     if (started) await this.leaveGroup();
     this.state = 'closed';
   }
@@ -186,7 +189,10 @@ export class StreamListener implements Listener {
           `idle for ${this.options.reclaimIdleMs}ms`,
       );
     }
-    await this.settle(succeeded);
+    // Not awaited: node-redis pipelines the XACK with the next XREADGROUP on the same connection, which
+    // Redis runs in order; close() waits for it.
+    const acked = this.settle(succeeded).finally(() => this.acking.delete(acked));
+    this.acking.add(acked);
   }
 
   /** One invocation per entry; resolves with the entries whose invocation succeeded. */
@@ -202,7 +208,11 @@ export class StreamListener implements Listener {
   /** `cardinality: 'many'`: one invocation per key with that key's entries as an array. */
   private async runBatches(batch: readonly StreamEntry[]): Promise<StreamEntry[]> {
     const byKey = new Map<string, StreamEntry[]>();
-    for (const entry of batch) byKey.set(entry.key, [...(byKey.get(entry.key) ?? []), entry]);
+    for (const entry of batch) {
+      const entries = byKey.get(entry.key);
+      if (entries) entries.push(entry);
+      else byKey.set(entry.key, [entry]);
+    }
     const ok: StreamEntry[] = [];
     await forEachConcurrent([...byKey.values()], this.options.concurrency, async (entries) => {
       const reason = `${entries.length} new entries on stream ${entries[0]?.key ?? ''}`;
@@ -221,7 +231,11 @@ export class StreamListener implements Listener {
   private async settle(entries: readonly StreamEntry[]): Promise<void> {
     const o = this.options;
     const byKey = new Map<string, string[]>();
-    for (const e of entries) byKey.set(e.key, [...(byKey.get(e.key) ?? []), e.id]);
+    for (const e of entries) {
+      const ids = byKey.get(e.key);
+      if (ids) ids.push(e.id);
+      else byKey.set(e.key, [e.id]);
+    }
     await Promise.all(
       [...byKey].map(async ([key, ids]) => {
         try {
