@@ -146,17 +146,45 @@ describe('RedisStreamTrigger on a real Redis', () => {
     await waitFor(async () => (await pending(key)) === 0);
   });
 
-  it('recovers from NOGROUP after the stream was deleted: recreates the group and goes on', async () => {
+  it.each(['polling', 'blocking'])(
+    'recovers from NOGROUP after the stream was deleted: recreates the group and goes on (%s)',
+    async (mode) => {
+      const key = `${uniquePrefix('stream')}s`;
+      const h = await start({
+        onEntry: stream(key, () => undefined, { pollingIntervalInMs: 10, mode, reclaimIdleMs: 200 }),
+      });
+      await h.waitForLog((l) => l.msg.includes('as consumer'));
+      await redis.del(key);
+      await redis.xAdd(key, '*', { before: 'group' });
+      await h.waitForLog(
+        (l) => l.msg.startsWith("Polling for 'onEntry' failed") && String(l['err']).includes('NOGROUP'),
+      );
+      await redis.xAdd(key, '*', { after: 'group' });
+      await h.waitForInvocations(2);
+      expect(h.records.map((r) => r.triggerMetadata['Values'])).toEqual([
+        { before: 'group' },
+        { after: 'group' },
+      ]);
+    },
+  );
+
+  it('on close: a consumer with failed entries pending stays in the group (for reclaim)', async () => {
     const key = `${uniquePrefix('stream')}s`;
-    const h = await start({ onEntry: stream(key, () => undefined, { pollingIntervalInMs: 10 }) });
-    await h.waitForLog((l) => l.msg.includes('as consumer'));
-    await redis.del(key);
-    await h.waitForLog(
-      (l) => l.msg.startsWith("Polling for 'onEntry' failed") && String(l['err']).includes('NOGROUP'),
-    );
-    await redis.xAdd(key, '*', { after: 'delete' });
-    const [record] = await h.waitForInvocations(1);
-    expect(record?.triggerMetadata['Values']).toEqual({ after: 'delete' });
+    const h = await start({
+      onEntry: stream(
+        key,
+        () => {
+          throw new Error('fails');
+        },
+        { pollingIntervalInMs: 10 },
+      ),
+    });
+    await redis.xAdd(key, '*', { n: '1' });
+    await h.waitForInvocations(1);
+    await h.host.close();
+    const consumers = await redis.xInfoConsumers(key, GROUP);
+    expect(consumers.map((c) => c.pending)).toEqual([1]);
+    expect(h.logs.some((l) => l.msg.includes('stays in group') && l['pending'] === 1)).toBe(true);
   });
 
   it('blocking mode: delivered without polling, and close releases the blocked read promptly', async () => {
