@@ -10,6 +10,10 @@ export interface StartArgs {
   readonly bind: string | undefined;
   readonly verbose: boolean;
   readonly json: boolean | undefined;
+  /** Independent listener sets in this process (`--instances N`). */
+  readonly instances: number | undefined;
+  /** `--autoscale MIN..MAX`: instances follow the scale metric within the range. */
+  readonly autoscale: { readonly min: number; readonly max: number } | undefined;
 }
 
 export type CliArgs = StartArgs | PackArgs | { readonly command: 'help' } | { readonly command: 'version' };
@@ -25,6 +29,8 @@ Options for start:
   --functions NAME ...   Run only these functions
   --port N               Port of the local admin API (default: Host.LocalHttpPort or 7071)
   --bind ADDR            Address of the admin API (default 127.0.0.1; others need FUNCTIONS_MASTER_KEY)
+  --instances N          Run N independent listener sets in this process (rehearse scale-out)
+  --autoscale MIN..MAX   Add and remove instances from the backlog, as Azure's scale controller would
   --verbose              Debug-level logs
   --json                 JSON log lines (the default when output is not a terminal)
   --pretty               Human-readable log lines even when piped
@@ -48,6 +54,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   let bind: string | undefined;
   let verbose = false;
   let json: boolean | undefined;
+  let instances: number | undefined;
+  let autoscale: StartArgs['autoscale'];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] ?? '';
     const [flag, inline] =
@@ -80,6 +88,16 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       case '--bind':
         bind = value();
         break;
+      case '--instances': {
+        const text = value();
+        instances = Number(text);
+        if (!Number.isInteger(instances) || instances < 1 || instances > 64)
+          throw usage(`--instances must be a whole number from 1 to 64 (found '${text}')`);
+        break;
+      }
+      case '--autoscale':
+        autoscale = parseRange(value());
+        break;
       case '--verbose':
         verbose = true;
         break;
@@ -96,9 +114,21 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         throw usage(`unknown option '${arg}'`);
     }
   }
-  return { command: 'start', scriptRoot, functions, port, bind, verbose, json };
+  if (instances !== undefined && autoscale !== undefined)
+    throw usage('use --instances or --autoscale, not both');
+  return { command: 'start', scriptRoot, functions, port, bind, verbose, json, instances, autoscale };
 }
 
 function usage(problem: string): ConfigError {
   return new ConfigError(ErrorCodes.CLI_USAGE, `${problem}. Run 'redis-func --help' for usage.`);
+}
+
+function parseRange(text: string): { min: number; max: number } {
+  const match = /^(\d+)\.\.(\d+)$/.exec(text);
+  const min = Number(match?.[1]);
+  const max = Number(match?.[2]);
+  if (!match || min < 1 || max < min || max > 64) {
+    throw usage(`--autoscale must be MIN..MAX with 1 <= MIN <= MAX <= 64, e.g. 1..4 (found '${text}')`);
+  }
+  return { min, max };
 }

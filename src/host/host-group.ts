@@ -74,12 +74,14 @@ export class HostGroup implements AdminTarget {
     const from = this.instances.length;
     if (from > 0)
       logger.info({ from, to: count, reason }, `Scaling from ${from} to ${count} instance(s): ${reason}`);
-    while (this.instances.length < count) {
+    const open = (): boolean => this.state !== 'closing' && this.state !== 'closed';
+    while (open() && this.instances.length < count) {
       const host = this.options.create(this.created++);
       this.instances.push(host);
       await host.start();
     }
-    while (this.instances.length > count) await this.instances.pop()?.close();
+    while (open() && this.instances.length > count) await this.instances.pop()?.close();
+    if (!open()) return;
     this.state = 'running';
     this.warnPubSubDuplicates();
   }
@@ -97,7 +99,7 @@ export class HostGroup implements AdminTarget {
 
   private async doClose(): Promise<void> {
     this.state = 'closing';
-    await this.scaling;
+    // Instances still connecting are closed too (their start then fails, which ends the scaling step).
     await Promise.all(
       this.instances
         .splice(0)
@@ -107,6 +109,7 @@ export class HostGroup implements AdminTarget {
             .catch((e: unknown) => this.options.logger.warn({ err: errorMessage(e) }, 'Error while closing')),
         ),
     );
+    await this.scaling;
     await this.options.afterClose?.();
     this.state = 'closed';
   }

@@ -150,4 +150,24 @@ describe('redis-func start: admin API', () => {
     await cli.waitForLine((l) => msg(l) === 'exact keyed');
     expect(JSON.stringify(cli.lines)).not.toContain('k3y-for-admin');
   });
+
+  it('runs N listener sets with --instances and warns that each gets every Pub/Sub message', async () => {
+    const cli = start({ RedisConnectionString: redisUrl() }, ['--instances', '2']);
+    const warning = await cli.waitForLine((l) =>
+      msg(l).includes('every instance gets every Pub/Sub message'),
+    );
+    expect(warning['instances']).toBe(2);
+    const listening = await cli.waitForLine((l) => msg(l).startsWith('Admin API listening'));
+    const base = `http://127.0.0.1:${Number(listening['port'])}`;
+    const status = (await (await fetch(`${base}/admin/host/status`)).json()) as { instances: number };
+    expect(status.instances).toBe(2);
+    const client = createClient({ url: redisUrl() });
+    await client.connect();
+    expect(await client.publish('exact:one', 'twice')).toBe(2);
+    client.destroy();
+    await cli.waitForLine((l) => msg(l) === 'exact twice' && l['instance'] === 1);
+    await cli.waitForLine((l) => msg(l) === 'exact twice' && l['instance'] === 0);
+    cli.child.kill('SIGINT');
+    expect((await cli.exited).code).toBe(0);
+  });
 });

@@ -22,6 +22,8 @@ describe('redis-func arguments', () => {
       functions: ['a', 'b'],
       port: 7072,
       bind: undefined,
+      instances: undefined,
+      autoscale: undefined,
       verbose: true,
       json: true,
     });
@@ -43,6 +45,10 @@ describe('redis-func arguments', () => {
     [['start', '--port', 'x'], '--port must be a port number'],
     [['start', '--script-root'], '--script-root needs a value'],
     [['start', '--functions'], '--functions needs at least one'],
+    [['start', '--instances', '0'], '--instances must be a whole number'],
+    [['start', '--autoscale', '3..2'], '--autoscale must be MIN..MAX'],
+    [['start', '--autoscale', 'lots'], '--autoscale must be MIN..MAX'],
+    [['start', '--instances', '2', '--autoscale', '1..2'], 'not both'],
   ])('refuses %j', (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(
       expect.objectContaining({ code: ErrorCodes.CLI_USAGE, message: expect.stringContaining(message) }),

@@ -1,0 +1,128 @@
+import { loadConfiguration } from '../config/load';
+import { errorMessage, isUserError } from '../errors';
+import {
+  MASTER_KEY_SETTING,
+  startAdminServer,
+  type AdminServer,
+  type AdminServerOptions,
+  type AdminTarget,
+} from '../host/admin-server';
+import { createRedisHost } from '../host/create-host';
+import { HostGroup } from '../host/host-group';
+import { ScaleMonitor } from '../host/scale-monitor';
+import { createLogger, type Logger } from '../logging';
+import { HostMetrics } from '../metrics/host-metrics';
+import { EmbeddedServers } from '../redis/embedded-servers';
+import type { StartArgs } from './args';
+
+const DEFAULT_PORT = 7071;
+
+/** `redis-func start`: load and validate the app, start its listener set(s), the admin API and the scale monitor. */
+export async function runStart(args: StartArgs, version: string): Promise<void> {
+  const json = args.json ?? !process.stdout.isTTY;
+  const config = await loadConfiguration({ scriptRoot: args.scriptRoot, functions: args.functions });
+  const logger = createLogger({ json, level: args.verbose ? 'debug' : config.host.logLevels.default });
+  printFunctions(config.functions);
+  const metrics = new HostMetrics();
+  const embedded = new EmbeddedServers(logger);
+  const manyInstances = (args.instances ?? 1) > 1 || args.autoscale !== undefined;
+  const group = new HostGroup({
+    create: (index) =>
+      createRedisHost({
+        config,
+        logger: manyInstances ? logger.child({ instance: index }) : logger,
+        minimumLevel: args.verbose ? 'debug' : undefined,
+        metrics,
+        embeddedServers: embedded,
+      }),
+    functions: config.functions,
+    logger,
+    metrics,
+    afterClose: () => embedded.stopAll(),
+  });
+  const monitor = new ScaleMonitor({
+    primary: () => group.primary,
+    group,
+    logger,
+    autoscale: args.autoscale,
+  });
+  const running: { admin?: AdminServer; stopRequested?: boolean } = {};
+  handleSignals(logger, async () => {
+    running.stopRequested = true;
+    await monitor.stop();
+    await running.admin?.close();
+    await group.close();
+  });
+  process.on('unhandledRejection', (reason) =>
+    logger.error({ err: errorMessage(reason) }, 'Unhandled rejection'),
+  );
+  try {
+    await group.scaleTo(args.autoscale?.min ?? args.instances ?? 1, 'start');
+  } catch (error) {
+    if (running.stopRequested) return; // stopped while still connecting
+    await group.close();
+    throw error;
+  }
+  monitor.start();
+  running.admin = await startAdmin(group, logger, {
+    port: args.port ?? config.localSettings.localHttpPort ?? DEFAULT_PORT,
+    bind: args.bind,
+    masterKey: config.settings.get(MASTER_KEY_SETTING),
+    version,
+  });
+  logger.info('Host is running. Press Ctrl+C to stop.');
+}
+
+async function startAdmin(
+  target: AdminTarget,
+  logger: Logger,
+  options: AdminServerOptions,
+): Promise<AdminServer | undefined> {
+  try {
+    return await startAdminServer(target, options, logger);
+  } catch (error) {
+    if (isUserError(error)) throw error;
+    logger.warn(
+      { err: errorMessage(error) },
+      `Admin API could not listen on port ${options.port}; running without it (use --port)`,
+    );
+    return undefined;
+  }
+}
+
+function printFunctions(
+  functions: readonly { name: string; triggerType: string; disabled: boolean }[],
+): void {
+  const lines = ['', 'Functions:', ''];
+  for (const fn of functions) {
+    lines.push(fn.disabled ? `\tFunction ${fn.name} is disabled.` : `\t${fn.name}: ${fn.triggerType}`);
+  }
+  lines.push('');
+  console.log(lines.join('\n'));
+}
+
+function handleSignals(logger: Logger, shutdown: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info(
+      `${signal} received: stopping (finishing invocations in flight; press Ctrl+C again to force)`,
+    );
+    shutdown().then(
+      () => {
+        logger.info('Host stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: errorMessage(error) }, 'Error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
