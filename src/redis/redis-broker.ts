@@ -7,6 +7,7 @@ import type {
   Subscription,
 } from '../triggers/ports';
 import type { RedisConnections } from './connections';
+import { RedisListPort } from './redis-list-port';
 import { RedisScalePort } from './redis-scale-port';
 import { RedisStreamPort } from './redis-stream-port';
 
@@ -23,6 +24,7 @@ export class RedisBroker implements Broker {
         pubsub: new RedisPubSubPort(this.connections, connection),
         commands: new RedisCommandPort(this.connections, connection),
         streams: new RedisStreamPort(this.connections, connection),
+        lists: new RedisListPort(this.connections, connection),
         scale: new RedisScalePort(this.connections, connection),
       };
       this.cache.set(connection, ports);

@@ -91,11 +91,83 @@ export interface ScalePort {
   streamBacklog(key: string, group: string): Promise<number>;
 }
 
+/** An end of a list: `left` is the head (LPOP), `right` the tail (RPOP). */
+export type ListEnd = 'left' | 'right';
+
+/**
+ * How a server pops a batch: `lmpop` (Redis >= 7.0, LMPOP over every key), `pop-count` (6.2, `LPOP key n`
+ * on one key), `pop-one` (older: single-element pops of one key, pipelined up to the count).
+ */
+export type ListPopCommand = 'lmpop' | 'pop-count' | 'pop-one';
+
+/** One list element as popped: the key it came from and its value. */
+export interface ListElement {
+  readonly key: string;
+  readonly value: string;
+}
+
+export interface ListPopRequest {
+  /** `lmpop` pops from the first non-empty key in order; the other commands use the first key only. */
+  readonly keys: readonly string[];
+  readonly from: ListEnd;
+  /** At most this many elements. */
+  readonly count: number;
+  readonly command: ListPopCommand;
+  /** Wait up to this many ms for an element (BLMPOP / BLPOP / BRPOP) on a connection of `reader`'s own. */
+  readonly blockMs?: number;
+  /** Names the dedicated connection of a blocking reader (one per listener). */
+  readonly reader: string;
+  /** Aborting releases a blocked read at once (its result is then empty, or what it had already popped). */
+  readonly signal?: AbortSignal;
+}
+
+export interface ListMoveRequest {
+  /** Sources tried in order until `count` elements were moved. */
+  readonly keys: readonly string[];
+  /** The listener that owns the processing lists (`listProcessingKey(key, owner)`). */
+  readonly owner: string;
+  readonly from: ListEnd;
+  readonly count: number;
+  /** When nothing could be moved: wait up to this many ms on `keys[0]` (BLMOVE) on the owner's own connection. */
+  readonly blockMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * List operations (the list trigger's port). Reliable mode keeps each taken element in a processing list
+ * of its owner (a listener) until it was handled; an owner is alive while its heartbeat key exists.
+ * Key names come from src/triggers/list-keys.ts.
+ */
+export interface ListPort {
+  /** The server's version, e.g. `7.0.15`. */
+  serverVersion(): Promise<string>;
+  /** Destructive pops of up to `count` elements; empty when there are none. */
+  pop(request: ListPopRequest): Promise<ListElement[]>;
+  /** LMOVE (BLMOVE when blocking) of up to `count` elements to the owner's processing lists, atomically with
+   *  registering the owner on the source (so a processing list is never unknown to recovery). */
+  moveToProcessing(request: ListMoveRequest): Promise<ListElement[]>;
+  /** A handled element: removed (one occurrence) from the owner's processing list of its key. */
+  removeProcessed(owner: string, element: ListElement): Promise<void>;
+  /** A failed element: out of the processing list and back to the `to` end of its key, atomically. */
+  requeue(owner: string, element: ListElement, to: ListEnd): Promise<void>;
+  /** Registers `owner` on each key and marks it alive for `ttlMs` (renewed by calling again). */
+  heartbeat(owner: string, keys: readonly string[], ttlMs: number): Promise<void>;
+  /** Ends the owner's heartbeat at once (it is then gone, as after its TTL). */
+  stopHeartbeat(owner: string, keys: readonly string[]): Promise<void>;
+  /**
+   * Returns the elements in processing lists of `key` whose owner is gone (no heartbeat) to the `to` end of
+   * `key`, oldest nearest that end, and forgets those owners; resolves with how many elements moved.
+   */
+  recover(key: string, to: ListEnd): Promise<number>;
+}
+
 /** Everything a listener may use on one connection. */
 export interface BrokerPorts {
   readonly pubsub: PubSubPort;
   /** For stream triggers (optional so brokers without streams still satisfy the type). */
   readonly streams?: StreamPort;
+  /** For list triggers (optional so brokers without lists still satisfy the type). */
+  readonly lists?: ListPort;
   /** For `redis` input and output bindings. */
   readonly commands?: CommandPort;
   /** For the scale metric (backlog per function). */

@@ -1,0 +1,183 @@
+import { listAliveKey, listKeyPrefixes, listOwnersKey, listProcessingKey } from '../triggers/list-keys';
+import type { ListElement, ListEnd, ListMoveRequest, ListPopRequest, ListPort } from '../triggers/ports';
+import { BlockingReaders } from './blocking-readers';
+import type { RedisClient } from './client';
+import type { RedisConnections } from './connections';
+
+const side = (end: ListEnd): 'LEFT' | 'RIGHT' => (end === 'left' ? 'LEFT' : 'RIGHT');
+const seconds = (ms: number): string => (ms / 1000).toFixed(3);
+
+/**
+ * Atomically: for each owner registered on the list whose heartbeat key is gone, move its processing list
+ * back to the list (LMOVE from the processing list's head, so the oldest element ends nearest `to`), then
+ * forget the owner. KEYS[1] owners set, KEYS[2] the list; ARGV: alive prefix, processing prefix, LEFT|RIGHT.
+ */
+const RECOVER_SCRIPT = `
+local moved = 0
+for _, owner in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', ARGV[1] .. owner) == 0 then
+    local processing = ARGV[2] .. owner
+    while redis.call('LMOVE', processing, KEYS[2], 'LEFT', ARGV[3]) do moved = moved + 1 end
+    redis.call('SREM', KEYS[1], owner)
+  end
+end
+return moved`;
+
+/**
+ * List operations on node-redis. Non-blocking commands share the command connection (node-redis pipelines
+ * concurrent commands); blocking ones run on a connection per reader (see BlockingReaders).
+ */
+export class RedisListPort implements ListPort {
+  private version: Promise<string> | undefined;
+  private readonly readers: BlockingReaders;
+
+  constructor(
+    private readonly connections: RedisConnections,
+    private readonly settingName: string,
+  ) {
+    this.readers = new BlockingReaders(connections, settingName, 'list reader');
+  }
+
+  serverVersion(): Promise<string> {
+    this.version ??= this.readVersion().catch((error: unknown) => {
+      this.version = undefined;
+      throw error;
+    });
+    return this.version;
+  }
+
+  async pop(request: ListPopRequest): Promise<ListElement[]> {
+    if (request.blockMs !== undefined && request.blockMs > 0) {
+      const reply = await this.readers.run(request.reader, request.signal, (client) =>
+        client.sendCommand(blockingPopArgs(request)),
+      );
+      return request.command === 'lmpop' ? multiPopReply(reply) : keyValueReply(reply);
+    }
+    const client = await this.client();
+    const key = request.keys[0] ?? '';
+    const pop = request.from === 'left' ? 'LPOP' : 'RPOP';
+    switch (request.command) {
+      case 'lmpop': {
+        const { keys, count } = request;
+        const args = ['LMPOP', String(keys.length), ...keys, side(request.from), 'COUNT', String(count)];
+        return multiPopReply(await client.sendCommand(args));
+      }
+      case 'pop-count':
+        return values(key, await client.sendCommand([pop, key, String(request.count)]));
+      case 'pop-one': {
+        const replies = await Promise.all(
+          Array.from({ length: request.count }, () => client.sendCommand([pop, key])),
+        );
+        return replies.flatMap((reply) => values(key, reply));
+      }
+    }
+  }
+
+  async moveToProcessing(request: ListMoveRequest): Promise<ListElement[]> {
+    const moved: ListElement[] = [];
+    for (const key of request.keys) {
+      if (moved.length >= request.count) break;
+      moved.push(...(await this.moveFrom(key, request, request.count - moved.length)));
+    }
+    if (moved.length > 0 || !request.blockMs || request.blockMs <= 0) return moved;
+    const key = request.keys[0] ?? '';
+    const processing = listProcessingKey(key, request.owner);
+    await (await this.client()).sAdd(listOwnersKey(key), request.owner);
+    const reply = await this.readers.run(request.owner, request.signal, (client) =>
+      client.sendCommand([
+        'BLMOVE',
+        key,
+        processing,
+        side(request.from),
+        'LEFT',
+        seconds(request.blockMs ?? 0),
+      ]),
+    );
+    return values(key, reply);
+  }
+
+  async removeProcessed(owner: string, element: ListElement): Promise<void> {
+    await (await this.client()).lRem(listProcessingKey(element.key, owner), 1, element.value);
+  }
+
+  async requeue(owner: string, element: ListElement, to: ListEnd): Promise<void> {
+    const multi = (await this.client()).multi();
+    multi.lRem(listProcessingKey(element.key, owner), 1, element.value);
+    if (to === 'left') multi.lPush(element.key, element.value);
+    else multi.rPush(element.key, element.value);
+    await multi.exec();
+  }
+
+  async heartbeat(owner: string, keys: readonly string[], ttlMs: number): Promise<void> {
+    const multi = (await this.client()).multi();
+    for (const key of keys) {
+      multi.sAdd(listOwnersKey(key), owner);
+      multi.set(listAliveKey(key, owner), '1', { expiration: { type: 'PX', value: ttlMs } });
+    }
+    await multi.exec();
+  }
+
+  async stopHeartbeat(owner: string, keys: readonly string[]): Promise<void> {
+    await (await this.client()).del(keys.map((key) => listAliveKey(key, owner)));
+  }
+
+  async recover(key: string, to: ListEnd): Promise<number> {
+    const prefixes = listKeyPrefixes(key);
+    const reply = await (
+      await this.client()
+    ).eval(RECOVER_SCRIPT, {
+      keys: [listOwnersKey(key), key],
+      arguments: [prefixes.alive, prefixes.processing, side(to)],
+    });
+    return Number(reply);
+  }
+
+  /** Up to `count` LMOVEs from one key, in one MULTI with registering the owner on that key. */
+  private async moveFrom(key: string, request: ListMoveRequest, count: number): Promise<ListElement[]> {
+    const processing = listProcessingKey(key, request.owner);
+    const multi = (await this.client()).multi();
+    multi.sAdd(listOwnersKey(key), request.owner);
+    for (let i = 0; i < count; i++) multi.lMove(key, processing, side(request.from), 'LEFT');
+    const replies = await multi.exec();
+    return replies.slice(1).flatMap((reply) => values(key, reply));
+  }
+
+  private client(): Promise<RedisClient> {
+    return this.connections.commandClient(this.settingName);
+  }
+
+  private async readVersion(): Promise<string> {
+    const info = await (await this.client()).info('server');
+    return /redis_version:(\S+)/.exec(info)?.[1] ?? '0.0.0';
+  }
+}
+
+function blockingPopArgs(request: ListPopRequest): string[] {
+  const timeout = seconds(request.blockMs ?? 0);
+  if (request.command === 'lmpop') {
+    const { keys, count } = request;
+    return ['BLMPOP', timeout, String(keys.length), ...keys, side(request.from), 'COUNT', String(count)];
+  }
+  return [request.from === 'left' ? 'BLPOP' : 'BRPOP', request.keys[0] ?? '', timeout];
+}
+
+/** LPOP/LMOVE replies: null, one string, or an array of strings (LPOP with a count). */
+function values(key: string, reply: unknown): ListElement[] {
+  if (reply === null || reply === undefined) return [];
+  const list = Array.isArray(reply) ? (reply as unknown[]) : [reply];
+  return list.map((value) => ({ key, value: String(value) }));
+}
+
+/** LMPOP / BLMPOP: null or `[key, [elements]]`. */
+function multiPopReply(reply: unknown): ListElement[] {
+  if (!Array.isArray(reply)) return [];
+  const [key, elements] = reply as [unknown, unknown];
+  return values(String(key), elements);
+}
+
+/** BLPOP / BRPOP: null or `[key, element]`. */
+function keyValueReply(reply: unknown): ListElement[] {
+  if (!Array.isArray(reply)) return [];
+  const [key, value] = reply as [unknown, unknown];
+  return [{ key: String(key), value: String(value) }];
+}
