@@ -31,7 +31,8 @@ export function createLogger(options: LoggerOptions): Logger {
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     formatters: { level: (label: string) => ({ level: label }) },
   };
-  if (options.json) return pino(base, options.destination ?? pino.destination({ sync: true }));
+  // Asynchronous writes keep logging off the hot path; flushLogs() before exiting.
+  if (options.json) return pino(base, options.destination ?? pino.destination({ sync: false }));
   const stream = pretty({
     colorize: process.stdout.isTTY === true,
     translateTime: 'HH:MM:ss.l',
@@ -54,4 +55,15 @@ export function scrubSecrets(text: string): string {
   return text
     .replace(/(password|pwd)=([^,\s]*)/gi, '$1=[redacted]')
     .replace(/(rediss?:\/\/)([^@/\s]*)@/gi, '$1[redacted]@');
+}
+
+/** Writes out what an asynchronous destination still holds (call before process.exit). */
+export function flushLogs(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      logger.flush(() => resolve());
+    } catch {
+      resolve();
+    }
+  });
 }

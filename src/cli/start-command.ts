@@ -10,7 +10,7 @@ import {
 import { createRedisHost } from '../host/create-host';
 import { HostGroup } from '../host/host-group';
 import { ScaleMonitor } from '../host/scale-monitor';
-import { createLogger, type Logger } from '../logging';
+import { createLogger, flushLogs, type Logger } from '../logging';
 import { HostMetrics } from '../metrics/host-metrics';
 import { EmbeddedServers } from '../redis/embedded-servers';
 import type { StartArgs } from './args';
@@ -113,12 +113,14 @@ function handleSignals(logger: Logger, shutdown: () => Promise<void>): void {
       `${signal} received: stopping (finishing invocations in flight; press Ctrl+C again to force)`,
     );
     shutdown().then(
-      () => {
+      async () => {
         logger.info('Host stopped');
+        await flushLogs(logger);
         process.exit(0);
       },
-      (error: unknown) => {
+      async (error: unknown) => {
         logger.error({ err: errorMessage(error) }, 'Error while stopping');
+        await flushLogs(logger);
         process.exit(1);
       },
     );

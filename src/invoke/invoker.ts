@@ -9,7 +9,7 @@ import type { Logger } from '../logging';
 import type { CommandPort } from '../triggers/ports';
 import type { ResolvedFunction } from '../triggers/trigger';
 import { resolveInputs, runOutputs } from './redis-bindings';
-import { attachAbortSignal } from './abort-signal';
+import { InvocationAbort, attachAbort } from './abort-signal';
 import { retryDelayMs } from './retry-policy';
 
 export type InvocationStatus = 'succeeded' | 'failed';
@@ -108,7 +108,8 @@ export class Invoker {
   private async attempt(request: InvocationRequest): Promise<InvocationRecord> {
     const { fn } = request;
     const invocationId = randomUUID();
-    const log = this.functionLogger(fn.name).child({ invocationId });
+    const log = this.functionLogger(fn.name);
+    const ids = { invocationId }; // a field per line is cheaper than a child logger per invocation
     const logs: { level: string; message: string }[] = [];
     const collect = this.options.onInvocation !== undefined;
     const context = new InvocationContext({
@@ -126,11 +127,13 @@ export class Invoker {
         const message = format(...args);
         if (collect) logs.push({ level, message });
         const pinoLevel = contextLevelToPino(level);
-        if (pinoLevel !== 'silent') log[pinoLevel](message);
+        if (pinoLevel !== 'silent') log[pinoLevel](ids, message);
       },
     });
     const started = performance.now();
-    log.info(`Executing 'Functions.${fn.name}' (Reason='${request.reason}', Id=${invocationId})`);
+    if (log.isLevelEnabled('info')) {
+      log.info(ids, `Executing 'Functions.${fn.name}' (Reason='${request.reason}', Id=${invocationId})`);
+    }
     let status: InvocationStatus = 'succeeded';
     let result: unknown;
     let error: unknown;
@@ -142,8 +145,12 @@ export class Invoker {
     }
     const durationMs = performance.now() - started;
     const line = `Executed 'Functions.${fn.name}' (${status === 'succeeded' ? 'Succeeded' : 'Failed'}, Id=${invocationId}, Duration=${Math.round(durationMs)}ms)`;
-    if (status === 'succeeded') log.info(line);
-    else log.error({ err: error instanceof Error ? error : { message: errorMessage(error) } }, line);
+    if (status === 'succeeded') log.info(ids, line);
+    else
+      log.error(
+        { invocationId, err: error instanceof Error ? error : { message: errorMessage(error) } },
+        line,
+      );
     const record: InvocationRecord = {
       invocationId,
       functionName: fn.name,
@@ -164,15 +171,15 @@ export class Invoker {
     context: InvocationContext,
   ): Promise<unknown> {
     const timeoutMs = this.options.host.functionTimeoutMs;
-    const controller = new AbortController();
-    attachAbortSignal(context, controller.signal);
+    const abort = new InvocationAbort();
+    attachAbort(context, abort);
     const run = this.runWithBindings(fn, input, context);
     if (timeoutMs === undefined) return run;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => {
         const error = new FunctionTimeoutError(fn.name, timeoutMs);
-        controller.abort(error); // tells the handler to stop; the invocation is Failed either way
+        abort.abort(error); // tells the handler to stop; the invocation is Failed either way
         reject(error);
       }, timeoutMs);
     });

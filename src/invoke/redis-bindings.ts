@@ -100,7 +100,7 @@ export async function runOutputs(
 export function toArgumentLists(value: unknown, name: string, collector = false): string[][] {
   if (value === undefined || value === null) return [];
   if (collector && Array.isArray(value) && value.every((v) => typeof v === 'string')) {
-    return (value).flatMap((v) => toArgumentLists(v, name));
+    return value.flatMap((v) => toArgumentLists(v, name));
   }
   if (typeof value === 'string') return value.trim() === '' ? [] : [value.trim().split(/\s+/)];
   if (typeof value === 'number' || typeof value === 'boolean') return [[String(value)]];
