@@ -1,6 +1,7 @@
 /** redis-func: run, test and deploy Azure Functions triggered by Redis, natively on Node.js. */
 export {
   FunctionApp,
+  RedisListTrigger,
   RedisPubSubTrigger,
   RedisStreamTrigger,
   registrationsOf,
@@ -8,6 +9,7 @@ export {
 export type {
   AppRegistration,
   DecoratorCommonOptions,
+  RedisListTriggerOptions,
   RedisPubSubTriggerOptions,
   RedisStreamTriggerOptions,
 } from './registration/decorators';

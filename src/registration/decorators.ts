@@ -55,6 +55,35 @@ export interface RedisStreamTriggerOptions extends DecoratorCommonOptions {
   readonly concurrency?: number;
 }
 
+export interface RedisListTriggerOptions extends DecoratorCommonOptions {
+  /** Name of the app setting holding the connection string. */
+  readonly connection: string;
+  /** One list key (1.x); may be `%SettingName%`. */
+  readonly key?: string;
+  /** Space-delimited list keys (preview); each may be `%SettingName%`. */
+  readonly keys?: string;
+  /** Wait after an empty or short poll, in polling mode (default 1000). */
+  readonly pollingIntervalInMs?: number;
+  /** Elements per pop (default 10); `maxBatchSize` is the 1.x name. */
+  readonly batchSize?: number;
+  readonly maxBatchSize?: number;
+  /** Pop from the head (default true); `listDirection` is the 1.x name. */
+  readonly listPopFromBeginning?: boolean;
+  readonly listDirection?: 'left' | 'right';
+  /** Scale hint of the preview extension (default 100). */
+  readonly messagesPerWorker?: number;
+  /** `polling` (default, or host.json `extensions.redis.lists.mode`) or `blocking` (BLMPOP / BLPOP / BLMOVE). */
+  readonly mode?: 'polling' | 'blocking';
+  /** Move elements to a processing list and remove them after success: at-least-once (default false). */
+  readonly reliable?: boolean;
+  /** Reliable mode: a listener silent this long is gone and its elements go back (default 10000). */
+  readonly heartbeatTimeoutMs?: number;
+  /** `one` (default): an invocation per element; `many`: an array per key and batch. */
+  readonly cardinality?: 'one' | 'many';
+  /** Invocations at once while a batch runs (default 10). */
+  readonly concurrency?: number;
+}
+
 /** A registration exactly as it is handed to `app.generic`. */
 export interface AppRegistration {
   readonly name: string;
@@ -103,6 +132,11 @@ export function triggerDecorator<O extends DecoratorCommonOptions>(decorator: st
 export const RedisPubSubTrigger = triggerDecorator<RedisPubSubTriggerOptions>(
   'RedisPubSubTrigger',
   'redisPubSubTrigger',
+);
+
+export const RedisListTrigger = triggerDecorator<RedisListTriggerOptions>(
+  'RedisListTrigger',
+  'redisListTrigger',
 );
 
 export const RedisStreamTrigger = triggerDecorator<RedisStreamTriggerOptions>(

@@ -1,9 +1,10 @@
+import { listTrigger } from './list';
 import { pubSubTrigger } from './pubsub';
 import { streamTrigger } from './stream';
 import type { TriggerOptions, TriggerSpec } from './trigger';
 
 /** Every trigger type the host runs, by binding type (compared case-insensitively). */
-const TRIGGERS: readonly TriggerSpec<TriggerOptions>[] = [pubSubTrigger, streamTrigger];
+const TRIGGERS: readonly TriggerSpec<TriggerOptions>[] = [pubSubTrigger, listTrigger, streamTrigger];
 
 export function findTrigger(type: string): TriggerSpec<TriggerOptions> | undefined {
   const lower = type.toLowerCase();

@@ -1,0 +1,279 @@
+import { randomUUID } from 'node:crypto';
+import { ConfigError, ErrorCodes, RedisFuncError, errorMessage } from '../errors';
+import { elementInput, elementsInput } from './list-input';
+import type { ListTriggerOptions } from './list-options';
+import { forEachConcurrent, PollingLoop } from './polling';
+import type { ListElement, ListEnd, ListPopCommand, ListPort } from './ports';
+import type { Listener, ListenerDeps, ListenerState, ManualInput } from './trigger';
+
+/** How long one blocking read waits before it is issued again (BLMPOP, BLPOP, single-key BLMOVE). */
+export const LIST_BLOCK_MS = 5000;
+/** Reliable blocking mode over several keys: BLMOVE takes one key, so it waits this long on each in turn. */
+export const LIST_ROTATING_BLOCK_MS = 100;
+
+/** The pop a server supports: LMPOP from 7.0, LPOP with a count from 6.2, single pops before. */
+export function popCommandFor(version: string): ListPopCommand {
+  if (versionAtLeast(version, 7, 0)) return 'lmpop';
+  return versionAtLeast(version, 6, 2) ? 'pop-count' : 'pop-one';
+}
+
+export function versionAtLeast(version: string, major: number, minor: number): boolean {
+  const [a = 0, b = 0] = version.split('.').map((n) => Number.parseInt(n, 10) || 0);
+  return a > major || (a === major && b >= minor);
+}
+
+/** The heartbeat is renewed (and gone listeners looked for) three times per heartbeatTimeoutMs. */
+export function heartbeatEveryMs(heartbeatTimeoutMs: number): number {
+  return Math.max(30, Math.floor(heartbeatTimeoutMs / 3));
+}
+
+const opposite = (end: ListEnd): ListEnd => (end === 'left' ? 'right' : 'left');
+const plural = (n: number): string => `${n} element${n === 1 ? '' : 's'}`;
+
+/**
+ * Pops batches from the function's lists and runs an invocation per element (at most `concurrency` at
+ * once), or one per key and batch with cardinality 'many'. Plain pops are at-most-once. Reliable mode moves
+ * each element to a processing list of this listener (`owner`, a fresh GUID), removes it after success,
+ * sends a failed one back to the far end of its list, and returns the processing lists of listeners whose
+ * heartbeat expired to the head of their list: at-least-once.
+ */
+export class ListListener implements Listener {
+  state: ListenerState = 'created';
+  readonly owner = randomUUID();
+  private readonly port: ListPort;
+  private readonly loop: PollingLoop<ListElement>;
+  private command: ListPopCommand = 'lmpop';
+  private turn = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private beating: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly deps: ListenerDeps<ListTriggerOptions>) {
+    const { fn, ports, logger } = deps;
+    if (!ports.lists) {
+      throw new RedisFuncError(
+        ErrorCodes.HOST_STATE,
+        `Function '${fn.name}': this broker has no list support.`,
+      );
+    }
+    this.port = ports.lists;
+    const o = fn.options;
+    this.loop = new PollingLoop({
+      name: fn.name,
+      logger,
+      fetch: (signal) => this.fetch(signal),
+      handle: (batch) => this.handle(batch),
+      batchSize: o.batchSize,
+      pollingIntervalInMs: o.pollingIntervalInMs,
+      blocking: o.mode === 'blocking',
+    });
+  }
+
+  private get options(): ListTriggerOptions {
+    return this.deps.fn.options;
+  }
+
+  async start(): Promise<void> {
+    this.state = 'starting';
+    const version = await this.port.serverVersion();
+    this.command = popCommandFor(version);
+    this.checkVersion(version);
+    if (this.options.reliable) {
+      await this.beat();
+      this.timer = setInterval(() => void this.beat(), heartbeatEveryMs(this.options.heartbeatTimeoutMs));
+      this.timer.unref();
+    }
+    this.logStarted(version);
+    this.loop.start();
+    if (this.state === 'starting') this.state = 'running';
+  }
+
+  close(): Promise<void> {
+    return (this.closing ??= this.doClose());
+  }
+
+  private async doClose(): Promise<void> {
+    this.state = 'closing';
+    await this.loop.close();
+    clearInterval(this.timer);
+    await this.beating;
+    if (this.timer) await this.leave();
+    this.state = 'closed';
+  }
+
+  private checkVersion(version: string): void {
+    const { fn, logger } = this.deps;
+    const o = this.options;
+    if (o.reliable && !versionAtLeast(version, 6, 2)) {
+      throw new ConfigError(
+        ErrorCodes.BINDING_INVALID,
+        `Function '${fn.name}': option "reliable" needs Redis >= 6.2 (LMOVE); the server is ${version}.`,
+        { field: 'reliable' },
+      );
+    }
+    if (o.reliable || this.command === 'lmpop') return;
+    const ignored = o.keys.length > 1 ? `; only '${o.keys[0]}' is read, the other keys are ignored` : '';
+    const how = this.command === 'pop-count' ? 'pops with a count on one key' : 'pops one element at a time';
+    logger.warn(
+      { functionName: fn.name, version, keys: o.keys },
+      `Redis ${version} has no LMPOP (7.0): function '${fn.name}' ${how}${ignored}`,
+    );
+  }
+
+  private logStarted(version: string): void {
+    const { fn, logger } = this.deps;
+    const o = this.options;
+    const how = o.reliable ? `reliable, owner ${this.owner}` : this.command;
+    logger.info(
+      { functionName: fn.name, keys: o.keys, mode: o.mode, reliable: o.reliable, owner: this.owner, version },
+      `Function '${fn.name}' pops list(s) ${o.keys.join(', ')} from the ${o.direction} ` +
+        `(${o.mode}, batch ${o.batchSize}, ${how})`,
+    );
+  }
+
+  private fetch(signal: AbortSignal): Promise<ListElement[]> {
+    const o = this.options;
+    const blocking = o.mode === 'blocking';
+    if (o.reliable) {
+      const keys = this.rotatedKeys();
+      const blockMs = o.keys.length > 1 ? LIST_ROTATING_BLOCK_MS : LIST_BLOCK_MS;
+      return this.port.moveToProcessing({
+        keys,
+        owner: this.owner,
+        from: o.direction,
+        count: o.batchSize,
+        ...(blocking ? { blockMs } : {}),
+        signal,
+      });
+    }
+    return this.port.pop({
+      keys: o.keys,
+      from: o.direction,
+      count: o.batchSize,
+      command: this.command,
+      ...(blocking ? { blockMs: LIST_BLOCK_MS } : {}),
+      reader: this.owner,
+      signal,
+    });
+  }
+
+  /** Reliable mode starts each fetch at the next key, so no key waits behind a busy one. */
+  private rotatedKeys(): string[] {
+    const keys = this.options.keys;
+    const start = this.turn++ % keys.length;
+    return [...keys.slice(start), ...keys.slice(0, start)];
+  }
+
+  private async handle(batch: readonly ListElement[]): Promise<void> {
+    const o = this.options;
+    const groups = o.cardinality === 'many' ? groupByKey(batch) : batch.map((element) => [element]);
+    let failed = 0;
+    await forEachConcurrent(groups, o.concurrency, async (elements) => {
+      const ok = await this.run(elements);
+      if (!ok) failed += elements.length;
+      if (o.reliable) await this.settle(elements, ok);
+    });
+    if (failed > 0 && !o.reliable) {
+      this.deps.logger.warn(
+        { functionName: this.deps.fn.name, failed },
+        `${plural(failed)} of '${this.deps.fn.name}' failed and are lost (list pops are at-most-once; ` +
+          `set reliable: true to run them again)`,
+      );
+    }
+  }
+
+  private async run(elements: readonly ListElement[]): Promise<boolean> {
+    const { fn, invoker } = this.deps;
+    const first = elements[0] as ListElement;
+    const { input, triggerMetadata }: ManualInput =
+      this.options.cardinality === 'many'
+        ? elementsInput(this.options, elements)
+        : elementInput(this.options, first);
+    const reason =
+      elements.length === 1 && this.options.cardinality === 'one'
+        ? `New element on list ${first.key}`
+        : `${plural(elements.length)} on list ${first.key}`;
+    const record = await invoker.invoke({ fn, input, triggerMetadata, reason });
+    return record.status === 'succeeded';
+  }
+
+  /** Reliable mode: out of the processing list; a failed element back to the far end of its list. */
+  private async settle(elements: readonly ListElement[], ok: boolean): Promise<void> {
+    const { fn, logger } = this.deps;
+    const to = opposite(this.options.direction);
+    for (const element of elements) {
+      try {
+        if (ok) await this.port.removeProcessed(this.owner, element);
+        else await this.port.requeue(this.owner, element, to);
+      } catch (error) {
+        logger.warn(
+          { functionName: fn.name, key: element.key, err: errorMessage(error) },
+          `Settling an element of '${element.key}' failed; it stays in the processing list of ${this.owner} ` +
+            `and goes back to the list when this listener is gone`,
+        );
+      }
+    }
+    if (!ok) {
+      logger.warn(
+        { functionName: fn.name, key: elements[0]?.key, count: elements.length },
+        `${plural(elements.length)} of '${fn.name}' failed; back at the ${to} end of the list to run again`,
+      );
+    }
+  }
+
+  /** Renews the heartbeat, then returns elements of gone listeners. Never throws; one at a time. */
+  private beat(): Promise<void> {
+    this.beating ??= this.renew().finally(() => (this.beating = undefined));
+    return this.beating;
+  }
+
+  private async renew(): Promise<void> {
+    const { fn, logger } = this.deps;
+    const o = this.options;
+    try {
+      await this.port.heartbeat(this.owner, o.keys, o.heartbeatTimeoutMs);
+      await this.recover();
+    } catch (error) {
+      logger.warn(
+        { functionName: fn.name, owner: this.owner, err: errorMessage(error) },
+        `Renewing the list heartbeat of '${fn.name}' failed; retrying`,
+      );
+    }
+  }
+
+  private async recover(): Promise<void> {
+    const { fn, logger } = this.deps;
+    for (const key of this.options.keys) {
+      const moved = await this.port.recover(key, this.options.direction);
+      if (moved === 0) continue;
+      logger.info(
+        { functionName: fn.name, key, count: moved },
+        `Returned ${plural(moved)} left in processing by a listener that is gone to the head of '${key}'`,
+      );
+    }
+  }
+
+  /** After close: end the heartbeat and return whatever could not be settled. */
+  private async leave(): Promise<void> {
+    try {
+      await this.port.stopHeartbeat(this.owner, this.options.keys);
+      await this.recover();
+    } catch (error) {
+      this.deps.logger.warn(
+        { functionName: this.deps.fn.name, owner: this.owner, err: errorMessage(error) },
+        `Leaving the lists of '${this.deps.fn.name}' failed; other listeners return its elements once ` +
+          `its heartbeat expires`,
+      );
+    }
+  }
+}
+
+function groupByKey(batch: readonly ListElement[]): ListElement[][] {
+  const byKey = new Map<string, ListElement[]>();
+  for (const element of batch) {
+    const elements = byKey.get(element.key);
+    if (elements) elements.push(element);
+    else byKey.set(element.key, [element]);
+  }
+  return [...byKey.values()];
+}

@@ -1,0 +1,146 @@
+import type { HostConfig, TriggerValueFormat } from '../config/host-json';
+import { getCaseInsensitive, isRecord } from '../config/read-json';
+import { ConfigError, ErrorCodes } from '../errors';
+import { CONNECTION_NAMES, type BindingOptions } from './binding-options';
+import type { ListEnd } from './ports';
+import type { TriggerOptions } from './trigger';
+
+export type ListReadMode = 'polling' | 'blocking';
+
+/** A list trigger's options, validated and defaulted once (defaults in LIST_DEFAULTS). */
+export interface ListTriggerOptions extends TriggerOptions {
+  /** `keys` (space-delimited, preview) or `key` (1.x); `%Setting%` references resolved. */
+  readonly keys: readonly string[];
+  /** Wait after an empty or short poll (polling mode). */
+  readonly pollingIntervalInMs: number;
+  /** Elements per pop (`batchSize` or `maxBatchSize`). */
+  readonly batchSize: number;
+  /** Where elements are popped: `left` (`listPopFromBeginning: true`, the default) or `right`. */
+  readonly direction: ListEnd;
+  /** Scale hint of the preview extension (target workers = backlog / messagesPerWorker). */
+  readonly messagesPerWorker: number;
+  /** `polling`: pop, sleep after a short batch; `blocking`: BLMPOP / BLPOP / BLMOVE on a connection of its own. */
+  readonly mode: ListReadMode;
+  /** Move elements to a processing list and remove them after success (at-least-once) instead of popping. */
+  readonly reliable: boolean;
+  /** Reliable mode: a listener whose heartbeat is older than this is gone; its elements go back to the list. */
+  readonly heartbeatTimeoutMs: number;
+  /** `one`: an invocation per element; `many`: an invocation per key and batch, with an array. */
+  readonly cardinality: 'one' | 'many';
+  /** At most this many invocations of the function at once while a batch is handled. */
+  readonly concurrency: number;
+  /** host.json `extensions.redis.triggerValueFormat`. */
+  readonly valueFormat: TriggerValueFormat;
+}
+
+export const LIST_DEFAULTS: Readonly<{
+  pollingIntervalInMs: number;
+  batchSize: number;
+  direction: ListEnd;
+  messagesPerWorker: number;
+  mode: ListReadMode;
+  reliable: boolean;
+  heartbeatTimeoutMs: number;
+  cardinality: 'one' | 'many';
+  concurrency: number;
+}> = Object.freeze({
+  pollingIntervalInMs: 1000,
+  batchSize: 10,
+  direction: 'left',
+  messagesPerWorker: 100,
+  mode: 'polling',
+  reliable: false,
+  heartbeatTimeoutMs: 10_000,
+  cardinality: 'one',
+  concurrency: 10,
+});
+
+const MODES: readonly ListReadMode[] = ['polling', 'blocking'];
+const CARDINALITIES: readonly ('one' | 'many')[] = ['one', 'many'];
+const DIRECTIONS: readonly ListEnd[] = ['left', 'right'];
+
+export function parseListOptions(binding: BindingOptions, host: HostConfig): ListTriggerOptions {
+  const hostLists = listsSection(host);
+  return Object.freeze({
+    connection: binding.string(CONNECTION_NAMES, { required: true }),
+    keys: parseKeys(binding),
+    pollingIntervalInMs: binding.integer(['pollingIntervalInMs'], LIST_DEFAULTS.pollingIntervalInMs),
+    batchSize: binding.integer(['batchSize', 'maxBatchSize'], LIST_DEFAULTS.batchSize),
+    direction: parseDirection(binding),
+    messagesPerWorker: binding.integer(['messagesPerWorker'], LIST_DEFAULTS.messagesPerWorker),
+    mode: binding.oneOf(['mode'], MODES, hostLists.mode),
+    reliable: binding.boolean(['reliable'], LIST_DEFAULTS.reliable),
+    heartbeatTimeoutMs: binding.integer(['heartbeatTimeoutMs'], hostLists.heartbeatTimeoutMs, 100),
+    cardinality: binding.oneOf(['cardinality'], CARDINALITIES, LIST_DEFAULTS.cardinality),
+    concurrency: binding.integer(['concurrency'], LIST_DEFAULTS.concurrency),
+    valueFormat: host.triggerValueFormat,
+  });
+}
+
+function parseKeys(binding: BindingOptions): readonly string[] {
+  const found = binding.find(['keys', 'key']);
+  const text = binding.string(['keys', 'key'], { required: true, resolveSettings: true });
+  const keys = text.split(/\s+/).filter((k) => k !== '');
+  if (keys.length === 0) throw binding.error(found?.name ?? 'keys', 'must name at least one list key');
+  if (new Set(keys).size !== keys.length) throw binding.error(found?.name ?? 'keys', 'names a key twice');
+  return Object.freeze(keys);
+}
+
+/** `listDirection` (1.x) or `listPopFromBeginning` (preview); both given must agree. */
+function parseDirection(binding: BindingOptions): ListEnd {
+  const fromBeginning = binding.find(['listPopFromBeginning'])
+    ? binding.boolean(['listPopFromBeginning'], true)
+    : undefined;
+  const direction = binding.find(['listDirection'])
+    ? binding.oneOf(['listDirection'], DIRECTIONS, LIST_DEFAULTS.direction)
+    : undefined;
+  const implied = fromBeginning === undefined ? undefined : fromBeginning ? 'left' : 'right';
+  if (direction && implied && direction !== implied) {
+    throw binding.error(
+      'listDirection',
+      `says '${direction}' but listPopFromBeginning says '${implied}'; give only one of them`,
+    );
+  }
+  return direction ?? implied ?? LIST_DEFAULTS.direction;
+}
+
+/** host.json `extensions.redis.lists.{mode,heartbeatTimeoutMs}`. */
+function listsSection(host: HostConfig): { mode: ListReadMode; heartbeatTimeoutMs: number } {
+  const lists = getCaseInsensitive(host.redisExtension, 'lists');
+  if (lists !== undefined && !isRecord(lists))
+    throw hostError(host, 'extensions.redis.lists', 'must be an object');
+  const section = lists ?? {};
+  const mode = getCaseInsensitive(section, 'mode');
+  const matched = MODES.find((m) => typeof mode === 'string' && m === mode.toLowerCase());
+  if (mode !== undefined && !matched) {
+    const found = JSON.stringify(mode);
+    throw hostError(
+      host,
+      'extensions.redis.lists.mode',
+      `must be one of ${MODES.join(', ')} (found ${found})`,
+    );
+  }
+  const timeout = getCaseInsensitive(section, 'heartbeatTimeoutMs');
+  if (
+    timeout !== undefined &&
+    !(typeof timeout === 'number' && Number.isInteger(timeout) && timeout >= 100)
+  ) {
+    const found = JSON.stringify(timeout);
+    throw hostError(
+      host,
+      'extensions.redis.lists.heartbeatTimeoutMs',
+      `must be a whole number >= 100 (found ${found})`,
+    );
+  }
+  return {
+    mode: matched ?? LIST_DEFAULTS.mode,
+    heartbeatTimeoutMs: timeout ?? LIST_DEFAULTS.heartbeatTimeoutMs,
+  };
+}
+
+function hostError(host: HostConfig, field: string, problem: string): ConfigError {
+  return new ConfigError(ErrorCodes.HOST_JSON_INVALID, `${host.file}: field "${field}" ${problem}.`, {
+    file: host.file,
+    field,
+  });
+}

@@ -1,0 +1,26 @@
+import { elementInput, elementsInput } from './list-input';
+import { ListListener } from './list-listener';
+import { parseListOptions, type ListTriggerOptions } from './list-options';
+import { requireScalePort } from './ports';
+import type { TriggerSpec } from './trigger';
+
+export { LIST_DEFAULTS, type ListReadMode, type ListTriggerOptions } from './list-options';
+
+export const LIST_TRIGGER = 'redisListTrigger';
+
+export const listTrigger: TriggerSpec<ListTriggerOptions> = {
+  type: LIST_TRIGGER,
+  parseOptions: parseListOptions,
+  createListener: (deps) => new ListListener(deps),
+  manualInput: (options, message) => {
+    const element = { key: options.keys[0] ?? '', value: message };
+    return options.cardinality === 'many'
+      ? elementsInput(options, [element])
+      : elementInput(options, element);
+  },
+  metadataNames: ['Key', 'Value'],
+  scaleSample: async (options, ports) => ({
+    backlog: await requireScalePort(ports).listBacklog(options.keys),
+    messagesPerWorker: options.messagesPerWorker,
+  }),
+};
