@@ -11,6 +11,7 @@ import { HostMetrics } from '../../src/metrics/host-metrics';
 import { RedisConnections } from '../../src/redis/connections';
 import { RedisBroker } from '../../src/redis/redis-broker';
 import { definitionFromRegistration } from '../../src/registration/from-core';
+import type { Broker } from '../../src/triggers/ports';
 import { redisUrl } from './redis-server';
 
 export interface LogLine {
@@ -36,6 +37,8 @@ export interface HostOnRedisOptions {
   readonly env?: Record<string, string>;
   readonly url?: string;
   readonly start?: boolean;
+  /** Wraps the Redis broker (e.g. to make a port report an older server version). */
+  readonly wrapBroker?: (broker: Broker) => Broker;
 }
 
 /** A FunctionHost on real Redis with functions declared inline, its invocations and JSON log lines recorded. */
@@ -83,7 +86,9 @@ export function buildHostOnRedis(
   const host = new FunctionHost({
     host: hostConfig,
     functions: resolveFunctions(definitions, settings, hostConfig),
-    broker: new RedisBroker(connections),
+    broker: options.wrapBroker
+      ? options.wrapBroker(new RedisBroker(connections))
+      : new RedisBroker(connections),
     logger,
     metrics,
     onInvocation: (record) => {
