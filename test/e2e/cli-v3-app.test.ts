@@ -51,6 +51,6 @@ describe('a function.json (v3) app with redis input and output bindings', () => 
     await subscriber.subscribe(`${p}echo`, (message) => echo(message));
     await redis.set(`${p}in:greeting`, 'hello');
     expect(await echoed).toBe(`${p}in:greeting has hello`);
-    expect(cli.lines.some((l) => msg(l) === `key ${p}in:greeting = hello (bindings: hello)`)).toBe(true);
+    await cli.waitForLine((l) => msg(l) === `key ${p}in:greeting = hello (bindings: hello)`);
   });
 });
