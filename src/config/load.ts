@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { loadApp, type LoadedApp } from '../registration/loader';
+import { loadApp, type EntryLoader, type LoadedApp } from '../registration/loader';
 import type { ResolvedFunction } from '../triggers/trigger';
 import { resolveFunctions } from './app-config';
 import { loadHostJson, type HostConfig } from './host-json';
@@ -20,6 +20,8 @@ export interface LoadOptions {
   /** Only these functions (`--functions`). */
   readonly functions?: readonly string[];
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** How entry files are loaded (the test host under Jest passes one that uses Jest's registry). */
+  readonly loadEntry?: EntryLoader;
   /** Copy local.settings.json Values into process.env (default: when `env` is process.env). */
   readonly applyValuesToEnv?: boolean;
 }
@@ -38,7 +40,7 @@ export async function loadConfiguration(options: LoadOptions): Promise<AppConfig
     for (const [name, value] of Object.entries(localSettings.values)) process.env[name] ??= value;
   }
   const settings = new Settings(localSettings, env);
-  const app = await loadApp(scriptRoot);
+  const app = await loadApp(scriptRoot, options.loadEntry);
   const functions = resolveFunctions(app.functions, settings, host, options.functions);
   return Object.freeze({
     scriptRoot,

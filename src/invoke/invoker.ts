@@ -218,7 +218,9 @@ export class Invoker {
       const { logLevels } = this.options.host;
       const configured = logLevels.perFunction[name.toLowerCase()] ?? logLevels.function ?? logLevels.default;
       logger = this.options.logger.child({ functionName: name });
-      logger.level = lowest(configured, this.options.minimumLevel);
+      // A silent root (the test host) stays silent; otherwise host.json levels apply per function.
+      logger.level =
+        this.options.logger.level === 'silent' ? 'silent' : lowest(configured, this.options.minimumLevel);
       this.loggers.set(name, logger);
     }
     return logger;

@@ -33,7 +33,8 @@ export interface CaptureSink {
 let sink: CaptureSink | undefined;
 let installed = false;
 
-const coreApi = {
+/** The module object `require('@azure/functions-core')` answers with. */
+export const coreApi = {
   version: '3.10.1',
   hostVersion: 'redis-func',
   registerFunction(metadata: CoreRegistration['metadata'], handler: FunctionHandler): { dispose(): void } {

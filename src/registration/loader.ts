@@ -22,14 +22,17 @@ export interface LoadedApp {
  * script root's package.json (globs allowed), with `@azure/functions-core` provided so every
  * `app.generic` call (and every decorated class) registers here.
  */
-export async function loadApp(scriptRoot: string): Promise<LoadedApp> {
+/** Loads one entry file; the default uses Node's loader (a test runner with its own registry passes its own). */
+export type EntryLoader = (file: string) => void | Promise<void>;
+
+export async function loadApp(scriptRoot: string, loadEntry?: EntryLoader): Promise<LoadedApp> {
   const root = path.resolve(scriptRoot);
   const hasFunctionJson = findFunctionJsonFolders(root).length > 0;
   const entryFiles = await resolveEntryFiles(root, hasFunctionJson);
   const captured = await captureRegistrations(async (sink) => {
     for (const file of entryFiles) {
       sink.currentSource = path.relative(root, file) || file;
-      await loadEntryFile(file, root);
+      await loadEntryFile(file, root, loadEntry);
     }
     assertNoPendingDecorators();
   });
@@ -89,8 +92,12 @@ export async function resolveEntryFiles(root: string, optional = false): Promise
   return files;
 }
 
-async function loadEntryFile(file: string, root: string): Promise<void> {
+async function loadEntryFile(file: string, root: string, loadEntry?: EntryLoader): Promise<void> {
   try {
+    if (loadEntry) {
+      await loadEntry(file);
+      return;
+    }
     if (isEsm(file, root)) {
       await import(pathToFileURL(file).href);
     } else {

@@ -58,6 +58,7 @@ export class ListListener implements Listener {
     }
     this.port = ports.lists;
     const o = fn.options;
+    const watcher = ports.changes?.watch(o.keys);
     this.loop = new PollingLoop({
       name: fn.name,
       logger,
@@ -66,6 +67,7 @@ export class ListListener implements Listener {
       batchSize: o.batchSize,
       pollingIntervalInMs: o.pollingIntervalInMs,
       blocking: o.mode === 'blocking',
+      wake: watcher ? (signal) => watcher.next(signal) : undefined,
     });
   }
 
@@ -168,11 +170,14 @@ export class ListListener implements Listener {
     const o = this.options;
     const groups = o.cardinality === 'many' ? groupByKey(batch) : batch.map((element) => [element]);
     let failed = 0;
+    // Settled without holding up the next invocation (node-redis pipelines the LREMs); awaited below.
+    const settling: Promise<void>[] = [];
     await forEachConcurrent(groups, o.concurrency, async (elements) => {
       const ok = await this.run(elements);
       if (!ok) failed += elements.length;
-      if (o.reliable) await this.settle(elements, ok);
+      if (o.reliable) settling.push(this.settle(elements, ok));
     });
+    await Promise.all(settling);
     if (failed > 0 && !o.reliable) {
       this.deps.logger.warn(
         { functionName: this.deps.fn.name, failed },
@@ -201,7 +206,7 @@ export class ListListener implements Listener {
   private async settle(elements: readonly ListElement[], ok: boolean): Promise<void> {
     const { fn, logger } = this.deps;
     const to = opposite(this.options.direction);
-    for (const element of elements) {
+    const settleOne = async (element: ListElement): Promise<void> => {
       try {
         if (ok) await this.port.removeProcessed(this.owner, element);
         else await this.port.requeue(this.owner, element, to);
@@ -212,7 +217,8 @@ export class ListListener implements Listener {
             `and goes back to the list when this listener is gone`,
         );
       }
-    }
+    };
+    await Promise.all(elements.map(settleOne));
     if (!ok) {
       logger.warn(
         { functionName: fn.name, key: elements[0]?.key, count: elements.length },

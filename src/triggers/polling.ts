@@ -23,6 +23,8 @@ export interface PollingLoopOptions<T> {
   readonly blocking: boolean;
   /** Upper bound of the backoff after errors (default 5000). */
   readonly maxBackoffMs?: number;
+  /** Ends the wait after a short batch early when data may have arrived (the in-memory broker's feed). */
+  readonly wake?: (signal: AbortSignal) => Promise<void>;
 }
 
 export class PollingLoop<T> {
@@ -68,10 +70,20 @@ export class PollingLoop<T> {
         this.failures = 0;
       }
       if (batch.length > 0) await this.options.handle(batch);
-      if (batch.length < this.options.batchSize && !this.options.blocking) {
-        await sleep(this.options.pollingIntervalInMs, signal);
-      }
+      if (batch.length < this.options.batchSize && !this.options.blocking) await this.pause();
     }
+  }
+
+  /** The polling interval, cut short by `wake` or by close. */
+  private async pause(): Promise<void> {
+    const { wake, pollingIntervalInMs } = this.options;
+    if (!wake) return sleep(pollingIntervalInMs, this.abort.signal);
+    const done = new AbortController();
+    const stop = (): void => done.abort();
+    this.abort.signal.addEventListener('abort', stop, { once: true });
+    await Promise.race([sleep(pollingIntervalInMs, done.signal), wake(done.signal)]);
+    done.abort();
+    this.abort.signal.removeEventListener('abort', stop);
   }
 
   private async backoff(error: unknown): Promise<void> {

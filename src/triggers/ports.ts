@@ -161,6 +161,15 @@ export interface ListPort {
   recover(key: string, to: ListEnd): Promise<number>;
 }
 
+/**
+ * Tells polling listeners that keys were written, so they read at once instead of waiting out the polling
+ * interval. Only the in-memory broker has it; against Redis a listener polls or blocks.
+ */
+export interface ChangeFeed {
+  /** A watcher of `keys`: each `next` resolves once a key was written since the previous `next` resolved. */
+  watch(keys: readonly string[]): { next(signal: AbortSignal): Promise<void> };
+}
+
 /** Everything a listener may use on one connection. */
 export interface BrokerPorts {
   readonly pubsub: PubSubPort;
@@ -172,6 +181,8 @@ export interface BrokerPorts {
   readonly commands?: CommandPort;
   /** For the scale metric (backlog per function). */
   readonly scale?: ScalePort;
+  /** Wakes polling listeners early (in-memory broker). */
+  readonly changes?: ChangeFeed;
 }
 
 /** Hands out ports per connection setting. */

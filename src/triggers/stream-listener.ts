@@ -51,6 +51,7 @@ export class StreamListener implements Listener {
     }
     this.port = ports.streams;
     const o = fn.options;
+    const watcher = ports.changes?.watch(o.keys);
     this.loop = new PollingLoop({
       name: fn.name,
       logger,
@@ -59,6 +60,7 @@ export class StreamListener implements Listener {
       batchSize: o.batchSize,
       pollingIntervalInMs: o.pollingIntervalInMs,
       blocking: o.mode === 'blocking',
+      wake: watcher ? (signal) => watcher.next(signal) : undefined,
     });
   }
 

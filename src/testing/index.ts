@@ -1,0 +1,5 @@
+/** redis-func/testing: unit-test handlers on an in-memory Redis with the production listeners and invoker. */
+export { createTestHost, TestHost, type TestHostOptions } from './test-host';
+export { MemoryBroker } from './memory-broker';
+export { globMatch } from './glob';
+export type { InvocationRecord } from '../invoke/invoker';

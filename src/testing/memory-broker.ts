@@ -1,0 +1,174 @@
+import type {
+  Broker,
+  BrokerPorts,
+  CommandPort,
+  MessageHandler,
+  PubSubPort,
+  ScalePort,
+  Subscription,
+} from '../triggers/ports';
+import { globMatch } from './glob';
+import { MemoryListPort } from './memory-lists';
+import { compareIds, MemoryStore } from './memory-store';
+import { MemoryStreamPort } from './memory-streams';
+
+interface Subscriber {
+  readonly subscription: Subscription;
+  readonly handler: MessageHandler;
+}
+
+/**
+ * An in-memory Redis behind the same ports the listeners use on a real server: one store for every
+ * connection setting (like one Redis), Pub/Sub with Redis glob patterns and keyspace/keyevent
+ * notifications, lists, streams with consumer groups, and the commands bindings run.
+ */
+export class MemoryBroker implements Broker {
+  readonly store = new MemoryStore();
+  readonly streams = new MemoryStreamPort(this.store);
+  private readonly lists = new MemoryListPort(this.store);
+  private readonly subscribers = new Set<Subscriber>();
+  private readonly shared: BrokerPorts;
+
+  constructor() {
+    this.store.onKeyEvent = (event, key) => {
+      this.publish(`__keyspace@0__:${key}`, event);
+      this.publish(`__keyevent@0__:${event}`, key);
+    };
+    this.shared = {
+      pubsub: this.pubSubPort(),
+      lists: this.lists,
+      streams: this.streams,
+      commands: this.commandPort(),
+      scale: this.scalePort(),
+      changes: { watch: (keys) => this.store.watch(keys) },
+    };
+  }
+
+  ports(_connection: string): BrokerPorts {
+    return this.shared;
+  }
+
+  describe(): Promise<Record<string, string>> {
+    return Promise.resolve({ memory: 'in-memory broker' });
+  }
+
+  close(): Promise<void> {
+    this.subscribers.clear();
+    return Promise.resolve();
+  }
+
+  /** PUBLISH: the number of subscriptions that received the message. */
+  publish(channel: string, message: string): number {
+    let receivers = 0;
+    for (const s of [...this.subscribers]) {
+      const { channel: target, pattern } = s.subscription;
+      if (pattern ? globMatch(target, channel) : target === channel) {
+        receivers++;
+        s.handler(message, channel);
+      }
+    }
+    return receivers;
+  }
+
+  push(key: string, values: readonly string[], end: 'left' | 'right'): number {
+    const list = this.store.list(key, true) ?? [];
+    for (const value of values) {
+      if (end === 'left') list.unshift(value);
+      else list.push(value);
+    }
+    this.store.touched(key, end === 'left' ? 'lpush' : 'rpush');
+    return list.length;
+  }
+
+  xadd(key: string, fields: Readonly<Record<string, string>>, id = '*'): string {
+    const stream = this.store.stream(key, true);
+    if (!stream) throw new Error(`xadd: ${key} is not a stream`);
+    const entryId = id === '*' ? this.store.nextId() : id;
+    if (compareIds(entryId, stream.lastId) <= 0) {
+      throw new Error('ERR The ID specified in XADD is equal or smaller than the target stream top item');
+    }
+    this.store.observeId(entryId);
+    stream.entries.push({ id: entryId, fields: { ...fields } });
+    stream.lastId = entryId;
+    this.store.touched(key, 'xadd');
+    return entryId;
+  }
+
+  set(key: string, value: string): void {
+    this.store.setString(key, value);
+    this.store.touched(key, 'set');
+  }
+
+  del(key: string): boolean {
+    return this.store.deleteKey(key);
+  }
+
+  private pubSubPort(): PubSubPort {
+    return {
+      subscribe: (subscription, handler) => {
+        const subscriber: Subscriber = { subscription, handler };
+        this.subscribers.add(subscriber);
+        return Promise.resolve(() => {
+          this.subscribers.delete(subscriber);
+          return Promise.resolve();
+        });
+      },
+      keyspaceEventFlags: () => Promise.resolve('KEA'),
+    };
+  }
+
+  private commandPort(): CommandPort {
+    return { execute: (args) => Promise.resolve(this.execute(args)) };
+  }
+
+  /** The commands `redis` bindings use most; others are refused by name. */
+  private execute(args: readonly string[]): unknown {
+    const [name = '', ...rest] = args;
+    const [a = '', b = ''] = rest;
+    switch (name.toUpperCase()) {
+      case 'GET':
+        return this.store.getString(a) ?? null;
+      case 'SET':
+        this.set(a, b);
+        return 'OK';
+      case 'DEL':
+        return rest.filter((k) => this.del(k)).length;
+      case 'PUBLISH':
+        return this.publish(a, b);
+      case 'LPUSH':
+        return this.push(a, rest.slice(1), 'left');
+      case 'RPUSH':
+        return this.push(a, rest.slice(1), 'right');
+      case 'XADD':
+        return this.xadd(a, pairs(rest.slice(2)), b);
+      case 'XDEL':
+        return this.streams.deleteEntries(a, rest.slice(1));
+      case 'LLEN':
+        return this.store.list(a)?.length ?? 0;
+      default:
+        throw new Error(
+          `The in-memory broker does not run ${name.toUpperCase()}; test this binding against Redis.`,
+        );
+    }
+  }
+
+  private scalePort(): ScalePort {
+    return {
+      listBacklog: (keys) => Promise.resolve(keys.reduce((n, k) => n + (this.store.list(k)?.length ?? 0), 0)),
+      streamBacklog: (key, group) => {
+        const stream = this.store.stream(key);
+        const g = stream?.groups.get(group);
+        if (!stream) return Promise.resolve(0);
+        if (!g) return Promise.resolve(stream.entries.length);
+        const lag = stream.entries.filter((e) => compareIds(e.id, g.lastDelivered) > 0).length;
+        return Promise.resolve(lag + g.pending.size);
+      },
+    };
+  }
+}
+
+function pairs(flat: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i] ?? ''] = flat[i + 1] ?? '';
+  return out;
+}

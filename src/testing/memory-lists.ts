@@ -1,0 +1,127 @@
+import { listAliveKey, listKeyPrefixes, listOwnersKey, listProcessingKey } from '../triggers/list-keys';
+import type { ListElement, ListEnd, ListMoveRequest, ListPopRequest, ListPort } from '../triggers/ports';
+import { sleep } from '../timers';
+import type { MemoryStore } from './memory-store';
+
+export const MEMORY_SERVER_VERSION = '7.2.0';
+
+/** The list port on the in-memory store, with Redis 7 semantics (LMPOP, LMOVE, blocking waits). */
+export class MemoryListPort implements ListPort {
+  constructor(private readonly store: MemoryStore) {}
+
+  serverVersion(): Promise<string> {
+    return Promise.resolve(MEMORY_SERVER_VERSION);
+  }
+
+  async pop(request: ListPopRequest): Promise<ListElement[]> {
+    const popped = this.popNow(request);
+    if (popped.length > 0 || !request.blockMs) return popped;
+    await this.waitFor(request.command === 'lmpop' ? request.keys : request.keys.slice(0, 1), request);
+    return this.popNow(request);
+  }
+
+  async moveToProcessing(request: ListMoveRequest): Promise<ListElement[]> {
+    const moved = this.moveNow(request);
+    if (moved.length > 0 || !request.blockMs) return moved;
+    this.store.set(listOwnersKey(request.keys[0] ?? '')).add(request.owner);
+    await this.waitFor(request.keys.slice(0, 1), request);
+    return this.moveNow({ ...request, keys: request.keys.slice(0, 1), count: 1 });
+  }
+
+  removeProcessed(owner: string, element: ListElement): Promise<void> {
+    this.remove(listProcessingKey(element.key, owner), element.value);
+    return Promise.resolve();
+  }
+
+  requeue(owner: string, element: ListElement, to: ListEnd): Promise<void> {
+    this.remove(listProcessingKey(element.key, owner), element.value);
+    this.push(element.key, element.value, to);
+    return Promise.resolve();
+  }
+
+  heartbeat(owner: string, keys: readonly string[], ttlMs: number): Promise<void> {
+    for (const key of keys) {
+      this.store.set(listOwnersKey(key)).add(owner);
+      this.store.setString(listAliveKey(key, owner), '1', ttlMs);
+    }
+    return Promise.resolve();
+  }
+
+  stopHeartbeat(owner: string, keys: readonly string[]): Promise<void> {
+    for (const key of keys) this.store.deleteKey(listAliveKey(key, owner), false);
+    return Promise.resolve();
+  }
+
+  recover(key: string, to: ListEnd): Promise<number> {
+    const owners = this.store.set(listOwnersKey(key));
+    const prefixes = listKeyPrefixes(key);
+    let moved = 0;
+    for (const owner of [...owners]) {
+      if (this.store.getString(prefixes.alive + owner) !== undefined) continue;
+      const processing = this.store.list(prefixes.processing + owner) ?? [];
+      while (processing.length > 0) {
+        this.push(key, processing.shift() ?? '', to);
+        moved++;
+      }
+      this.store.tidy(prefixes.processing + owner);
+      owners.delete(owner);
+    }
+    return Promise.resolve(moved);
+  }
+
+  private popNow(request: ListPopRequest): ListElement[] {
+    const keys = request.command === 'lmpop' ? request.keys : request.keys.slice(0, 1);
+    const key = keys.find((k) => (this.store.list(k)?.length ?? 0) > 0);
+    if (key === undefined) return [];
+    const list = this.store.list(key) ?? [];
+    const count = request.command === 'pop-one' ? Math.min(request.count, list.length) : request.count;
+    const values = request.from === 'left' ? list.splice(0, count) : list.splice(-count).reverse();
+    this.store.tidy(key);
+    return values.map((value) => ({ key, value }));
+  }
+
+  private moveNow(request: ListMoveRequest): ListElement[] {
+    const moved: ListElement[] = [];
+    for (const key of request.keys) {
+      this.store.set(listOwnersKey(key)).add(request.owner);
+      const list = this.store.list(key) ?? [];
+      while (moved.length < request.count && list.length > 0) {
+        const value = (request.from === 'left' ? list.shift() : list.pop()) ?? '';
+        this.store.list(listProcessingKey(key, request.owner), true)?.unshift(value);
+        moved.push({ key, value });
+      }
+      this.store.tidy(key);
+      if (moved.length >= request.count) break;
+    }
+    return moved;
+  }
+
+  private push(key: string, value: string, to: ListEnd): void {
+    const list = this.store.list(key, true) ?? [];
+    if (to === 'left') list.unshift(value);
+    else list.push(value);
+    this.store.touched(key, to === 'left' ? 'lpush' : 'rpush');
+  }
+
+  private remove(key: string, value: string): void {
+    const list = this.store.list(key);
+    const index = list?.indexOf(value) ?? -1;
+    if (index >= 0) list?.splice(index, 1);
+    this.store.tidy(key);
+  }
+
+  private async waitFor(
+    keys: readonly string[],
+    request: { blockMs?: number; signal?: AbortSignal },
+  ): Promise<void> {
+    const timeout = new AbortController();
+    const stop = (): void => timeout.abort();
+    request.signal?.addEventListener('abort', stop, { once: true });
+    await Promise.race([
+      this.store.waitForData(keys, timeout.signal),
+      sleep(request.blockMs ?? 0, timeout.signal),
+    ]);
+    timeout.abort();
+    request.signal?.removeEventListener('abort', stop);
+  }
+}

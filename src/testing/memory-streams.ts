@@ -1,0 +1,147 @@
+import type {
+  ClaimIdleRequest,
+  ClaimIdleResult,
+  ReadGroupRequest,
+  StreamEntry,
+  StreamPort,
+} from '../triggers/ports';
+import { sleep } from '../timers';
+import { MEMORY_SERVER_VERSION } from './memory-lists';
+import { compareIds, type MemoryGroup, type MemoryStore } from './memory-store';
+
+/** The stream port on the in-memory store: consumer groups with pending entries, idle times and claims. */
+export class MemoryStreamPort implements StreamPort {
+  constructor(private readonly store: MemoryStore) {}
+
+  serverVersion(): Promise<string> {
+    return Promise.resolve(MEMORY_SERVER_VERSION);
+  }
+
+  createGroup(key: string, group: string, startId: string): Promise<boolean> {
+    const stream = this.store.stream(key, true);
+    if (!stream || stream.groups.has(group)) return Promise.resolve(false);
+    stream.groups.set(group, {
+      lastDelivered: startId === '$' ? stream.lastId : startId,
+      pending: new Map(),
+      consumers: new Set(),
+    });
+    return Promise.resolve(true);
+  }
+
+  async readGroup(request: ReadGroupRequest): Promise<StreamEntry[]> {
+    const entries = this.readNow(request);
+    if (entries.length > 0 || !request.blockMs) return entries;
+    const timeout = new AbortController();
+    const stop = (): void => timeout.abort();
+    request.signal?.addEventListener('abort', stop, { once: true });
+    await Promise.race([
+      this.store.waitForData(request.keys, timeout.signal),
+      sleep(request.blockMs, timeout.signal),
+    ]);
+    timeout.abort();
+    request.signal?.removeEventListener('abort', stop);
+    return this.readNow(request);
+  }
+
+  ack(key: string, group: string, ids: readonly string[]): Promise<number> {
+    const pending = this.group(key, group)?.pending;
+    return Promise.resolve(ids.filter((id) => pending?.delete(id)).length);
+  }
+
+  deleteEntries(key: string, ids: readonly string[]): Promise<number> {
+    const stream = this.store.stream(key);
+    if (!stream) return Promise.resolve(0);
+    const before = stream.entries.length;
+    const doomed = new Set(ids);
+    stream.entries.splice(0, stream.entries.length, ...stream.entries.filter((e) => !doomed.has(e.id)));
+    return Promise.resolve(before - stream.entries.length);
+  }
+
+  claimIdle(request: ClaimIdleRequest): Promise<ClaimIdleResult> {
+    const stream = this.store.stream(request.key);
+    const group = this.group(request.key, request.group);
+    if (!stream || !group) return Promise.reject(noGroup(request.key, request.group));
+    const now = Date.now();
+    const ids = [...group.pending.keys()]
+      .filter((id) => compareIds(id, request.cursor) >= 0)
+      .sort(compareIds);
+    const claimed: StreamEntry[] = [];
+    let cursor = '0-0';
+    for (const id of ids) {
+      if (claimed.length >= request.count) {
+        cursor = id;
+        break;
+      }
+      const pending = group.pending.get(id);
+      if (!pending || now - pending.deliveredAt < request.minIdleMs) continue;
+      const entry = stream.entries.find((e) => e.id === id);
+      if (!entry) {
+        group.pending.delete(id); // deleted meanwhile: XAUTOCLAIM drops it
+        continue;
+      }
+      group.pending.set(id, {
+        consumer: request.consumer,
+        deliveredAt: now,
+        deliveries: pending.deliveries + 1,
+      });
+      group.consumers.add(request.consumer);
+      claimed.push({ key: request.key, id, fields: entry.fields });
+    }
+    return Promise.resolve({ entries: claimed, cursor });
+  }
+
+  pendingCount(key: string, group: string, consumer: string): Promise<number> {
+    const pending = [...(this.group(key, group)?.pending.values() ?? [])];
+    return Promise.resolve(pending.filter((p) => p.consumer === consumer).length);
+  }
+
+  deleteConsumer(key: string, group: string, consumer: string): Promise<number> {
+    const g = this.group(key, group);
+    if (!g) return Promise.resolve(0);
+    let dropped = 0;
+    for (const [id, p] of g.pending) {
+      if (p.consumer === consumer) {
+        g.pending.delete(id);
+        dropped++;
+      }
+    }
+    g.consumers.delete(consumer);
+    return Promise.resolve(dropped);
+  }
+
+  /** Pending entries of a group, per consumer (for tests' assertions). */
+  pendingOf(key: string, group: string): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const [id, p] of this.group(key, group)?.pending ?? []) (out[p.consumer] ??= []).push(id);
+    return out;
+  }
+
+  private readNow(request: ReadGroupRequest): StreamEntry[] {
+    const out: StreamEntry[] = [];
+    for (const key of request.keys) {
+      const stream = this.store.stream(key);
+      const group = this.group(key, request.group);
+      if (!stream || !group) throw noGroup(key, request.group);
+      group.consumers.add(request.consumer);
+      const fresh = stream.entries
+        .filter((e) => compareIds(e.id, group.lastDelivered) > 0)
+        .slice(0, request.count);
+      for (const entry of fresh) {
+        group.pending.set(entry.id, { consumer: request.consumer, deliveredAt: Date.now(), deliveries: 1 });
+        group.lastDelivered = entry.id;
+        out.push({ key, id: entry.id, fields: entry.fields });
+      }
+    }
+    return out;
+  }
+
+  private group(key: string, group: string): MemoryGroup | undefined {
+    return this.store.stream(key)?.groups.get(group);
+  }
+}
+
+function noGroup(key: string, group: string): Error {
+  return new Error(
+    `NOGROUP No such key '${key}' or consumer group '${group}' in XREADGROUP with GROUP option`,
+  );
+}

@@ -1,0 +1,177 @@
+import type { GenericFunctionOptions } from '@azure/functions';
+import { resolveFunctions } from '../config/app-config';
+import { parseHostJson, type HostConfig } from '../config/host-json';
+import { EMPTY_LOCAL_SETTINGS } from '../config/local-settings';
+import { loadConfiguration } from '../config/load';
+import { Settings } from '../config/settings';
+import { FunctionHost } from '../host/function-host';
+import type { InvocationRecord } from '../invoke/invoker';
+import { silentLogger } from '../logging';
+import { registrationsOf, type AppRegistration } from '../registration/decorators';
+import type { FunctionDefinition } from '../registration/definition';
+import { definitionFromRegistration } from '../registration/from-core';
+import { validateNames } from '../registration/loader';
+import type { ResolvedFunction } from '../triggers/trigger';
+import { jestEntryLoader } from './jest-loader';
+import { MemoryBroker } from './memory-broker';
+
+export interface TestHostOptions {
+  /** Load the app from here exactly as `redis-func start` does (host.json, local.settings.json, main). */
+  readonly scriptRoot?: string;
+  /** Classes decorated with @FunctionApp(), or `{ name, options }` registrations as given to app.generic. */
+  readonly functions?: ReadonlyArray<AppRegistration | (abstract new (...args: never[]) => unknown)>;
+  /** App settings (connection names need no value: nothing connects). */
+  readonly settings?: Readonly<Record<string, string>>;
+  /** host.json contents (default `{ "version": "2.0" }`). */
+  readonly hostJson?: Readonly<Record<string, unknown>>;
+  /** Listener sets, as with `--instances` (stream consumer groups split entries among them). */
+  readonly instances?: number;
+}
+
+export type { GenericFunctionOptions };
+
+/**
+ * Everything a handler test needs: a host running the production listeners and invoker on an in-memory
+ * Redis. Each broker call resolves once the invocations it caused have settled.
+ */
+export class TestHost {
+  readonly invocations: InvocationRecord[] = [];
+  private constructor(
+    readonly broker: MemoryBroker,
+    private readonly hosts: FunctionHost[],
+  ) {}
+
+  static async create(options: TestHostOptions = {}): Promise<TestHost> {
+    const { functions, host } = await resolve(options);
+    const broker = new MemoryBroker();
+    const records: InvocationRecord[] = [];
+    const hosts = Array.from(
+      { length: Math.max(1, options.instances ?? 1) },
+      () =>
+        new FunctionHost({
+          host,
+          functions,
+          broker,
+          logger: silentLogger(),
+          onInvocation: (record) => records.push(record),
+        }),
+    );
+    const testHost = new TestHost(broker, hosts);
+    (testHost as { invocations: InvocationRecord[] }).invocations = records;
+    for (const h of hosts) await h.start();
+    await testHost.idle();
+    return testHost;
+  }
+
+  /** PUBLISH; the number of subscriptions that received it (Redis glob rules for patterns). */
+  async publish(channel: string, message: string): Promise<number> {
+    const receivers = this.broker.publish(channel, message);
+    await this.idle();
+    return receivers;
+  }
+
+  async lpush(key: string, ...values: string[]): Promise<number> {
+    const length = this.broker.push(key, values, 'left');
+    await this.idle();
+    return length;
+  }
+
+  async rpush(key: string, ...values: string[]): Promise<number> {
+    const length = this.broker.push(key, values, 'right');
+    await this.idle();
+    return length;
+  }
+
+  async xadd(key: string, fields: Readonly<Record<string, string>>, id = '*'): Promise<string> {
+    const entryId = this.broker.xadd(key, fields, id);
+    await this.idle();
+    return entryId;
+  }
+
+  /** SET, raising `set` keyspace/keyevent notifications. */
+  async set(key: string, value: string): Promise<void> {
+    this.broker.set(key, value);
+    await this.idle();
+  }
+
+  /** DEL, raising `del` notifications when the key existed. */
+  async del(key: string): Promise<boolean> {
+    const existed = this.broker.del(key);
+    await this.idle();
+    return existed;
+  }
+
+  /** Runs a function with `input` as its message, as `POST /admin/functions/<name>` does. */
+  async invoke(name: string, input: string): Promise<InvocationRecord> {
+    const primary = this.hosts[0];
+    if (!primary) throw new Error('The test host is closed.');
+    return primary.invoke(name, input);
+  }
+
+  invocationsOf(name: string): InvocationRecord[] {
+    return this.invocations.filter((r) => r.functionName.toLowerCase() === name.toLowerCase());
+  }
+
+  /** A list's elements, head first. */
+  list(key: string): string[] {
+    return [...(this.broker.store.list(key) ?? [])];
+  }
+
+  /** A stream group's pending entry ids, per consumer. */
+  pending(key: string, group = 'AzureFunctionRedisExtension'): Record<string, string[]> {
+    return this.broker.streams.pendingOf(key, group);
+  }
+
+  /** Waits until no invocation runs and no listener has work it could still pick up. */
+  async idle(): Promise<void> {
+    let quiet = 0;
+    while (quiet < 3) {
+      await new Promise((resolve) => setImmediate(resolve));
+      const busy = this.hosts.some((h) => h.invoker.activeCount > 0);
+      quiet = busy ? 0 : quiet + 1;
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const h of this.hosts.splice(0)) await h.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+export function createTestHost(options: TestHostOptions = {}): Promise<TestHost> {
+  return TestHost.create(options);
+}
+
+async function resolve(
+  options: TestHostOptions,
+): Promise<{ functions: ResolvedFunction[]; host: HostConfig }> {
+  const env = { ...options.settings };
+  if (options.scriptRoot) {
+    const config = await loadConfiguration({
+      scriptRoot: options.scriptRoot,
+      env,
+      applyValuesToEnv: false,
+      loadEntry: jestEntryLoader(),
+    });
+    const host = options.hostJson ? parseHostJson({ version: '2.0', ...options.hostJson }) : config.host;
+    return { functions: [...config.functions], host };
+  }
+  const host = parseHostJson({ version: '2.0', ...options.hostJson });
+  const definitions = (options.functions ?? []).flatMap(toDefinitions);
+  validateNames(definitions);
+  return { functions: resolveFunctions(definitions, new Settings(EMPTY_LOCAL_SETTINGS, env), host), host };
+}
+
+function toDefinitions(
+  item: AppRegistration | (abstract new (...args: never[]) => unknown),
+): FunctionDefinition[] {
+  if (typeof item === 'function') {
+    const registrations = registrationsOf(item);
+    if (!registrations) throw new Error(`${item.name} is not decorated with @FunctionApp().`);
+    return registrations.map((r) => definitionFromRegistration(r, item.name));
+  }
+  return [definitionFromRegistration(item, item.name)];
+}
