@@ -97,12 +97,13 @@ export class RedisListPort implements ListPort {
   }
 
   async removeProcessed(owner: string, element: ListElement): Promise<void> {
-    await (await this.client()).lRem(listProcessingKey(element.key, owner), 1, element.value);
+    // From the tail: the processing list grows at its head, so the oldest (handled first) is nearest the tail.
+    await (await this.client()).lRem(listProcessingKey(element.key, owner), -1, element.value);
   }
 
   async requeue(owner: string, element: ListElement, to: ListEnd): Promise<void> {
     const multi = (await this.client()).multi();
-    multi.lRem(listProcessingKey(element.key, owner), 1, element.value);
+    multi.lRem(listProcessingKey(element.key, owner), -1, element.value);
     if (to === 'left') multi.lPush(element.key, element.value);
     else multi.rPush(element.key, element.value);
     await multi.exec();

@@ -1,0 +1,235 @@
+/**
+ * `npm run bench -- lists [--elements N] [--latency N] [--rate N]`: the list trigger next to a plain
+ * node-redis loop doing the same pops (LMPOP ... COUNT batch, a no-op per element), in one run.
+ * Throughput drains a pre-filled list; latency pushes elements at a steady rate (default 1,000/s) and
+ * measures push -> handler in blocking mode, next to a plain BLMPOP loop.
+ */
+import { createWriteStream } from 'node:fs';
+import { trigger } from '@azure/functions';
+import pino from 'pino';
+import { createClient } from 'redis';
+import { resolveFunctions } from '../src/config/app-config';
+import { parseHostJson } from '../src/config/host-json';
+import { EMPTY_LOCAL_SETTINGS } from '../src/config/local-settings';
+import { Settings } from '../src/config/settings';
+import { FunctionHost } from '../src/host/function-host';
+import { RedisConnections } from '../src/redis/connections';
+import { startEmbeddedRedis } from '../src/redis/embedded-server';
+import { RedisBroker } from '../src/redis/redis-broker';
+import { definitionFromRegistration } from '../src/registration/from-core';
+import { percentile, printTable } from './util';
+
+const newClient = (url: string) => createClient({ url });
+type Client = ReturnType<typeof newClient>;
+type Row = (string | number)[];
+
+function option(args: readonly string[], name: string, fallback: number): number {
+  const i = args.indexOf(`--${name}`);
+  const value = i >= 0 ? Number(args[i + 1]) : fallback;
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+async function fill(client: Client, key: string, count: number): Promise<void> {
+  await client.del(key);
+  for (let done = 0; done < count; done += 1000) {
+    const chunk = Array.from({ length: Math.min(1000, count - done) }, (_, i) => String(done + i));
+    await client.rPush(key, chunk);
+  }
+}
+
+/** LMPOP / BLMPOP reply: null or `[key, elements]`. */
+function elementsOf(reply: unknown): string[] {
+  return Array.isArray(reply) ? ((reply[1] as string[] | undefined) ?? []) : [];
+}
+
+/** The plain loop: LMPOP 1 key LEFT COUNT batch, a no-op per element. Elements per second. */
+async function plainThroughput(client: Client, key: string, batch: number, total: number): Promise<number> {
+  const started = performance.now();
+  let done = 0;
+  while (done < total) {
+    const elements = elementsOf(
+      await client.sendCommand(['LMPOP', '1', key, 'LEFT', 'COUNT', String(batch)]),
+    );
+    for (const element of elements) void element;
+    done += elements.length;
+  }
+  return total / ((performance.now() - started) / 1000);
+}
+
+interface HostRun {
+  readonly host: FunctionHost;
+  until(count: number): Promise<void>;
+}
+
+/** A FunctionHost with one list function; logs at `logLevel` to /dev/null (as a host's logs cost). */
+function listHost(
+  url: string,
+  key: string,
+  options: Record<string, unknown>,
+  logLevel: string,
+  onElement: (input: unknown) => void = () => undefined,
+): HostRun {
+  const hostConfig = parseHostJson({ version: '2.0', logging: { logLevel: { default: logLevel } } });
+  const settings = new Settings(EMPTY_LOCAL_SETTINGS, { Redis: url });
+  const logger = pino({ level: 'info' }, createWriteStream('/dev/null'));
+  const definition = definitionFromRegistration(
+    {
+      name: 'onElement',
+      options: {
+        trigger: trigger.generic({ type: 'redisListTrigger', connection: 'Redis', key, ...options }),
+        handler: onElement,
+      },
+    },
+    'bench',
+  );
+  let finished = 0;
+  const waiters: { count: number; resolve: () => void }[] = [];
+  const host = new FunctionHost({
+    host: hostConfig,
+    functions: resolveFunctions([definition], settings, hostConfig),
+    broker: new RedisBroker(new RedisConnections({ settings, logger, embeddedDefault: false })),
+    logger,
+    onInvocation: (record) => {
+      finished += Array.isArray(record.input) ? record.input.length : 1;
+      for (const w of waiters.filter((w) => w.count <= finished)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    },
+  });
+  const until = (count: number): Promise<void> =>
+    count <= finished ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve }));
+  return { host, until };
+}
+
+interface Variant {
+  readonly label: string;
+  readonly options: Record<string, unknown>;
+  readonly logLevel: string;
+}
+
+const VARIANTS: readonly Variant[] = [
+  { label: 'an invocation per element, logs off', options: {}, logLevel: 'Warning' },
+  { label: 'an invocation per element, Executing/Executed logged', options: {}, logLevel: 'Information' },
+  {
+    label: "cardinality 'many' (a batch per invocation), logged",
+    options: { cardinality: 'many' },
+    logLevel: 'Information',
+  },
+  { label: 'reliable: true (LMOVE + LREM), logs off', options: { reliable: true }, logLevel: 'Warning' },
+];
+
+async function hostThroughput(url: string, key: string, batch: number, total: number, variant: Variant) {
+  const options = { batchSize: batch, pollingIntervalInMs: 100, ...variant.options };
+  const run = listHost(url, key, options, variant.logLevel);
+  await run.host.start(); // connects and issues the first pop
+  const started = performance.now();
+  await run.until(total);
+  const rate = total / ((performance.now() - started) / 1000);
+  await run.host.close();
+  return rate;
+}
+
+/** Pushes `count` elements carrying their send time, about `rate` per second (a timer tick per element). */
+async function pushPaced(client: Client, key: string, count: number, rate: number): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    void client.rPush(key, String(performance.now()));
+  }
+  return count / ((performance.now() - started) / 1000);
+}
+
+async function hostLatency(url: string, client: Client, key: string, count: number, rate: number) {
+  await client.del(key);
+  const latencies: number[] = [];
+  const record = (input: unknown): void => {
+    latencies.push(performance.now() - Number((input as { Message: string }).Message));
+  };
+  const run = listHost(url, key, { mode: 'blocking', batchSize: 100 }, 'Warning', record);
+  await run.host.start();
+  const achieved = await pushPaced(client, key, count, rate);
+  await run.until(count);
+  await run.host.close();
+  return { latencies: latencies.sort((a, b) => a - b), achieved };
+}
+
+async function plainLatency(url: string, client: Client, key: string, count: number, rate: number) {
+  await client.del(key);
+  const reader = newClient(url);
+  await reader.connect();
+  const latencies: number[] = [];
+  const reading = (async () => {
+    while (latencies.length < count) {
+      const reply = await reader.sendCommand(['BLMPOP', '5', '1', key, 'LEFT', 'COUNT', '100']);
+      for (const element of elementsOf(reply)) latencies.push(performance.now() - Number(element));
+    }
+  })();
+  const achieved = await pushPaced(client, key, count, rate);
+  await reading;
+  reader.destroy();
+  return { latencies: latencies.sort((a, b) => a - b), achieved };
+}
+
+async function warmUp(url: string, client: Client, key: string): Promise<void> {
+  await fill(client, key, 5000);
+  await plainThroughput(client, key, 100, 5000);
+  for (const variant of VARIANTS) {
+    await fill(client, key, 5000);
+    await hostThroughput(url, key, 100, 5000, variant);
+  }
+}
+
+async function throughputTable(url: string, client: Client, key: string, elements: number): Promise<void> {
+  console.log(`Throughput: draining ${elements.toLocaleString('en-US')} elements; no-op handler`);
+  await warmUp(url, client, key);
+  const rows: Row[] = [];
+  for (const batch of [10, 100]) {
+    await fill(client, key, elements);
+    const plain = await plainThroughput(client, key, batch, elements);
+    for (const variant of VARIANTS) {
+      await fill(client, key, elements);
+      const host = await hostThroughput(url, key, batch, elements, variant);
+      rows.push([String(batch), variant.label, plain, host, `${Math.round((host / plain) * 100)}%`]);
+    }
+  }
+  printTable(['batch', 'redis-func', 'plain LMPOP loop /s', 'redis-func /s', 'ratio'], rows);
+}
+
+async function latencyTable(url: string, client: Client, key: string, count: number, rate: number) {
+  console.log(`\nLatency, blocking mode: ${count} elements pushed at ~${rate}/s (RPUSH -> handler), ms`);
+  const plain = await plainLatency(url, client, key, count, rate);
+  const host = await hostLatency(url, client, key, count, rate);
+  const row = (label: string, r: { latencies: number[]; achieved: number }): Row => [
+    label,
+    r.achieved,
+    percentile(r.latencies, 50),
+    percentile(r.latencies, 99),
+    r.latencies[r.latencies.length - 1] ?? 0,
+  ];
+  printTable(
+    ['reader', 'pushed /s', 'p50 ms', 'p99 ms', 'max ms'],
+    [row('plain BLMPOP loop', plain), row('redis-func (mode: blocking)', host)],
+  );
+}
+
+export async function run(args: readonly string[]): Promise<void> {
+  const elements = option(args, 'elements', 50_000);
+  const latencyCount = option(args, 'latency', 3000);
+  const rate = option(args, 'rate', 1000);
+  const server = process.env['REDIS_URL'] ? undefined : await startEmbeddedRedis();
+  const url = process.env['REDIS_URL'] ?? server?.url ?? '';
+  const client = newClient(url);
+  await client.connect();
+  const key = `bench:lists:${process.pid}`;
+  try {
+    await throughputTable(url, client, key, elements);
+    await latencyTable(url, client, key, latencyCount, rate);
+  } finally {
+    await client.del(key);
+    client.destroy();
+    await server?.stop();
+  }
+}
