@@ -9,7 +9,8 @@ import type { Logger } from '../logging';
 import type { CommandPort } from '../triggers/ports';
 import type { ResolvedFunction } from '../triggers/trigger';
 import { resolveInputs, runOutputs } from './redis-bindings';
-import { InvocationAbort, attachAbort } from './abort-signal';
+import { RedisInvocationContext } from './abort-signal';
+import { Deadlines, tickFor } from './deadlines';
 import { retryDelayMs } from './retry-policy';
 
 export type InvocationStatus = 'succeeded' | 'failed';
@@ -55,10 +56,13 @@ export interface InvokerOptions {
 export class Invoker {
   private readonly loggers = new Map<string, Logger>();
   private readonly closing = new AbortController();
+  private readonly deadlines: Deadlines;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly options: InvokerOptions) {}
+  constructor(private readonly options: InvokerOptions) {
+    this.deadlines = new Deadlines(tickFor(options.host.functionTimeoutMs ?? 1000));
+  }
 
   get activeCount(): number {
     return this.inFlight;
@@ -112,7 +116,7 @@ export class Invoker {
     const ids = { invocationId }; // a field per line is cheaper than a child logger per invocation
     const logs: { level: string; message: string }[] = [];
     const collect = this.options.onInvocation !== undefined;
-    const context = new InvocationContext({
+    const context = new RedisInvocationContext({
       invocationId,
       functionName: fn.name,
       triggerMetadata: request.triggerMetadata,
@@ -165,29 +169,31 @@ export class Invoker {
     return record;
   }
 
-  private async runWithTimeout(
+  private runWithTimeout(
     fn: ResolvedFunction,
     input: unknown,
-    context: InvocationContext,
+    context: RedisInvocationContext,
   ): Promise<unknown> {
     const timeoutMs = this.options.host.functionTimeoutMs;
-    const abort = new InvocationAbort();
-    attachAbort(context, abort);
     const run = this.runWithBindings(fn, input, context);
     if (timeoutMs === undefined) return run;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => {
+    return new Promise((resolve, reject) => {
+      const cancel = this.deadlines.add(timeoutMs, () => {
         const error = new FunctionTimeoutError(fn.name, timeoutMs);
-        abort.abort(error); // tells the handler to stop; the invocation is Failed either way
+        context.abortWith(error); // tells the handler to stop; the invocation is Failed either way
         reject(error);
-      }, timeoutMs);
+      });
+      run.then(
+        (value) => {
+          cancel();
+          resolve(value);
+        },
+        (error: unknown) => {
+          cancel();
+          reject(error);
+        },
+      );
     });
-    try {
-      return await Promise.race([run, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /** Input bindings, the handler, then output bindings (only after success; their errors fail it). */
