@@ -190,6 +190,8 @@ export class Invoker {
         },
         (error: unknown) => {
           cancel();
+          // handlers may throw anything; the invocation record keeps it as thrown
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
           reject(error);
         },
       );
