@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { format } from 'node:util';
-import { InvocationContext, type RetryContext } from '@azure/functions';
+import { InvocationContext, type InvocationContextInit, type RetryContext } from '@azure/functions';
 import type { HostConfig } from '../config/host-json';
 import { contextLevelToPino, type PinoLevel } from '../config/log-levels';
 import { FunctionTimeoutError, NonRetryableError, errorMessage } from '../errors';
@@ -57,6 +57,10 @@ export class Invoker {
   private readonly loggers = new Map<string, Logger>();
   private readonly closing = new AbortController();
   private readonly deadlines: Deadlines;
+  private readonly optionsCache = new WeakMap<
+    ResolvedFunction,
+    NonNullable<InvocationContextInit['options']>
+  >();
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
 
@@ -121,12 +125,7 @@ export class Invoker {
       functionName: fn.name,
       triggerMetadata: request.triggerMetadata,
       retryContext: request.retryContext,
-      options: {
-        trigger: fn.definition.trigger,
-        extraInputs: fn.definition.extraInputs as never,
-        extraOutputs: fn.definition.extraOutputs as never,
-        return: fn.definition.returnBinding as never,
-      },
+      options: this.contextOptions(fn),
       logHandler: (level, ...args) => {
         const message = format(...args);
         if (collect) logs.push({ level, message });
@@ -148,23 +147,36 @@ export class Invoker {
       error = caught;
     }
     const durationMs = performance.now() - started;
-    const line = `Executed 'Functions.${fn.name}' (${status === 'succeeded' ? 'Succeeded' : 'Failed'}, Id=${invocationId}, Duration=${Math.round(durationMs)}ms)`;
-    if (status === 'succeeded') log.info(ids, line);
-    else
-      log.error(
-        { invocationId, err: error instanceof Error ? error : { message: errorMessage(error) } },
-        line,
-      );
-    const record: InvocationRecord = {
-      invocationId,
-      functionName: fn.name,
-      input: request.input,
-      triggerMetadata: request.triggerMetadata,
-      status,
-      ...(status === 'succeeded' ? { result } : { error }),
-      durationMs,
-      logs,
-    };
+    const executed = (outcome: string): string =>
+      `Executed 'Functions.${fn.name}' (${outcome}, Id=${invocationId}, Duration=${Math.round(durationMs)}ms)`;
+    if (status === 'succeeded') {
+      if (log.isLevelEnabled('info')) log.info(ids, executed('Succeeded'));
+    } else if (log.isLevelEnabled('error')) {
+      const err = error instanceof Error ? error : { message: errorMessage(error) };
+      log.error({ invocationId, err }, executed('Failed'));
+    }
+    const record: InvocationRecord =
+      status === 'succeeded'
+        ? {
+            invocationId,
+            functionName: fn.name,
+            input: request.input,
+            triggerMetadata: request.triggerMetadata,
+            status,
+            result,
+            durationMs,
+            logs,
+          }
+        : {
+            invocationId,
+            functionName: fn.name,
+            input: request.input,
+            triggerMetadata: request.triggerMetadata,
+            status,
+            error,
+            durationMs,
+            logs,
+          };
     this.options.onInvocation?.(record);
     return record;
   }
@@ -209,6 +221,21 @@ export class Invoker {
     const result = await fn.definition.handler(input, context);
     if (fn.outputs.length > 0) await runOutputs(fn.outputs, context, result, commands);
     return result;
+  }
+
+  /** The binding options every context of a function shares (made once per function). */
+  private contextOptions(fn: ResolvedFunction): NonNullable<InvocationContextInit['options']> {
+    let options = this.optionsCache.get(fn);
+    if (!options) {
+      options = {
+        trigger: fn.definition.trigger,
+        extraInputs: fn.definition.extraInputs as never,
+        extraOutputs: fn.definition.extraOutputs as never,
+        return: fn.definition.returnBinding as never,
+      };
+      this.optionsCache.set(fn, options);
+    }
+    return options;
   }
 
   private finish(): void {
