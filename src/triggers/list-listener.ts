@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigError, ErrorCodes, RedisFuncError, errorMessage } from '../errors';
+import { ConfigError, ErrorCodes, errorMessage } from '../errors';
 import { elementInput, elementsInput } from './list-input';
 import type { ListTriggerOptions } from './list-options';
-import { forEachConcurrent, PollingLoop } from './polling';
+import { forEachConcurrent, pollingLoopFor, requirePort, type PollingLoop } from './polling';
 import type { ListElement, ListEnd, ListPopCommand, ListPort } from './ports';
 import type { Listener, ListenerDeps, ListenerState, ManualInput } from './trigger';
 
@@ -49,26 +49,12 @@ export class ListListener implements Listener {
   private closing: Promise<void> | undefined;
 
   constructor(private readonly deps: ListenerDeps<ListTriggerOptions>) {
-    const { fn, ports, logger } = deps;
-    if (!ports.lists) {
-      throw new RedisFuncError(
-        ErrorCodes.HOST_STATE,
-        `Function '${fn.name}': this broker has no list support.`,
-      );
-    }
-    this.port = ports.lists;
-    const o = fn.options;
-    const watcher = ports.changes?.watch(o.keys);
-    this.loop = new PollingLoop({
-      name: fn.name,
-      logger,
-      fetch: (signal) => this.fetch(signal),
-      handle: (batch) => this.handle(batch),
-      batchSize: o.batchSize,
-      pollingIntervalInMs: o.pollingIntervalInMs,
-      blocking: o.mode === 'blocking',
-      wake: watcher ? (signal) => watcher.next(signal) : undefined,
-    });
+    this.port = requirePort(deps.ports.lists, deps.fn.name, 'list');
+    this.loop = pollingLoopFor(
+      deps,
+      (signal) => this.fetch(signal),
+      (batch) => this.handle(batch),
+    );
   }
 
   private get options(): ListTriggerOptions {

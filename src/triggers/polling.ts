@@ -1,6 +1,7 @@
-import { errorMessage } from '../errors';
+import { ErrorCodes, RedisFuncError, errorMessage } from '../errors';
 import type { Logger } from '../logging';
 import { sleep } from '../timers';
+import type { ListenerDeps, TriggerOptions } from './trigger';
 
 /**
  * The loop shared by the list and stream listeners:
@@ -115,4 +116,47 @@ export async function forEachConcurrent<T>(
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** The options a polled trigger (lists, streams) shares. */
+export interface PolledTriggerOptions {
+  readonly keys: readonly string[];
+  readonly batchSize: number;
+  readonly pollingIntervalInMs: number;
+  readonly mode: 'polling' | 'blocking';
+}
+
+/**
+ * The loop of one list or stream listener: its options, its logger, and the broker's change feed (the
+ * in-memory broker wakes a polling listener as soon as one of its keys is written).
+ */
+export function pollingLoopFor<T>(
+  deps: ListenerDeps<TriggerOptions & PolledTriggerOptions>,
+  fetch: (signal: AbortSignal) => Promise<readonly T[]>,
+  handle: (batch: readonly T[]) => Promise<void>,
+): PollingLoop<T> {
+  const { fn, ports, logger } = deps;
+  const o = fn.options;
+  const watcher = ports.changes?.watch(o.keys);
+  return new PollingLoop({
+    name: fn.name,
+    logger,
+    fetch,
+    handle,
+    batchSize: o.batchSize,
+    pollingIntervalInMs: o.pollingIntervalInMs,
+    blocking: o.mode === 'blocking',
+    wake: watcher ? (signal) => watcher.next(signal) : undefined,
+  });
+}
+
+/** The port a listener needs, or a clear error naming the function when the broker lacks it. */
+export function requirePort<P>(port: P | undefined, functionName: string, what: string): P {
+  if (!port) {
+    throw new RedisFuncError(
+      ErrorCodes.HOST_STATE,
+      `Function '${functionName}': this broker has no ${what} support.`,
+    );
+  }
+  return port;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ConnectionError, ErrorCodes, RedisFuncError, errorMessage } from '../errors';
-import { forEachConcurrent, PollingLoop } from './polling';
+import { ConnectionError, errorMessage } from '../errors';
+import { forEachConcurrent, pollingLoopFor, requirePort, type PollingLoop } from './polling';
 import type { StreamEntry, StreamPort } from './ports';
 import { batchInput, entryInput } from './stream-input';
 import type { StreamTriggerOptions } from './stream-options';
@@ -42,26 +42,12 @@ export class StreamListener implements Listener {
   private readonly acking = new Set<Promise<void>>();
 
   constructor(private readonly deps: ListenerDeps<StreamTriggerOptions>) {
-    const { fn, ports, logger } = deps;
-    if (!ports.streams) {
-      throw new RedisFuncError(
-        ErrorCodes.HOST_STATE,
-        `Function '${fn.name}': this broker has no stream support.`,
-      );
-    }
-    this.port = ports.streams;
-    const o = fn.options;
-    const watcher = ports.changes?.watch(o.keys);
-    this.loop = new PollingLoop({
-      name: fn.name,
-      logger,
-      fetch: (signal) => this.fetch(signal),
-      handle: (batch) => this.handle(batch),
-      batchSize: o.batchSize,
-      pollingIntervalInMs: o.pollingIntervalInMs,
-      blocking: o.mode === 'blocking',
-      wake: watcher ? (signal) => watcher.next(signal) : undefined,
-    });
+    this.port = requirePort(deps.ports.streams, deps.fn.name, 'stream');
+    this.loop = pollingLoopFor(
+      deps,
+      (signal) => this.fetch(signal),
+      (batch) => this.handle(batch),
+    );
   }
 
   private get options(): StreamTriggerOptions {
