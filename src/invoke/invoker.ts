@@ -33,6 +33,8 @@ export interface InvocationRecord {
   readonly result?: unknown;
   readonly error?: unknown;
   readonly durationMs: number;
+  /** 1 for the first attempt, 2 for the first retry, ... */
+  readonly attempt: number;
   readonly logs: readonly { readonly level: string; readonly message: string }[];
 }
 
@@ -55,7 +57,7 @@ export interface InvokerOptions {
  */
 export class Invoker {
   private readonly loggers = new Map<string, Logger>();
-  private readonly closing = new AbortController();
+  private readonly closingSignal = new AbortController();
   private readonly deadlines: Deadlines;
   private readonly optionsCache = new WeakMap<
     ResolvedFunction,
@@ -77,9 +79,14 @@ export class Invoker {
     return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** True once close() ran: a failure may then be returned before its retries were used up. */
+  get closing(): boolean {
+    return this.closingSignal.signal.aborted;
+  }
+
   /** Stops retry waits: a failure waiting for its next attempt returns as it is. */
   close(): void {
-    this.closing.abort();
+    this.closingSignal.abort();
   }
 
   /**
@@ -97,7 +104,7 @@ export class Invoker {
 
   private async invokeWithRetries(request: InvocationRequest): Promise<InvocationRecord> {
     const policy = request.fn.retry;
-    const { signal } = this.closing;
+    const { signal } = this.closingSignal;
     let record = await this.attempt(request);
     for (
       let retry = 1;
@@ -155,28 +162,11 @@ export class Invoker {
       const err = error instanceof Error ? error : { message: errorMessage(error) };
       log.error({ invocationId, err }, executed('Failed'));
     }
+    const attempt = (request.retryContext?.retryCount ?? 0) + 1;
+    const { input, triggerMetadata } = request;
+    const base = { invocationId, functionName: fn.name, input, triggerMetadata, durationMs, attempt, logs };
     const record: InvocationRecord =
-      status === 'succeeded'
-        ? {
-            invocationId,
-            functionName: fn.name,
-            input: request.input,
-            triggerMetadata: request.triggerMetadata,
-            status,
-            result,
-            durationMs,
-            logs,
-          }
-        : {
-            invocationId,
-            functionName: fn.name,
-            input: request.input,
-            triggerMetadata: request.triggerMetadata,
-            status,
-            error,
-            durationMs,
-            logs,
-          };
+      status === 'succeeded' ? { ...base, status, result } : { ...base, status, error };
     this.options.onInvocation?.(record);
     return record;
   }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConnectionError, errorMessage } from '../errors';
+import type { InvocationRecord } from '../invoke/invoker';
+import { deadLetter } from './dead-letter';
 import { forEachConcurrent, pollingLoopFor, requirePort, type PollingLoop } from './polling';
 import type { StreamEntry, StreamPort } from './ports';
 import { batchInput, entryInput } from './stream-input';
@@ -188,7 +190,7 @@ export class StreamListener implements Listener {
     const ok: StreamEntry[] = [];
     await forEachConcurrent(batch, this.options.concurrency, async (entry) => {
       const reason = `New entry ${entry.id} on stream ${entry.key}`;
-      if (await this.run(entryInput(this.options, entry), reason)) ok.push(entry);
+      if (await this.run(entryInput(this.options, entry), reason, [entry])) ok.push(entry);
     });
     return ok;
   }
@@ -204,15 +206,41 @@ export class StreamListener implements Listener {
     const ok: StreamEntry[] = [];
     await forEachConcurrent([...byKey.values()], this.options.concurrency, async (entries) => {
       const reason = `${entries.length} new entries on stream ${entries[0]?.key ?? ''}`;
-      if (await this.run(batchInput(this.options, entries), reason)) ok.push(...entries);
+      if (await this.run(batchInput(this.options, entries), reason, entries)) ok.push(...entries);
     });
     return ok;
   }
 
-  private async run({ input, triggerMetadata }: ManualInput, reason: string): Promise<boolean> {
+  /**
+   * True when the entries are done with: the invocation succeeded, or it failed for the last time and the
+   * entries were written to the dead-letter stream (before their XACK, so a crash duplicates, never loses).
+   */
+  private async run(
+    { input, triggerMetadata }: ManualInput,
+    reason: string,
+    entries: readonly StreamEntry[],
+  ): Promise<boolean> {
     const { fn, invoker } = this.deps;
     const record = await invoker.invoke({ fn, input, triggerMetadata, reason });
-    return record.status === 'succeeded';
+    if (record.status === 'succeeded') return true;
+    if (!this.lastAttempt(record)) return false;
+    try {
+      await deadLetter(this.deps, this.options, entries, record);
+      return true;
+    } catch (error) {
+      this.deps.logger.error(
+        { functionName: fn.name, err: errorMessage(error) },
+        `Writing to the dead-letter stream failed; the entries stay pending`,
+      );
+      return false;
+    }
+  }
+
+  /** A failure is final under a retry policy (retries used up) or with a NonRetryableError, not at close. */
+  private lastAttempt(record: InvocationRecord): boolean {
+    if (this.options.deadLetterKey === undefined || this.deps.invoker.closing) return false;
+    const nonRetryable = (record.error as { name?: unknown } | undefined)?.name === 'NonRetryableError';
+    return nonRetryable || this.deps.fn.retry !== undefined;
   }
 
   /** XACK (then XDEL) the entries that succeeded, one call per key. A failure leaves them pending. */

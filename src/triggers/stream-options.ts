@@ -29,6 +29,12 @@ export interface StreamTriggerOptions extends TriggerOptions {
   readonly concurrency: number;
   /** host.json `extensions.redis.triggerValueFormat`. */
   readonly valueFormat: TriggerValueFormat;
+  /**
+   * Where an entry goes after its last failed attempt under a retry policy (or a NonRetryableError):
+   * `deadLetterKey` with `{key}` standing for the stream key (default `{key}:deadletter`); undefined when
+   * `deadLetter: false`.
+   */
+  readonly deadLetterKey: string | undefined;
 }
 
 export const STREAM_DEFAULTS: Readonly<{
@@ -72,6 +78,9 @@ export function parseStreamOptions(binding: BindingOptions, host: HostConfig): S
     cardinality: binding.oneOf(['cardinality'], CARDINALITIES, STREAM_DEFAULTS.cardinality),
     concurrency: binding.integer(['concurrency'], STREAM_DEFAULTS.concurrency),
     valueFormat: host.triggerValueFormat,
+    deadLetterKey: binding.boolean(['deadLetter'], true)
+      ? (binding.string(['deadLetterKey'], { resolveSettings: true }) ?? '{key}:deadletter')
+      : undefined,
   });
 }
 

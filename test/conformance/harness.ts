@@ -19,6 +19,8 @@ export interface Harness {
   del(key: string): Promise<void>;
   settle(count: number): Promise<InvocationRecord[]>;
   list(key: string): Promise<string[]>;
+  /** A stream's entries' fields, oldest first. */
+  entries(key: string): Promise<Record<string, string>[]>;
   /** Pending entry ids of the default group, all consumers together. */
   pending(key: string, group?: string): Promise<string[]>;
   close(): Promise<void>;
@@ -55,6 +57,8 @@ export const memoryHarness: HarnessFactory = async (functions, options = {}) => 
       return [...host.invocations];
     },
     list: (k) => Promise.resolve(host.list(k)),
+    entries: (k) =>
+      Promise.resolve((host.broker.store.stream(k)?.entries ?? []).map((e) => ({ ...e.fields }))),
     pending: (k, g = GROUP) => Promise.resolve(Object.values(host.pending(k, g)).flat().sort()),
     close: () => host.close(),
   };
@@ -83,6 +87,7 @@ export const redisHarness: HarnessFactory = async (functions, options = {}) => {
       return all();
     },
     list: (k) => client.lRange(k, 0, -1),
+    entries: async (k) => ((await client.xRange(k, '-', '+')) ?? []).map((e) => ({ ...e.message })),
     pending: async (k, g = GROUP) => {
       const reply = await client.xPendingRange(k, g, '-', '+', 1000);
       return reply.map((p) => p.id).sort();

@@ -149,4 +149,69 @@ describe.each([
     const x = await start({ on: def('redisPubSubTrigger', { channel: `${p}c` }) });
     expect(await x.publish(`${p}other`, 'x')).toBe(0);
   });
+
+  it('Streams: after the last retry an entry goes to the dead-letter stream, and never blocks the next', async () => {
+    const p = uniquePrefix('conf-dlq');
+    const x = await start({
+      poison: {
+        ...def(
+          'redisStreamTrigger',
+          { key: `${p}s`, pollingIntervalInMs: 50, concurrency: 1, batchSize: 1 },
+          (m: { Message: string }) => {
+            if (m.Message.includes('poison')) throw new Error('cannot handle poison');
+          },
+        ),
+        retry: { strategy: 'fixedDelay', maxRetryCount: 2, delayInterval: 10 },
+      },
+    });
+    const poisonId = await x.xadd(`${p}s`, { kind: 'poison' });
+    await x.xadd(`${p}s`, { kind: 'fine' });
+    const records = await x.settle(4);
+    expect(records.map((r) => [(r.input as { Message: string }).Message, r.status, r.attempt])).toEqual([
+      ['{"kind":"poison"}', 'failed', 1],
+      ['{"kind":"poison"}', 'failed', 2],
+      ['{"kind":"poison"}', 'failed', 3],
+      ['{"kind":"fine"}', 'succeeded', 1],
+    ]);
+    await eventually(() => x.pending(`${p}s`), []);
+    await eventually(
+      async () =>
+        (await x.entries(`${p}s:deadletter`)).map((e) => [
+          e['id'],
+          e['function'],
+          e['attempts'],
+          e['error'],
+          e['fields'],
+        ]),
+      [[poisonId, 'poison', '3', 'cannot handle poison', '{"kind":"poison"}']],
+    );
+  });
+
+  it('Streams: a NonRetryableError dead-letters at once; with deadLetter: false the entry stays pending', async () => {
+    const p = uniquePrefix('conf-nonretry');
+    const fail = () => {
+      const error = new Error('malformed');
+      error.name = 'NonRetryableError';
+      throw error;
+    };
+    const x = await start({
+      now: def(
+        'redisStreamTrigger',
+        { key: `${p}a`, pollingIntervalInMs: 50, deadLetterKey: `${p}dead:{key}` },
+        fail,
+      ),
+      keep: def(
+        'redisStreamTrigger',
+        { key: `${p}b`, pollingIntervalInMs: 50, deadLetter: false, reclaimIdleMs: 600000 },
+        fail,
+      ),
+    });
+    await x.xadd(`${p}a`, { n: '1' });
+    const kept = await x.xadd(`${p}b`, { n: '2' });
+    const records = await x.settle(2);
+    expect(records.map((r) => r.attempt)).toEqual([1, 1]);
+    await eventually(async () => (await x.entries(`${p}dead:${p}a`)).length, 1);
+    await eventually(() => x.pending(`${p}a`), []);
+    await eventually(() => x.pending(`${p}b`), [kept]);
+  });
 });
