@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { ConfigError, ErrorCodes, errorMessage } from '../errors';
 import { elementInput, elementsInput } from './list-input';
 import type { ListTriggerOptions } from './list-options';
+import type { InvocationRecord } from '../invoke/invoker';
+import { deadLetterElements, isLastAttempt } from './dead-letter';
 import { forEachConcurrent, pollingLoopFor, requirePort, type PollingLoop } from './polling';
 import type { ListElement, ListEnd, ListPopCommand, ListPort } from './ports';
 import type { Listener, ListenerDeps, ListenerState, ManualInput } from './trigger';
@@ -159,8 +161,12 @@ export class ListListener implements Listener {
     // Settled without holding up the next invocation (node-redis pipelines the LREMs); awaited below.
     const settling: Promise<void>[] = [];
     await forEachConcurrent(groups, o.concurrency, async (elements) => {
-      const ok = await this.run(elements);
+      const record = await this.run(elements);
+      let ok = record.status === 'succeeded';
       if (!ok) failed += elements.length;
+      if (!ok && o.reliable && isLastAttempt(record, this.deps, o.deadLetterKey)) {
+        ok = await deadLetterElements(this.deps, o.deadLetterKey ?? '', elements, record);
+      }
       if (o.reliable) settling.push(this.settle(elements, ok));
     });
     await Promise.all(settling);
@@ -173,7 +179,7 @@ export class ListListener implements Listener {
     }
   }
 
-  private async run(elements: readonly ListElement[]): Promise<boolean> {
+  private async run(elements: readonly ListElement[]): Promise<InvocationRecord> {
     const { fn, invoker } = this.deps;
     const first = elements[0] as ListElement;
     const { input, triggerMetadata }: ManualInput =
@@ -184,8 +190,7 @@ export class ListListener implements Listener {
       elements.length === 1 && this.options.cardinality === 'one'
         ? `New element on list ${first.key}`
         : `${plural(elements.length)} on list ${first.key}`;
-    const record = await invoker.invoke({ fn, input, triggerMetadata, reason });
-    return record.status === 'succeeded';
+    return invoker.invoke({ fn, input, triggerMetadata, reason });
   }
 
   /** Reliable mode: out of the processing list; a failed element back to the far end of its list. */

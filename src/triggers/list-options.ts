@@ -31,6 +31,12 @@ export interface ListTriggerOptions extends TriggerOptions {
   readonly concurrency: number;
   /** host.json `extensions.redis.triggerValueFormat`. */
   readonly valueFormat: TriggerValueFormat;
+  /**
+   * Reliable mode: the list an element goes to after its last failed attempt under a retry policy (or a
+   * NonRetryableError); `{key}` stands for the list key (default `{key}:deadletter`); undefined when
+   * `deadLetter: false`.
+   */
+  readonly deadLetterKey: string | undefined;
 }
 
 export const LIST_DEFAULTS: Readonly<{
@@ -74,6 +80,9 @@ export function parseListOptions(binding: BindingOptions, host: HostConfig): Lis
     cardinality: binding.oneOf(['cardinality'], CARDINALITIES, LIST_DEFAULTS.cardinality),
     concurrency: binding.integer(['concurrency'], LIST_DEFAULTS.concurrency),
     valueFormat: host.triggerValueFormat,
+    deadLetterKey: binding.boolean(['deadLetter'], true)
+      ? (binding.string(['deadLetterKey'], { resolveSettings: true }) ?? '{key}:deadletter')
+      : undefined,
   });
 }
 

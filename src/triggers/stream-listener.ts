@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConnectionError, errorMessage } from '../errors';
-import type { InvocationRecord } from '../invoke/invoker';
-import { deadLetter } from './dead-letter';
+import { deadLetter, isLastAttempt } from './dead-letter';
 import { forEachConcurrent, pollingLoopFor, requirePort, type PollingLoop } from './polling';
 import type { StreamEntry, StreamPort } from './ports';
 import { batchInput, entryInput } from './stream-input';
@@ -223,7 +222,7 @@ export class StreamListener implements Listener {
     const { fn, invoker } = this.deps;
     const record = await invoker.invoke({ fn, input, triggerMetadata, reason });
     if (record.status === 'succeeded') return true;
-    if (!this.lastAttempt(record)) return false;
+    if (!isLastAttempt(record, this.deps, this.options.deadLetterKey)) return false;
     try {
       await deadLetter(this.deps, this.options, entries, record);
       return true;
@@ -234,13 +233,6 @@ export class StreamListener implements Listener {
       );
       return false;
     }
-  }
-
-  /** A failure is final under a retry policy (retries used up) or with a NonRetryableError, not at close. */
-  private lastAttempt(record: InvocationRecord): boolean {
-    if (this.options.deadLetterKey === undefined || this.deps.invoker.closing) return false;
-    const nonRetryable = (record.error as { name?: unknown } | undefined)?.name === 'NonRetryableError';
-    return nonRetryable || this.deps.fn.retry !== undefined;
   }
 
   /** XACK (then XDEL) the entries that succeeded, one call per key. A failure leaves them pending. */

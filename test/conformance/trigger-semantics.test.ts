@@ -214,4 +214,36 @@ describe.each([
     await eventually(() => x.pending(`${p}a`), []);
     await eventually(() => x.pending(`${p}b`), [kept]);
   });
+
+  it('Reliable lists: a failure runs again; after the last retry the element goes to the dead-letter list', async () => {
+    const p = uniquePrefix('conf-list-dlq');
+    let flaky = 0;
+    const x = await start({
+      jobs: {
+        ...def(
+          'redisListTrigger',
+          { key: `${p}q`, reliable: true, pollingIntervalInMs: 50, concurrency: 1 },
+          (m: { Message: string }) => {
+            if (m.Message === 'poison') throw new Error('never');
+            if (m.Message === 'flaky' && flaky++ === 0) throw new Error('once');
+          },
+        ),
+        retry: { strategy: 'fixedDelay', maxRetryCount: 1, delayInterval: 10 },
+      },
+    });
+    await x.rpush(`${p}q`, 'poison', 'flaky', 'fine');
+    const records = await x.settle(5);
+    expect(records.map((r) => [(r.input as { Message: string }).Message, r.status])).toEqual([
+      ['poison', 'failed'],
+      ['poison', 'failed'],
+      ['flaky', 'failed'],
+      ['flaky', 'succeeded'],
+      ['fine', 'succeeded'],
+    ]);
+    await eventually(
+      async () => (await x.list(`${p}q:deadletter`)).map((v) => JSON.parse(v) as unknown),
+      [{ value: 'poison', key: `${p}q`, function: 'jobs', error: 'never', attempts: 2 }],
+    );
+    await eventually(() => x.list(`${p}q`), []);
+  });
 });

@@ -51,8 +51,10 @@ describe('redisListTrigger options', () => {
       cardinality: 'one',
       concurrency: 10,
       valueFormat: 'messageModel',
+      deadLetterKey: '{key}:deadletter',
     });
     expect(Object.isFrozen(options)).toBe(true);
+    expect(parse({ connection: 'Redis', key: 'jobs', deadLetter: 'false' }).deadLetterKey).toBeUndefined();
     expect(LIST_DEFAULTS.batchSize).toBe(10);
   });
 
