@@ -32,6 +32,9 @@ describe('a function.json (v3) app with redis input and output bindings', () => 
     await cli.waitForLine((l) => msg(l) === 'Host started');
     expect(cli.text).toEqual(
       expect.arrayContaining([
+        '\tListTrigger: redisListTrigger',
+        '\tStreamTrigger: redisStreamTrigger',
+        '\tKeyspaceTrigger: redisPubSubTrigger',
         '\tCallbackStyle: redisPubSubTrigger',
         '\tKeyWritten: redisPubSubTrigger',
         '\tOrderChannel: redisPubSubTrigger',
@@ -52,5 +55,23 @@ describe('a function.json (v3) app with redis input and output bindings', () => 
     await redis.set(`${p}in:greeting`, 'hello');
     expect(await echoed).toBe(`${p}in:greeting has hello`);
     await cli.waitForLine((l) => msg(l) === `key ${p}in:greeting = hello (bindings: hello)`);
+  });
+
+  it('runs keyspace, fast-polling list and stream triggers, and XDEL from a returned "<key> <id>"', async () => {
+    const p = uniquePrefix('v3b');
+    cli = runCli(['start', '--script-root', fixture, '--json', '--port', '0'], {
+      RedisConnectionString: redisUrl(),
+      PubSubChannel: `${p}orders`,
+      KeyPrefix: p,
+    });
+    await cli.waitForLine((l) => msg(l) === 'Host started');
+    await redis.set(`${p}watched`, '1');
+    await cli.waitForLine((l) => msg(l) === `keyspace __keyspace@0__:${p}watched: set`);
+    await redis.rPush(`${p}jobs`, ['j1', 'j2']);
+    await cli.waitForLine((l) => msg(l) === `list ${p}jobs: j2`);
+    const id = await redis.xAdd(`${p}events`, '*', { kind: 'created' });
+    await cli.waitForLine((l) => msg(l) === `stream ${p}events ${id}: {"kind":"created"}`);
+    await cli.waitForLine((l) => msg(l).startsWith("Executed 'Functions.StreamTrigger' (Succeeded"));
+    expect(await redis.xLen(`${p}events`)).toBe(0);
   });
 });
