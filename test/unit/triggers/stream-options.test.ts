@@ -54,7 +54,9 @@ describe('redisStreamTrigger options', () => {
     });
     expect(STREAM_DEFAULTS.reclaimIdleMs).toBe(60_000);
     expect(parse({ connection: 'Redis', key: 's', deadLetter: false }).deadLetterKey).toBeUndefined();
-    expect(parse({ connection: 'Redis', key: 's', deadLetterKey: 'dlq:{key}' }).deadLetterKey).toBe('dlq:{key}');
+    expect(parse({ connection: 'Redis', key: 's', deadLetterKey: 'dlq:{key}' }).deadLetterKey).toBe(
+      'dlq:{key}',
+    );
   });
 
   it('reads preview names case-insensitively, space-delimited keys and %Setting% in each', () => {
