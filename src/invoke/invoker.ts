@@ -164,9 +164,11 @@ export class Invoker {
     }
     const attempt = (request.retryContext?.retryCount ?? 0) + 1;
     const { input, triggerMetadata } = request;
-    const base = { invocationId, functionName: fn.name, input, triggerMetadata, durationMs, attempt, logs };
+    const functionName = fn.name;
     const record: InvocationRecord =
-      status === 'succeeded' ? { ...base, status, result } : { ...base, status, error };
+      status === 'succeeded'
+        ? { invocationId, functionName, input, triggerMetadata, status, result, durationMs, attempt, logs }
+        : { invocationId, functionName, input, triggerMetadata, status, error, durationMs, attempt, logs };
     this.options.onInvocation?.(record);
     return record;
   }

@@ -125,7 +125,7 @@ export class TestHost {
   /** Waits until no invocation runs and no listener has work it could still pick up. */
   async idle(): Promise<void> {
     let quiet = 0;
-    while (quiet < 3) {
+    while (quiet < 2) {
       await new Promise((resolve) => setImmediate(resolve));
       const busy = this.hosts.some((h) => h.invoker.activeCount > 0);
       quiet = busy ? 0 : quiet + 1;
