@@ -70,6 +70,14 @@ function pollingRows(
       severity: 'differs',
     });
   }
+  if (declared('deadLetterKey') !== undefined || declared('deadLetter') !== undefined) {
+    rows.push({
+      option: 'deadLetter / deadLetterKey',
+      local: 'after the last retry (or a NonRetryableError) the message goes to a dead-letter key',
+      azure: 'no dead-lettering: streams ack failures, plain list pops lose them',
+      severity: 'differs',
+    });
+  }
   if (declared('messagesPerWorker') !== undefined) {
     rows.push({
       option: 'messagesPerWorker',
