@@ -223,4 +223,40 @@ describe('RedisPubSubTrigger on a real Redis', () => {
     expect((records[2]?.input as { Message: string }).Message).toBe('"\uFFFD\uFFFD"');
     expect(h.host.state).toBe('running');
   });
+
+  it('runs redis input and output bindings declared with input.generic / output.generic; a failing output fails the invocation', async () => {
+    const p = uniquePrefix('bindings');
+    await redis.set(`${p}greeting`, 'hello');
+    const h = await start({
+      withBindings: {
+        ...pubsub(
+          `${p}c`,
+          (m, context) => {
+            const value = context.extraInputs.get('current') as string | null;
+            context.extraOutputs.set('copy', [`${p}copy`, `${value} and ${m.Message}`]);
+            return m.Message === 'bad' ? 'ONLY-ONE-ARGUMENT' : `${p}last ${m.Message}`;
+          },
+          { pattern: false },
+        ),
+        extraInputs: [
+          {
+            type: 'redis',
+            name: 'current',
+            connection: 'RedisConnectionString',
+            command: `GET ${p}greeting`,
+          },
+        ],
+        extraOutputs: [{ type: 'redis', name: 'copy', connection: 'RedisConnectionString', command: 'SET' }],
+        return: { type: 'redis', name: '$return', connection: 'RedisConnectionString', command: 'SET' },
+      } as never,
+    });
+    await redis.publish(`${p}c`, 'good');
+    await redis.publish(`${p}c`, 'bad');
+    const [good, bad] = await h.waitForInvocations(2);
+    expect(good?.status).toBe('succeeded');
+    expect(await redis.get(`${p}last`)).toBe('good');
+    expect(await redis.get(`${p}copy`)).toBe('hello and bad');
+    expect(bad?.status).toBe('failed');
+    expect(String((bad?.error as Error).message)).toMatch(/wrong number of arguments/i);
+  });
 });
