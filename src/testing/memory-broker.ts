@@ -12,9 +12,10 @@ import { MemoryListPort } from './memory-lists';
 import { compareIds, MemoryStore } from './memory-store';
 import { MemoryStreamPort } from './memory-streams';
 
-interface Subscriber {
+/** One subscription as the server holds it: per client, kind and channel, with every local listener of it. */
+interface ServerSubscription {
   readonly subscription: Subscription;
-  readonly handler: MessageHandler;
+  readonly handlers: Set<MessageHandler>;
 }
 
 /**
@@ -26,8 +27,10 @@ export class MemoryBroker implements Broker {
   readonly store = new MemoryStore();
   readonly streams = new MemoryStreamPort(this.store);
   private readonly lists = new MemoryListPort(this.store);
-  private readonly subscribers = new Set<Subscriber>();
-  private readonly shared: BrokerPorts;
+  /** Keyed by client, kind and channel: like Redis, a client subscribed twice to a channel holds it once. */
+  private readonly subscriptions = new Map<string, ServerSubscription>();
+  private readonly shared: Omit<BrokerPorts, 'pubsub'>;
+  private readonly clients = new Map<string, BrokerPorts>();
 
   constructor() {
     this.store.onKeyEvent = (event, key) => {
@@ -35,7 +38,6 @@ export class MemoryBroker implements Broker {
       this.publish(`__keyevent@0__:${event}`, key);
     };
     this.shared = {
-      pubsub: this.pubSubPort(),
       lists: this.lists,
       streams: this.streams,
       commands: this.commandPort(),
@@ -44,8 +46,22 @@ export class MemoryBroker implements Broker {
     };
   }
 
-  ports(_connection: string): BrokerPorts {
-    return this.shared;
+  /** The ports of the first instance's connections (one Pub/Sub client per connection setting). */
+  ports(connection: string): BrokerPorts {
+    return this.clientPorts(`0/${connection}`);
+  }
+
+  /** The broker as one host instance sees it: Pub/Sub clients of its own, the data shared (one Redis). */
+  instance(index: number): Broker {
+    const prefix = `${index}/`;
+    return {
+      ports: (connection) => this.clientPorts(prefix + connection),
+      describe: () => this.describe(),
+      close: () => {
+        for (const [id] of this.subscriptions) if (id.startsWith(prefix)) this.subscriptions.delete(id);
+        return Promise.resolve();
+      },
+    };
   }
 
   describe(): Promise<Record<string, string>> {
@@ -53,18 +69,18 @@ export class MemoryBroker implements Broker {
   }
 
   close(): Promise<void> {
-    this.subscribers.clear();
+    this.subscriptions.clear();
     return Promise.resolve();
   }
 
-  /** PUBLISH: the number of subscriptions that received the message. */
+  /** PUBLISH: the number of subscriptions (per client, as Redis counts them) that received the message. */
   publish(channel: string, message: string): number {
     let receivers = 0;
-    for (const s of [...this.subscribers]) {
-      const { channel: target, pattern } = s.subscription;
+    for (const { subscription, handlers } of [...this.subscriptions.values()]) {
+      const { channel: target, pattern } = subscription;
       if (pattern ? globMatch(target, channel) : target === channel) {
         receivers++;
-        s.handler(message, channel);
+        for (const handler of [...handlers]) handler(message, channel);
       }
     }
     return receivers;
@@ -106,13 +122,31 @@ export class MemoryBroker implements Broker {
     return this.store.deleteKey(key);
   }
 
-  private pubSubPort(): PubSubPort {
+  private clientPorts(client: string): BrokerPorts {
+    let ports = this.clients.get(client);
+    if (!ports) {
+      ports = { ...this.shared, pubsub: this.pubSubPort(client) };
+      this.clients.set(client, ports);
+    }
+    return ports;
+  }
+
+  private pubSubPort(client: string): PubSubPort {
     return {
       subscribe: (subscription, handler) => {
-        const subscriber: Subscriber = { subscription, handler };
-        this.subscribers.add(subscriber);
+        const id = `${client}\0${subscription.pattern ? 'p' : 's'}\0${subscription.channel}`;
+        let held = this.subscriptions.get(id);
+        if (!held) {
+          held = { subscription, handlers: new Set() };
+          this.subscriptions.set(id, held);
+        }
+        held.handlers.add(handler);
+        const subscribed = held;
         return Promise.resolve(() => {
-          this.subscribers.delete(subscriber);
+          subscribed.handlers.delete(handler);
+          if (subscribed.handlers.size === 0 && this.subscriptions.get(id) === subscribed) {
+            this.subscriptions.delete(id);
+          }
           return Promise.resolve();
         });
       },

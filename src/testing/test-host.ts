@@ -47,11 +47,11 @@ export class TestHost {
     const records: InvocationRecord[] = [];
     const hosts = Array.from(
       { length: Math.max(1, options.instances ?? 1) },
-      () =>
+      (_, index) =>
         new FunctionHost({
           host,
           functions,
-          broker,
+          broker: broker.instance(index),
           logger: silentLogger(),
           onInvocation: (record) => records.push(record),
         }),
