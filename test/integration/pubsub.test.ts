@@ -248,7 +248,7 @@ describe('RedisPubSubTrigger on a real Redis', () => {
         ],
         extraOutputs: [{ type: 'redis', name: 'copy', connection: 'RedisConnectionString', command: 'SET' }],
         return: { type: 'redis', name: '$return', connection: 'RedisConnectionString', command: 'SET' },
-      } as never,
+      },
     });
     await redis.publish(`${p}c`, 'good');
     await redis.publish(`${p}c`, 'bad');
