@@ -76,6 +76,9 @@ export class MemoryListPort implements ListPort {
     const list = this.store.list(key) ?? [];
     const count = request.command === 'pop-one' ? Math.min(request.count, list.length) : request.count;
     const values = request.from === 'left' ? list.splice(0, count) : list.splice(-count).reverse();
+    // one event per command: LMPOP and LPOP count pop in one, older servers pop one element per command
+    const commands = request.command === 'pop-one' ? values.length : 1;
+    for (let i = 0; i < commands; i++) this.store.notify(request.from === 'left' ? 'lpop' : 'rpop', key);
     this.store.tidy(key);
     return values.map((value) => ({ key, value }));
   }
@@ -87,7 +90,10 @@ export class MemoryListPort implements ListPort {
       const list = this.store.list(key) ?? [];
       while (moved.length < request.count && list.length > 0) {
         const value = (request.from === 'left' ? list.shift() : list.pop()) ?? '';
-        this.store.list(listProcessingKey(key, request.owner), true)?.unshift(value);
+        const processing = listProcessingKey(key, request.owner);
+        this.store.list(processing, true)?.unshift(value);
+        this.store.notify('lpush', processing);
+        this.store.notify(request.from === 'left' ? 'lpop' : 'rpop', key);
         moved.push({ key, value });
       }
       this.store.tidy(key);
@@ -106,7 +112,9 @@ export class MemoryListPort implements ListPort {
   private remove(key: string, value: string): void {
     const list = this.store.list(key);
     const index = list?.indexOf(value) ?? -1;
-    if (index >= 0) list?.splice(index, 1);
+    if (index < 0) return;
+    list?.splice(index, 1);
+    this.store.notify('lrem', key);
     this.store.tidy(key);
   }
 

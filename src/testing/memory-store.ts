@@ -53,6 +53,11 @@ export class MemoryStore {
     this.onKeyEvent?.(event, key);
   }
 
+  /** Raises a keyspace/keyevent notification only (for writes that wake no reader: pops, group changes). */
+  notify(event: string, key: string): void {
+    this.onKeyEvent?.(event, key);
+  }
+
   /** Resolves when one of `keys` is written, or when `signal` aborts. */
   waitForData(keys: readonly string[], signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.resolve();
@@ -95,9 +100,11 @@ export class MemoryStore {
     return list;
   }
 
-  /** Drops an empty list, as Redis deletes keys whose list became empty. */
+  /** Drops an empty list, as Redis deletes keys whose list became empty (raising `del`). */
   tidy(key: string): void {
-    if (this.lists.get(key)?.length === 0) this.lists.delete(key);
+    if (this.lists.get(key)?.length !== 0) return;
+    this.lists.delete(key);
+    this.notify('del', key);
   }
 
   getString(key: string): string | undefined {

@@ -25,6 +25,7 @@ export class MemoryStreamPort implements StreamPort {
       pending: new Map(),
       consumers: new Set(),
     });
+    this.store.notify('xgroup-create', key);
     return Promise.resolve(true);
   }
 
@@ -54,7 +55,9 @@ export class MemoryStreamPort implements StreamPort {
     const before = stream.entries.length;
     const doomed = new Set(ids);
     stream.entries.splice(0, stream.entries.length, ...stream.entries.filter((e) => !doomed.has(e.id)));
-    return Promise.resolve(before - stream.entries.length);
+    const deleted = before - stream.entries.length;
+    if (deleted > 0) this.store.notify('xdel', key);
+    return Promise.resolve(deleted);
   }
 
   claimIdle(request: ClaimIdleRequest): Promise<ClaimIdleResult> {
@@ -84,7 +87,7 @@ export class MemoryStreamPort implements StreamPort {
         deliveredAt: now,
         deliveries: pending.deliveries + 1,
       });
-      group.consumers.add(request.consumer);
+      this.addConsumer(request.key, group, request.consumer);
       claimed.push({ key: request.key, id, fields: entry.fields });
     }
     return Promise.resolve({ entries: claimed, cursor });
@@ -105,7 +108,7 @@ export class MemoryStreamPort implements StreamPort {
         dropped++;
       }
     }
-    g.consumers.delete(consumer);
+    if (g.consumers.delete(consumer)) this.store.notify('xgroup-delconsumer', key);
     return Promise.resolve(dropped);
   }
 
@@ -122,7 +125,7 @@ export class MemoryStreamPort implements StreamPort {
       const stream = this.store.stream(key);
       const group = this.group(key, request.group);
       if (!stream || !group) throw noGroup(key, request.group);
-      group.consumers.add(request.consumer);
+      this.addConsumer(key, group, request.consumer);
       const fresh = stream.entries
         .filter((e) => compareIds(e.id, group.lastDelivered) > 0)
         .slice(0, request.count);
@@ -133,6 +136,13 @@ export class MemoryStreamPort implements StreamPort {
       }
     }
     return out;
+  }
+
+  /** Consumers are created on first use (XREADGROUP, XAUTOCLAIM), raising `xgroup-createconsumer`. */
+  private addConsumer(key: string, group: MemoryGroup, consumer: string): void {
+    if (group.consumers.has(consumer)) return;
+    group.consumers.add(consumer);
+    this.store.notify('xgroup-createconsumer', key);
   }
 
   private group(key: string, group: string): MemoryGroup | undefined {
