@@ -92,7 +92,8 @@ export class FunctionHost implements AsyncDisposable {
         const spec = findTrigger(fn.triggerType);
         if (!spec) continue; // resolveFunctions already refused unknown types
         const ports = broker.ports(fn.options.connection);
-        this.listeners.push(spec.createListener({ fn, ports, invoker: this.invoker, logger }));
+        const metrics = this.options.metrics;
+        this.listeners.push(spec.createListener({ fn, ports, invoker: this.invoker, logger, metrics }));
       }
       await Promise.all(this.listeners.map((listener) => listener.start()));
     } catch (error) {

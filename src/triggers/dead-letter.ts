@@ -41,6 +41,7 @@ export async function deadLetter(
       'fields',
       JSON.stringify(entry.fields),
     ]);
+    deps.metrics?.count('deadLettered', fn.name);
     logger.warn(
       {
         functionName: fn.name,
@@ -93,6 +94,7 @@ export async function deadLetterElements(
         attempts: record.attempt,
       };
       await ports.commands.execute(['RPUSH', target, JSON.stringify(payload)]);
+      deps.metrics?.count('deadLettered', fn.name);
       logger.warn(
         { functionName: fn.name, key: element.key, deadLetter: target, attempts: record.attempt },
         `An element of '${element.key}' failed ${record.attempt} time(s); moved to '${target}'`,

@@ -158,6 +158,7 @@ export class StreamListener implements Listener {
       this.reclaimDueAt = Date.now() + reclaimEveryMs(o.reclaimIdleMs);
     }
     if (claimed.length > 0) {
+      this.deps.metrics?.count('reclaimed', this.deps.fn.name, claimed.length);
       this.deps.logger.info(
         { functionName: this.deps.fn.name, consumer: this.consumer, count: claimed.length },
         `Claimed ${plural(claimed.length, 'entr')} pending longer than ${o.reclaimIdleMs}ms ` +

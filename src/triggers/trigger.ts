@@ -3,6 +3,7 @@ import type { Invoker } from '../invoke/invoker';
 import type { RedisBinding } from '../invoke/redis-bindings';
 import type { RetryPolicy } from '../invoke/retry-policy';
 import type { Logger } from '../logging';
+import type { HostMetrics } from '../metrics/host-metrics';
 import type { FunctionDefinition } from '../registration/definition';
 import type { BindingOptions } from './binding-options';
 import type { BrokerPorts } from './ports';
@@ -43,6 +44,8 @@ export interface ListenerDeps<O extends TriggerOptions> {
   readonly ports: BrokerPorts;
   readonly invoker: Invoker;
   readonly logger: Logger;
+  /** Counts reclaimed and dead-lettered messages, when the host keeps metrics. */
+  readonly metrics?: HostMetrics;
 }
 
 /** A manual run (admin API, test host `invoke`): the value and metadata the handler gets. */

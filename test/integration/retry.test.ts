@@ -114,4 +114,24 @@ describe('retry policies (in-process)', () => {
       ['next', 'succeeded'],
     ]);
   });
+
+  it('counts dead-lettered stream entries in the metrics', async () => {
+    const p = uniquePrefix('dlq-metric');
+    const h = await start({
+      dead: {
+        trigger: trigger.generic({
+          type: 'redisStreamTrigger',
+          connection: 'RedisConnectionString',
+          key: `${p}s`,
+          pollingIntervalInMs: 20,
+        }),
+        handler: (() => {
+          throw new NonRetryableError('never');
+        }) as never,
+      },
+    });
+    await redis.xAdd(`${p}s`, '*', { n: '1' });
+    await h.waitForLog((l) => l.msg.includes(`moved to '${p}s:deadletter'`));
+    expect(await h.host.metrics?.text()).toContain('redis_func_dead_lettered_total{function="dead"} 1');
+  });
 });
