@@ -29,7 +29,7 @@ export interface Harness {
 export type Functions = Record<string, GenericFunctionOptions>;
 export type HarnessFactory = (
   functions: Functions,
-  options?: { instances?: number; hostJson?: Record<string, unknown> },
+  options?: { instances?: number; hostJson?: Record<string, unknown>; settings?: Record<string, string> },
 ) => Promise<Harness>;
 
 const GROUP = 'AzureFunctionRedisExtension';
@@ -39,6 +39,7 @@ export const memoryHarness: HarnessFactory = async (functions, options = {}) => 
     functions: Object.entries(functions).map(([name, o]) => ({ name, options: o })),
     instances: options.instances,
     hostJson: options.hostJson,
+    settings: options.settings,
   });
   return {
     get invocations() {
@@ -68,7 +69,7 @@ export const redisHarness: HarnessFactory = async (functions, options = {}) => {
   const client = createClient({ url: redisUrl() });
   await client.connect();
   const hosts: HostUnderTest[] = Array.from({ length: options.instances ?? 1 }, () =>
-    buildHostOnRedis(functions, { hostJson: options.hostJson }),
+    buildHostOnRedis(functions, { hostJson: options.hostJson, env: options.settings }),
   );
   for (const h of hosts) await h.host.start();
   const all = (): InvocationRecord[] => hosts.flatMap((h) => h.records);

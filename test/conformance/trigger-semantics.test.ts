@@ -144,10 +144,56 @@ describe.each([
     await eventually(() => x.pending(`${p}s`), []);
   });
 
-  it('Disabled functions do not run', async () => {
+  it('Disabled functions do not run: AzureWebJobs.<name>.Disabled subscribes nothing', async () => {
     const p = uniquePrefix('conf-disabled');
-    const x = await start({ on: def('redisPubSubTrigger', { channel: `${p}c` }) });
-    expect(await x.publish(`${p}other`, 'x')).toBe(0);
+    const x = await start(
+      {
+        on: def('redisPubSubTrigger', { channel: `${p}c` }),
+        off: def('redisPubSubTrigger', { channel: `${p}c` }),
+      },
+      { settings: { 'AzureWebJobs.off.Disabled': 'true' } },
+    );
+    expect(await x.publish(`${p}c`, 'x')).toBe(1);
+    expect((await x.settle(1)).map((r) => r.functionName)).toEqual(['on']);
+  });
+
+  it('host.json functionTimeout fails a handler that runs too long; the subscription then runs its next message', async () => {
+    const p = uniquePrefix('conf-timeout');
+    const x = await start(
+      {
+        slow: def('redisPubSubTrigger', { channel: `${p}c`, pattern: false }, (m: { Message: string }) =>
+          m.Message === 'hang' ? new Promise(() => undefined) : m.Message,
+        ),
+      },
+      { hostJson: { functionTimeout: '00:00:00.200' } },
+    );
+    await x.publish(`${p}c`, 'hang');
+    await x.publish(`${p}c`, 'quick');
+    const records = await x.settle(2);
+    expect(records.map((r) => [(r.input as { Message: string }).Message, r.status])).toEqual([
+      ['hang', 'failed'],
+      ['quick', 'succeeded'],
+    ]);
+    expect(String(records[0]?.error)).toMatch(/timeout|timed out/i);
+  });
+
+  it('Streams: cardinality many hands a batch of entries to one invocation, acked together', async () => {
+    const p = uniquePrefix('conf-stream-many');
+    const x = await start({
+      batch: def('redisStreamTrigger', {
+        key: `${p}s`,
+        maxBatchSize: 10,
+        cardinality: 'many',
+        pollingIntervalInMs: 50,
+        reclaimIdleMs: 600000,
+      }),
+    });
+    await x.xadd(`${p}s`, { n: '1' });
+    await x.xadd(`${p}s`, { n: '2' });
+    const records = await x.settle(1);
+    const all = records.flatMap((r) => r.input as { Message: string }[]).map((m) => m.Message);
+    expect(all).toEqual(['{"n":"1"}', '{"n":"2"}']);
+    await eventually(() => x.pending(`${p}s`), []);
   });
 
   it('Streams: after the last retry an entry goes to the dead-letter stream, and never blocks the next', async () => {
