@@ -122,13 +122,18 @@ export class TestHost {
     return this.broker.streams.pendingOf(key, group);
   }
 
-  /** Waits until no invocation runs and no listener has work it could still pick up. */
+  /**
+   * Waits until no invocation runs and no listener has work it could still pick up. The in-memory ports
+   * answer with resolved promises, so one turn of the event loop lets every listener a write woke start
+   * its invocations; while some run, this waits for the invokers to drain (no spinning), then looks again.
+   * Timer-driven work (polling intervals, reclaim of idle stream entries) is not waited for.
+   */
   async idle(): Promise<void> {
-    let quiet = 0;
-    while (quiet < 2) {
+    for (;;) {
       await new Promise((resolve) => setImmediate(resolve));
-      const busy = this.hosts.some((h) => h.invoker.activeCount > 0);
-      quiet = busy ? 0 : quiet + 1;
+      const busy = this.hosts.filter((h) => h.invoker.activeCount > 0);
+      if (busy.length === 0) return;
+      await Promise.all(busy.map((h) => h.invoker.idle()));
     }
   }
 
