@@ -87,16 +87,11 @@ export class MemoryBroker implements Broker {
   }
 
   push(key: string, values: readonly string[], end: 'left' | 'right'): number {
-    const list = this.store.list(key, true) ?? [];
-    // LPUSH a b c leaves c at the head; chunks keep the spread below the engine's argument limit
-    const ordered = end === 'left' ? [...values].reverse() : values;
-    for (let i = 0; i < ordered.length; i += 10_000) {
-      const chunk = ordered.slice(i, i + 10_000);
-      if (end === 'left') list.splice(i, 0, ...chunk);
-      else list.push(...chunk);
-    }
+    const list = this.store.list(key, true);
+    if (end === 'left') list?.pushLeft(values);
+    else list?.pushRight(values);
     this.store.touched(key, end === 'left' ? 'lpush' : 'rpush');
-    return list.length;
+    return list?.length ?? 0;
   }
 
   xadd(key: string, fields: Readonly<Record<string, string>>, id = '*'): string {

@@ -58,9 +58,9 @@ export class MemoryListPort implements ListPort {
     let moved = 0;
     for (const owner of [...owners]) {
       if (this.store.getString(prefixes.alive + owner) !== undefined) continue;
-      const processing = this.store.list(prefixes.processing + owner) ?? [];
-      while (processing.length > 0) {
-        this.push(key, processing.shift() ?? '', to);
+      const processing = this.store.list(prefixes.processing + owner);
+      for (const value of processing?.popLeft(processing.length) ?? []) {
+        this.push(key, value, to);
         moved++;
       }
       this.store.tidy(prefixes.processing + owner);
@@ -73,9 +73,9 @@ export class MemoryListPort implements ListPort {
     const keys = request.command === 'lmpop' ? request.keys : request.keys.slice(0, 1);
     const key = keys.find((k) => (this.store.list(k)?.length ?? 0) > 0);
     if (key === undefined) return [];
-    const list = this.store.list(key) ?? [];
-    const count = request.command === 'pop-one' ? Math.min(request.count, list.length) : request.count;
-    const values = request.from === 'left' ? list.splice(0, count) : list.splice(-count).reverse();
+    const list = this.store.list(key);
+    if (!list) return [];
+    const values = request.from === 'left' ? list.popLeft(request.count) : list.popRight(request.count);
     // one event per command: LMPOP and LPOP count pop in one, older servers pop one element per command
     const commands = request.command === 'pop-one' ? values.length : 1;
     for (let i = 0; i < commands; i++) this.store.notify(request.from === 'left' ? 'lpop' : 'rpop', key);
@@ -87,11 +87,11 @@ export class MemoryListPort implements ListPort {
     const moved: ListElement[] = [];
     for (const key of request.keys) {
       this.store.set(listOwnersKey(key)).add(request.owner);
-      const list = this.store.list(key) ?? [];
-      while (moved.length < request.count && list.length > 0) {
-        const value = (request.from === 'left' ? list.shift() : list.pop()) ?? '';
+      const list = this.store.list(key);
+      while (list && moved.length < request.count && list.length > 0) {
+        const [value = ''] = request.from === 'left' ? list.popLeft(1) : list.popRight(1);
         const processing = listProcessingKey(key, request.owner);
-        this.store.list(processing, true)?.unshift(value);
+        this.store.list(processing, true)?.pushLeft([value]);
         this.store.notify('lpush', processing);
         this.store.notify(request.from === 'left' ? 'lpop' : 'rpop', key);
         moved.push({ key, value });
@@ -103,17 +103,14 @@ export class MemoryListPort implements ListPort {
   }
 
   private push(key: string, value: string, to: ListEnd): void {
-    const list = this.store.list(key, true) ?? [];
-    if (to === 'left') list.unshift(value);
-    else list.push(value);
+    const list = this.store.list(key, true);
+    if (to === 'left') list?.pushLeft([value]);
+    else list?.pushRight([value]);
     this.store.touched(key, to === 'left' ? 'lpush' : 'rpush');
   }
 
   private remove(key: string, value: string): void {
-    const list = this.store.list(key);
-    const index = list?.indexOf(value) ?? -1;
-    if (index < 0) return;
-    list?.splice(index, 1);
+    if (!this.store.list(key)?.removeFirst(value)) return;
     this.store.notify('lrem', key);
     this.store.tidy(key);
   }

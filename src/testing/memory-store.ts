@@ -1,4 +1,5 @@
 import { ErrorCodes, RedisFuncError } from '../errors';
+import { MemoryList } from './memory-list';
 
 export interface MemoryStreamEntry {
   readonly id: string;
@@ -31,7 +32,7 @@ type Waiter = { keys: ReadonlySet<string>; resolve: () => void };
  */
 export class MemoryStore {
   readonly strings = new Map<string, { value: string; expiresAt?: number }>();
-  readonly lists = new Map<string, string[]>();
+  readonly lists = new Map<string, MemoryList>();
   readonly sets = new Map<string, Set<string>>();
   readonly streams = new Map<string, MemoryStream>();
   private readonly waiters = new Set<Waiter>();
@@ -90,11 +91,11 @@ export class MemoryStore {
     };
   }
 
-  list(key: string, create = false): string[] | undefined {
+  list(key: string, create = false): MemoryList | undefined {
     this.assertType(key, 'list');
     let list = this.lists.get(key);
     if (!list && create) {
-      list = [];
+      list = new MemoryList();
       this.lists.set(key, list);
     }
     return list;

@@ -114,7 +114,7 @@ export class TestHost {
 
   /** A list's elements, head first. */
   list(key: string): string[] {
-    return [...(this.broker.store.list(key) ?? [])];
+    return this.broker.store.list(key)?.toArray() ?? [];
   }
 
   /** A stream group's pending entry ids, per consumer. */
