@@ -9,6 +9,16 @@ import { sleep } from '../timers';
 import { MEMORY_SERVER_VERSION } from './memory-lists';
 import { compareIds, type MemoryGroup, type MemoryStore } from './memory-store';
 
+/** One entry of a group's pending entries list, as XPENDING reports it. */
+export interface PendingEntryInfo {
+  readonly id: string;
+  readonly consumer: string;
+  /** Milliseconds since the entry was last delivered (to any consumer). */
+  readonly idleMs: number;
+  /** How many times it was delivered (1 on the first read, +1 per claim). */
+  readonly deliveries: number;
+}
+
 /** The stream port on the in-memory store: consumer groups with pending entries, idle times and claims. */
 export class MemoryStreamPort implements StreamPort {
   constructor(private readonly store: MemoryStore) {}
@@ -117,6 +127,19 @@ export class MemoryStreamPort implements StreamPort {
     const out: Record<string, string[]> = {};
     for (const [id, p] of this.group(key, group)?.pending ?? []) (out[p.consumer] ??= []).push(id);
     return out;
+  }
+
+  /** A group's pending entries list, lowest id first (for tests' assertions). */
+  pendingEntriesOf(key: string, group: string): PendingEntryInfo[] {
+    const now = Date.now();
+    return [...(this.group(key, group)?.pending ?? [])]
+      .sort(([a], [b]) => compareIds(a, b))
+      .map(([id, p]) => ({
+        id,
+        consumer: p.consumer,
+        idleMs: now - p.deliveredAt,
+        deliveries: p.deliveries,
+      }));
   }
 
   private readNow(request: ReadGroupRequest): StreamEntry[] {

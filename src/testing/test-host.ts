@@ -11,9 +11,11 @@ import { registrationsOf, type AppRegistration } from '../registration/decorator
 import type { FunctionDefinition } from '../registration/definition';
 import { definitionFromRegistration } from '../registration/from-core';
 import { validateNames } from '../registration/loader';
+import type { StreamEntry } from '../triggers/ports';
 import type { ResolvedFunction } from '../triggers/trigger';
 import { jestEntryLoader } from './jest-loader';
 import { MemoryBroker } from './memory-broker';
+import type { PendingEntryInfo } from './memory-streams';
 
 export interface TestHostOptions {
   /** Load the app from here exactly as `redis-func start` does (host.json, local.settings.json, main). */
@@ -117,9 +119,24 @@ export class TestHost {
     return this.broker.store.list(key)?.toArray() ?? [];
   }
 
+  /** A string's value (GET), e.g. what an output binding wrote; undefined when absent. */
+  get(key: string): string | undefined {
+    return this.broker.store.getString(key);
+  }
+
+  /** A stream's entries, oldest first (XRANGE key - +). */
+  entries(key: string): StreamEntry[] {
+    return (this.broker.store.stream(key)?.entries ?? []).map((e) => ({ key, id: e.id, fields: e.fields }));
+  }
+
   /** A stream group's pending entry ids, per consumer. */
   pending(key: string, group = 'AzureFunctionRedisExtension'): Record<string, string[]> {
     return this.broker.streams.pendingOf(key, group);
+  }
+
+  /** A stream group's pending entries list (XPENDING key group - + n): consumer, idle time, deliveries. */
+  pendingEntries(key: string, group = 'AzureFunctionRedisExtension'): PendingEntryInfo[] {
+    return this.broker.streams.pendingEntriesOf(key, group);
   }
 
   /**
