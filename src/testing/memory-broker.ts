@@ -95,13 +95,9 @@ export class MemoryBroker implements Broker {
   }
 
   xadd(key: string, fields: Readonly<Record<string, string>>, id = '*'): string {
+    const entryId = this.store.entryId(this.store.stream(key)?.lastId ?? '0-0', id);
     const stream = this.store.stream(key, true);
     if (!stream) throw new Error(`xadd: ${key} is not a stream`);
-    const entryId = id === '*' ? this.store.nextId() : id;
-    if (compareIds(entryId, stream.lastId) <= 0) {
-      throw new Error('ERR The ID specified in XADD is equal or smaller than the target stream top item');
-    }
-    this.store.observeId(entryId);
     stream.entries.push({ id: entryId, fields: { ...fields } });
     stream.lastId = entryId;
     this.store.touched(key, 'xadd');

@@ -37,8 +37,6 @@ export class MemoryStore {
   readonly streams = new Map<string, MemoryStream>();
   private readonly waiters = new Set<Waiter>();
   private readonly versions = new Map<string, number>();
-  private lastMs = 0;
-  private lastSeq = 0;
   /** Called for every write, as keyspace notifications would be raised (`set`, `del`, `lpush`, ...). */
   onKeyEvent: ((event: string, key: string) => void) | undefined;
 
@@ -159,23 +157,29 @@ export class MemoryStore {
     return stream;
   }
 
-  /** The next `*` id: milliseconds-sequence, always increasing. */
-  nextId(): string {
-    const now = Date.now();
-    if (now > this.lastMs) {
-      this.lastMs = now;
-      this.lastSeq = 0;
-    } else this.lastSeq++;
-    return `${this.lastMs}-${this.lastSeq}`;
-  }
-
-  /** Keeps `*` ids above an explicit id that was added. */
-  observeId(id: string): void {
-    const [ms = 0, seq = 0] = id.split('-').map(Number);
-    if (ms > this.lastMs || (ms === this.lastMs && seq > this.lastSeq)) {
-      this.lastMs = ms;
-      this.lastSeq = seq;
+  /**
+   * The id XADD gives an entry of a stream whose last id is `lastId`: `<id>` as given, `<ms>-*` (the next sequence of that
+   * millisecond), or `*` (now, or the stream's last id plus one when the clock is behind it), as Redis
+   * does per stream. An id not above the stream's last id is refused with Redis's error.
+   */
+  entryId(lastId: string, requested: string): string {
+    const [lastMs = 0, lastSeq = 0] = lastId.split('-').map(Number);
+    let id = requested;
+    if (requested === '*') {
+      const now = Date.now();
+      id = now > lastMs ? `${now}-0` : `${lastMs}-${lastSeq + 1}`;
+    } else if (requested.endsWith('-*')) {
+      const ms = Number(requested.slice(0, -2));
+      id = `${ms}-${ms === lastMs ? lastSeq + 1 : 0}`;
     }
+    if (!/^\d+(-\d+)?$/.test(id))
+      throw new Error('ERR Invalid stream ID specified as stream command argument');
+    if (!id.includes('-')) id = `${id}-0`;
+    if (id === '0-0') throw new Error('ERR The ID specified in XADD must be greater than 0-0');
+    if (compareIds(id, lastId) <= 0) {
+      throw new Error('ERR The ID specified in XADD is equal or smaller than the target stream top item');
+    }
+    return id;
   }
 
   private assertType(key: string, wanted: 'string' | 'list' | 'stream'): void {

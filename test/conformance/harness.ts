@@ -14,7 +14,7 @@ export interface Harness {
   publish(channel: string, message: string): Promise<number>;
   rpush(key: string, ...values: string[]): Promise<void>;
   lpush(key: string, ...values: string[]): Promise<void>;
-  xadd(key: string, fields: Record<string, string>): Promise<string>;
+  xadd(key: string, fields: Record<string, string>, id?: string): Promise<string>;
   set(key: string, value: string): Promise<void>;
   del(key: string): Promise<void>;
   settle(count: number): Promise<InvocationRecord[]>;
@@ -48,7 +48,7 @@ export const memoryHarness: HarnessFactory = async (functions, options = {}) => 
     publish: (c, m) => host.publish(c, m),
     rpush: async (k, ...v) => void (await host.rpush(k, ...v)),
     lpush: async (k, ...v) => void (await host.lpush(k, ...v)),
-    xadd: (k, f) => host.xadd(k, f),
+    xadd: (k, f, id) => host.xadd(k, f, id),
     set: (k, v) => host.set(k, v),
     del: async (k) => void (await host.del(k)),
     settle: async (count) => {
@@ -80,7 +80,7 @@ export const redisHarness: HarnessFactory = async (functions, options = {}) => {
     publish: (c, m) => client.publish(c, m),
     rpush: async (k, ...v) => void (await client.rPush(k, v)),
     lpush: async (k, ...v) => void (await client.lPush(k, v)),
-    xadd: (k, f) => client.xAdd(k, '*', f),
+    xadd: (k, f, id = '*') => client.xAdd(k, id, f),
     set: async (k, v) => void (await client.set(k, v)),
     del: async (k) => void (await client.del(k)),
     settle: async (count) => {
