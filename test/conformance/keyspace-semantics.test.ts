@@ -40,22 +40,6 @@ describe.each([
     await eventually(eventsOf(x, `${p}l`), ['rpush', 'lpop', 'del']);
   });
 
-  it('XADD ids: explicit, <ms>-*, a bare millisecond, and ids not above the last one refused', async () => {
-    const p = uniquePrefix('conf-xadd-ids');
-    const x = (h = await make({}));
-    expect(await x.xadd(`${p}s`, { f: '1' }, '5-1')).toBe('5-1');
-    expect(await x.xadd(`${p}s`, { f: '2' }, '5-*')).toBe('5-2');
-    expect(await x.xadd(`${p}s`, { f: '3' }, '7')).toBe('7-0');
-    expect(await x.xadd(`${p}s`, { f: '4' }, '8-*')).toBe('8-0');
-    await expect(x.xadd(`${p}s`, { f: '5' }, '6-0')).rejects.toThrow(
-      'equal or smaller than the target stream top item',
-    );
-    await expect(x.xadd(`${p}t`, { f: '6' }, '0-0')).rejects.toThrow('must be greater than 0-0');
-    expect(await x.entries(`${p}t`)).toEqual([]);
-    const [ms, seq] = (await x.xadd(`${p}s`, { f: '7' })).split('-').map(Number);
-    expect([ms && ms > 8, seq]).toEqual([true, 0]);
-  });
-
   it('xadd, and xdel of a stream trigger with deleteAfterProcess', async () => {
     const p = uniquePrefix('conf-keyspace-stream');
     const x = (h = await make({
