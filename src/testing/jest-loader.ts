@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { coreApi } from '../registration/core-module';
 import type { EntryLoader } from '../registration/loader';
 
@@ -20,10 +21,28 @@ export function jestEntryLoader(): EntryLoader | undefined {
   const api = jest;
   api.mock('@azure/functions-core', () => coreApi, { virtual: true });
   return (file) => {
-    api.isolateModules(() => {
-      // Jest gives this module its own require: the entry file loads in the isolated registry.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      require(file);
-    });
+    try {
+      api.isolateModules(() => {
+        // Jest gives this module its own require: the entry file loads in the isolated registry.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        require(file);
+      });
+    } catch (error) {
+      if (!isModuleSyntax(error)) throw error;
+      throw new Error(
+        `${path.basename(file)} is an ES module, which Jest's CommonJS module registry cannot load. Have Jest ` +
+          `transform the app's files to CommonJS (e.g. babel-jest, with transformIgnorePatterns letting them ` +
+          `through), or hand the app's registrations to createTestHost({ functions }).`,
+        { cause: error },
+      );
+    }
   };
+}
+
+/** The SyntaxError Jest raises for `import` / `export` in a file it loads as CommonJS. */
+function isModuleSyntax(error: unknown): boolean {
+  // not `instanceof`: the error comes from the test's own realm (Jest's vm context)
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  if (name !== 'SyntaxError' || typeof message !== 'string') return false;
+  return /import statement|Unexpected token '?export|import\.meta/.test(message);
 }

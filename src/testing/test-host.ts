@@ -1,7 +1,7 @@
 import type { GenericFunctionOptions } from '@azure/functions';
 import { resolveFunctions } from '../config/app-config';
 import { parseHostJson, type HostConfig } from '../config/host-json';
-import { EMPTY_LOCAL_SETTINGS } from '../config/local-settings';
+import { EMPTY_LOCAL_SETTINGS, loadLocalSettings } from '../config/local-settings';
 import { loadConfiguration } from '../config/load';
 import { Settings } from '../config/settings';
 import { FunctionHost } from '../host/function-host';
@@ -15,6 +15,7 @@ import type { StreamEntry } from '../triggers/ports';
 import type { ResolvedFunction } from '../triggers/trigger';
 import { jestEntryLoader } from './jest-loader';
 import { MemoryBroker } from './memory-broker';
+import { scopedEnv } from './scoped-env';
 import type { PendingEntryInfo } from './memory-streams';
 
 export interface TestHostOptions {
@@ -38,13 +39,23 @@ export type { GenericFunctionOptions };
  */
 export class TestHost {
   readonly invocations: InvocationRecord[] = [];
+  private closing: Promise<void> | undefined;
   private constructor(
     readonly broker: MemoryBroker,
     private readonly hosts: FunctionHost[],
+    private readonly restoreEnv: () => void,
   ) {}
 
   static async create(options: TestHostOptions = {}): Promise<TestHost> {
-    const { functions, host } = await resolve(options);
+    const restoreEnv = applySettings(options);
+    let resolved: { functions: ResolvedFunction[]; host: HostConfig };
+    try {
+      resolved = await resolve(options);
+    } catch (error) {
+      restoreEnv();
+      throw error;
+    }
+    const { functions, host } = resolved;
     const broker = new MemoryBroker();
     const records: InvocationRecord[] = [];
     const hosts = Array.from(
@@ -58,7 +69,7 @@ export class TestHost {
           onInvocation: (record) => records.push(record),
         }),
     );
-    const testHost = new TestHost(broker, hosts);
+    const testHost = new TestHost(broker, hosts, restoreEnv);
     (testHost as { invocations: InvocationRecord[] }).invocations = records;
     for (const h of hosts) await h.start();
     await testHost.idle();
@@ -154,8 +165,17 @@ export class TestHost {
     }
   }
 
-  async close(): Promise<void> {
-    for (const h of this.hosts.splice(0)) await h.close();
+  /** Stops every listener, waits for invocations in flight, and restores the environment; idempotent. */
+  close(): Promise<void> {
+    return (this.closing ??= this.doClose());
+  }
+
+  private async doClose(): Promise<void> {
+    try {
+      for (const h of this.hosts.splice(0)) await h.close();
+    } finally {
+      this.restoreEnv();
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -170,12 +190,11 @@ export function createTestHost(options: TestHostOptions = {}): Promise<TestHost>
 async function resolve(
   options: TestHostOptions,
 ): Promise<{ functions: ResolvedFunction[]; host: HostConfig }> {
-  const env = { ...options.settings };
   if (options.scriptRoot) {
     const config = await loadConfiguration({
       scriptRoot: options.scriptRoot,
-      env,
-      applyValuesToEnv: false,
+      env: process.env,
+      applyValuesToEnv: false, // applySettings did, for the host's lifetime only
       loadEntry: jestEntryLoader(),
     });
     const host = options.hostJson ? parseHostJson({ version: '2.0', ...options.hostJson }) : config.host;
@@ -184,7 +203,24 @@ async function resolve(
   const host = parseHostJson({ version: '2.0', ...options.hostJson });
   const definitions = (options.functions ?? []).flatMap(toDefinitions);
   validateNames(definitions);
-  return { functions: resolveFunctions(definitions, new Settings(EMPTY_LOCAL_SETTINGS, env), host), host };
+  return {
+    functions: resolveFunctions(definitions, new Settings(EMPTY_LOCAL_SETTINGS, process.env), host),
+    host,
+  };
+}
+
+/**
+ * `settings`, then local.settings.json Values (an existing variable wins), become environment variables
+ * before the app loads, as under the host; the returned function undoes it (close() calls it).
+ */
+function applySettings(options: TestHostOptions): () => void {
+  const restore = [scopedEnv(options.settings ?? {}, true)];
+  try {
+    if (options.scriptRoot) restore.push(scopedEnv(loadLocalSettings(options.scriptRoot).values, false));
+  } catch {
+    // an unreadable local.settings.json is reported by loadConfiguration, with its file and field
+  }
+  return () => restore.reverse().forEach((undo) => undo());
 }
 
 function toDefinitions(
