@@ -1,8 +1,11 @@
 import type { RedisClient } from './client';
+import { isRedirect } from './cluster';
 import type { RedisConnections } from './connections';
 
 interface Reader {
   readonly client: RedisClient;
+  /** A key the reader reads: on a cluster, its connection is to that key's slot master. */
+  readonly key: string;
   /** CLIENT ID of the connection, for CLIENT UNBLOCK; undefined when the server would not say. */
   readonly id: number | undefined;
   inFlight: Promise<unknown> | undefined;
@@ -11,13 +14,16 @@ interface Reader {
 /** How long a released read may take to come back before its connection is destroyed anyway. */
 const RELEASE_GRACE_MS = 1000;
 const NOT_BLOCKED_GRACE_MS = 50;
+/** How often an interrupt asks again while the read it interrupts is not blocked yet. */
+const INTERRUPT_RETRY_MS = 5;
 
 /**
  * Dedicated connections for blocking commands (BLMPOP, BLPOP, BLMOVE), one per reader name. When the
  * reader's AbortSignal aborts, the blocked command is released with CLIENT UNBLOCK from the shared
  * connection, so Redis answers it with "nothing" (or with what it had already popped, which the caller
  * then still gets: no element is lost by closing). If UNBLOCK is refused or slow, the connection is
- * destroyed instead. The connection is closed once its last command came back.
+ * destroyed instead. The connection is closed once its last command came back. On a cluster a reader
+ * connects to the master of its key's slot; a MOVED reply closes it, so the next read connects to the new one.
  */
 export class BlockingReaders {
   private readonly readers = new Map<string, Promise<Reader>>();
@@ -28,38 +34,68 @@ export class BlockingReaders {
     private readonly role: string,
   ) {}
 
-  /** Runs `call` on the reader's connection; undefined when the signal aborted before it was sent. */
+  /**
+   * Runs `call` on the connection of reader `name`, which reads `key` (and keys of its slot); undefined when
+   * the signal aborted before it was sent.
+   */
   async run<T>(
     name: string,
+    key: string,
     signal: AbortSignal | undefined,
     call: (client: RedisClient) => Promise<T>,
   ): Promise<T | undefined> {
     if (signal?.aborted) return undefined;
-    const reader = await this.reader(name, signal);
+    const reader = await this.reader(name, key, signal);
     if (signal?.aborted) return undefined;
     const pending = call(reader.client);
     reader.inFlight = pending;
     try {
       return await pending;
+    } catch (error) {
+      if (isRedirect(error)) {
+        void this.release(name);
+        await this.connections.refreshSlots(this.settingName).catch(() => undefined);
+      }
+      throw error;
     } finally {
       reader.inFlight = undefined;
     }
   }
 
-  private reader(name: string, signal: AbortSignal | undefined): Promise<Reader> {
+  /**
+   * Ends the reader's blocked command now (CLIENT UNBLOCK: it answers with what it has, possibly nothing)
+   * and keeps the connection. Asks again while the command is not blocked yet, until it came back.
+   */
+  async interrupt(name: string): Promise<void> {
+    const reader = await this.readers.get(name)?.catch(() => undefined);
+    const inFlight = reader?.inFlight;
+    if (!reader || !inFlight) return;
+    let settled = false;
+    const done = (): void => {
+      settled = true;
+    };
+    inFlight.then(done, done);
+    while (!settled && reader.inFlight === inFlight) {
+      if (await this.unblock(reader)) return;
+      await new Promise((resolve) => setTimeout(resolve, INTERRUPT_RETRY_MS));
+    }
+  }
+
+  private reader(name: string, key: string, signal: AbortSignal | undefined): Promise<Reader> {
     let pending = this.readers.get(name);
     if (pending) return pending;
-    pending = this.open(name);
+    pending = this.open(name, key);
     this.readers.set(name, pending);
     pending.catch(() => this.readers.delete(name));
     signal?.addEventListener('abort', () => void this.release(name), { once: true });
     return pending;
   }
 
-  private async open(name: string): Promise<Reader> {
-    const client = await this.connections.dedicatedClient(this.settingName, `${this.role} ${name}`);
+  private async open(name: string, key: string): Promise<Reader> {
+    const role = `${this.role} ${name}`;
+    const client = await this.connections.dedicatedClient(this.settingName, role, { key });
     const id = await client.clientId().catch(() => undefined);
-    return { client, id, inFlight: undefined };
+    return { client, key, id, inFlight: undefined };
   }
 
   private async release(name: string): Promise<void> {
@@ -76,12 +112,15 @@ export class BlockingReaders {
     if (client.isOpen) client.destroy();
   }
 
-  /** CLIENT UNBLOCK from the shared connection; false when that did not work. */
+  /** CLIENT UNBLOCK from the shared connection to the same server; false when that did not work. */
   private async unblock(reader: Reader): Promise<boolean> {
-    if (reader.id === undefined) return false;
+    const id = reader.id;
+    if (id === undefined) return false;
     try {
-      const shared = await this.connections.commandClient(this.settingName);
-      return (await shared.clientUnblock(reader.id)) === 1;
+      const unblocked = await this.connections.withKey(this.settingName, reader.key, (shared) =>
+        shared.clientUnblock(id),
+      );
+      return unblocked === 1;
     } catch {
       return false;
     }

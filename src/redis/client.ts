@@ -33,10 +33,10 @@ export function isTlsVerificationError(error: unknown): boolean {
 
 /**
  * Failures that retrying cannot fix end start-up with a user error naming the setting: refused
- * credentials, a server certificate that does not verify, and (with abortConnect=True) any failure of the
+ * credentials, a database on a Redis Cluster, a server certificate that does not verify, and (with abortConnect=True) any failure of the
  * first connection. Once connected, every failure is logged and retried (a password may be fixed).
  */
-function permanentFailure(
+export function permanentFailure(
   cause: unknown,
   endpoint: RedisEndpoint,
   settingName: string,
@@ -48,6 +48,9 @@ function permanentFailure(
       `${where} refused the credentials: ${errorMessage(cause)}. Check the password (and user) in that connection string.`,
       cause,
     );
+  }
+  if (/SELECT is not allowed in cluster mode/i.test(errorMessage(cause))) {
+    return clusterDatabaseError(settingName, endpoint.database, cause);
   }
   if (isTlsVerificationError(cause)) {
     return new ConnectionError(
@@ -66,6 +69,20 @@ function permanentFailure(
     );
   }
   return undefined;
+}
+
+/** A connection string naming a database other than 0 for a Redis Cluster, which has only database 0. */
+export function clusterDatabaseError(
+  settingName: string,
+  database: number,
+  cause?: unknown,
+): ConnectionError {
+  return new ConnectionError(
+    ErrorCodes.CONNECTION_STRING_INVALID,
+    `The connection setting '${settingName}' names database ${database}, but its server is a Redis Cluster, ` +
+      `which only has database 0: remove the database from the connection string.`,
+    cause,
+  );
 }
 
 /** Exponential backoff with jitter, capped at 5 s. */
@@ -99,23 +116,8 @@ export function createRedisClient(options: ClientOptions): RedisClient {
   const reconnectStrategy = (retries: number, cause: unknown): number | Error =>
     atStartUp(cause) ?? reconnectDelay(retries);
   const client = createClient({
-    socket: {
-      host: endpoint.host,
-      port: endpoint.port,
-      ...(endpoint.tls
-        ? {
-            tls: true as const,
-            servername: endpoint.servername ?? endpoint.host,
-            ...(options.ca ? { ca: options.ca } : {}),
-          }
-        : {}),
-      connectTimeout: endpoint.connectTimeoutMs ?? 10_000,
-      reconnectStrategy,
-    },
-    username: endpoint.username,
-    password: endpoint.password,
+    ...connectionOptions(endpoint, options.ca, reconnectStrategy),
     database: endpoint.database,
-    commandOptions: { timeout: 0 },
   });
   let failing = false;
   client.on('error', (error: unknown) => {
@@ -141,6 +143,36 @@ export function createRedisClient(options: ClientOptions): RedisClient {
     failing = false;
   });
   return client;
+}
+
+/**
+ * What every connection to an endpoint shares (a standalone client, or each node client of a cluster):
+ * socket and TLS, credentials, RESP3, and no command timeout.
+ */
+export function connectionOptions(
+  endpoint: RedisEndpoint,
+  ca: string | undefined,
+  reconnectStrategy: (retries: number, cause: unknown) => number | Error,
+) {
+  return {
+    socket: {
+      host: endpoint.host,
+      port: endpoint.port,
+      ...(endpoint.tls
+        ? {
+            tls: true as const,
+            servername: endpoint.servername ?? endpoint.host,
+            ...(ca ? { ca } : {}),
+          }
+        : {}),
+      connectTimeout: endpoint.connectTimeoutMs ?? 10_000,
+      reconnectStrategy,
+    },
+    username: endpoint.username,
+    password: endpoint.password,
+    RESP: 3 as const,
+    commandOptions: { timeout: 0 },
+  };
 }
 
 /** Connects, turning an auth failure into a user error that names the setting. */

@@ -2,7 +2,24 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, ErrorCodes, RedisFuncError, errorMessage } from '../errors';
 import type { Settings } from '../config/settings';
 import type { Logger } from '../logging';
-import { createRedisClient, connectClient, type RedisClient } from './client';
+import {
+  clusterDatabaseError,
+  connectClient,
+  createRedisClient,
+  permanentFailure,
+  reconnectDelay,
+  type RedisClient,
+} from './client';
+import {
+  createRedisCluster,
+  groupBySlot,
+  isClusterServer,
+  isRedirect,
+  parseClusterSetting,
+  slotOf,
+  type NodeAddress,
+  type RedisCluster,
+} from './cluster';
 import { describeEndpoint, parseConnectionString, type RedisEndpoint } from './connection-string';
 import { EmbeddedServers } from './embedded-servers';
 
@@ -21,15 +38,47 @@ interface Connection {
   readonly endpoint: RedisEndpoint;
   /** PEM from the `<setting>__tlsCaFile` app setting, for self-signed servers. */
   readonly ca: string | undefined;
+  /** `<setting>__cluster`: true or false when set, undefined to ask the server (`INFO cluster`). */
+  readonly clusterSetting: boolean | undefined;
+  /** The cluster client, once the server turned out to be (or was declared) a cluster. */
+  cluster?: Promise<RedisCluster>;
+  /** Resolves once it is known whether the server is a cluster. */
+  mode?: Promise<'standalone' | 'cluster'>;
   command?: Promise<RedisClient>;
   subscriber?: Promise<RedisClient>;
   /** Every client of this connection, connected or still trying, so close() can end them all. */
-  readonly clients: Set<RedisClient>;
+  readonly clients: Set<RedisClient | RedisCluster>;
 }
+
+/** What a Pub/Sub port needs, the same on a standalone client and on a cluster client. */
+export interface Subscriber {
+  readonly isReady: boolean;
+  // (The listeners take Buffers too so that the cluster client's unsubscribe signatures fit.)
+  subscribe(channels: string, listener: PubSubListener): Promise<void>;
+  unsubscribe(channels: string, listener: PubSubListener): Promise<void>;
+  pSubscribe(patterns: string, listener: PubSubListener): Promise<void>;
+  pUnsubscribe(patterns: string, listener: PubSubListener): Promise<void>;
+  sSubscribe(channels: string, listener: PubSubListener): Promise<void>;
+  sUnsubscribe(channels: string, listener: PubSubListener): Promise<void>;
+}
+
+/** A Pub/Sub listener; messages arrive as strings (no buffer mode is asked for). */
+export type PubSubListener = (message: string | Buffer, channel: string | Buffer) => void;
+
+/** Where a dedicated client connects on a cluster: the master of a key's slot, or a given node. */
+export type NodeTarget = { readonly key: string } | { readonly node: NodeAddress };
+
+const MAX_REDIRECTS = 3;
 
 /**
  * One shared command client and one Pub/Sub client per connection setting, created on first use;
  * dedicated clients for blocking reads. The only place that turns settings into Redis connections.
+ *
+ * A setting that points at a Redis Cluster (the server says `cluster_enabled:1`, or the app setting
+ * `<setting>__cluster` is `true`) gets one node-redis cluster client instead: keyed commands run on the
+ * node client of the key's slot master ({@link withKey}, which follows a MOVED after refreshing the slot
+ * map), keyless ones on any master, Pub/Sub through the cluster client, and dedicated clients connect to
+ * the master of a key's slot.
  */
 export class RedisConnections {
   private readonly connections = new Map<string, Promise<Connection>>();
@@ -46,22 +95,92 @@ export class RedisConnections {
       const text = this.options.settings.getConnection(name);
       if (text !== undefined) parseConnectionString(text, name);
       else if (this.options.embeddedDefault === false) throw missingSetting(name);
+      parseClusterSetting(this.options.settings.get(`${name}__cluster`), `${name}__cluster`);
     }
   }
 
+  /** Is the setting's server a Redis Cluster? */
+  async isCluster(settingName: string): Promise<boolean> {
+    const connection = await this.connection(settingName);
+    return (await this.mode(connection, settingName)) === 'cluster';
+  }
+
+  /**
+   * Runs `call` with the client that serves `key`: the shared command client, or on a cluster the node client
+   * of the slot's master. A MOVED or ASK reply refreshes the slot map and runs `call` again on the new owner.
+   */
+  async withKey<T>(settingName: string, key: string, call: (client: RedisClient) => Promise<T>): Promise<T> {
+    const cluster = await this.clusterOf(settingName);
+    if (!cluster) return call(await this.shared(settingName, 'command', 'command'));
+    for (let attempt = 0; ; attempt++) {
+      const client = await cluster.getNodeClientForKey(key);
+      try {
+        return await call(client);
+      } catch (error) {
+        if (!isRedirect(error) || attempt >= MAX_REDIRECTS) throw error;
+        await cluster._slots.rediscover(client);
+      }
+    }
+  }
+
+  /** Reads the cluster's slot map again (after a MOVED seen outside {@link withKey}); nothing standalone. */
+  async refreshSlots(settingName: string): Promise<void> {
+    await (await this.clusterOf(settingName))?._slots.rediscover();
+  }
+
+  /** A client for commands without keys (INFO, CONFIG GET, CLIENT ...): the command client or a master's. */
+  async anyClient(settingName: string): Promise<RedisClient> {
+    const cluster = await this.clusterOf(settingName);
+    if (!cluster) return this.shared(settingName, 'command', 'command');
+    const master = cluster.masters[0];
+    if (!master)
+      throw new RedisFuncError(ErrorCodes.HOST_STATE, `The cluster of '${settingName}' has no master.`);
+    return cluster.nodeClient(master);
+  }
+
+  /** The masters of the cluster (the one server otherwise), to reach each (keyspace notifications). */
+  async masters(settingName: string): Promise<NodeAddress[] | undefined> {
+    const cluster = await this.clusterOf(settingName);
+    return cluster?.masters.map((m) => ({ host: m.host, port: m.port }));
+  }
+
+  /** `keys` grouped so each group can be named by one multi-key command (one group unless on a cluster). */
+  async slotGroups(settingName: string, keys: readonly string[]): Promise<string[][]> {
+    return (await this.isCluster(settingName)) ? groupBySlot(keys) : [[...keys]];
+  }
+
+  /** Any command; on a cluster routed by `firstKey` (or to any node without one). */
+  async sendCommand(settingName: string, args: readonly string[], firstKey?: string): Promise<unknown> {
+    const cluster = await this.clusterOf(settingName);
+    if (!cluster) return (await this.shared(settingName, 'command', 'command')).sendCommand([...args]);
+    return cluster.sendCommand(firstKey, false, [...args]);
+  }
+
+  /** The shared command client of a standalone server (a cluster has one per node: use {@link withKey}). */
   commandClient(settingName: string): Promise<RedisClient> {
     return this.shared(settingName, 'command', 'command');
   }
 
-  subscriberClient(settingName: string): Promise<RedisClient> {
-    return this.shared(settingName, 'subscriber', 'pubsub');
+  /** The Pub/Sub connection: a client of its own, or the cluster client (which keeps its own per node). */
+  async subscriberClient(settingName: string): Promise<Subscriber> {
+    const cluster = await this.clusterOf(settingName);
+    return cluster ?? this.shared(settingName, 'subscriber', 'pubsub');
   }
 
-  /** A client of its own (for blocking commands); closed with the others. */
-  async dedicatedClient(settingName: string, role: string): Promise<RedisClient> {
+  /**
+   * A client of its own (blocking commands, keyspace subscriptions on each master); closed with the others.
+   * On a cluster it connects to `at`: a key's slot master or a node.
+   */
+  async dedicatedClient(settingName: string, role: string, at?: NodeTarget): Promise<RedisClient> {
     const connection = await this.connection(settingName);
-    const client = this.newClient(connection, settingName, role);
-    await connectClient(client, settingName, connection.endpoint);
+    const cluster = await this.clusterOf(settingName);
+    let endpoint = connection.endpoint;
+    if (cluster && at) {
+      const node = 'node' in at ? at.node : cluster.slots[slotOf(at.key)]?.master;
+      if (node) endpoint = { ...endpoint, host: node.host, port: node.port };
+    }
+    const client = this.newClient(connection, settingName, role, endpoint);
+    await connectClient(client, settingName, endpoint);
     return client;
   }
 
@@ -80,6 +199,7 @@ export class RedisConnections {
       const connection = await pending.catch(() => undefined);
       if (!connection) continue;
       for (const client of connection.clients) if (client.isOpen) client.destroy();
+      await connection.cluster?.catch(() => undefined);
     }
     if (!this.options.embeddedServers) await this.embedded.stopAll();
   }
@@ -92,24 +212,87 @@ export class RedisConnections {
     const connection = await this.connection(settingName);
     const existing = connection[slot];
     if (existing) return existing;
-    const client = this.newClient(connection, settingName, role);
+    const client = this.newClient(connection, settingName, role, connection.endpoint);
     const ready = connectClient(client, settingName, connection.endpoint).then(() => client);
     connection[slot] = ready;
     return ready;
   }
 
-  private newClient(connection: Connection, settingName: string, role: string): RedisClient {
+  private newClient(
+    connection: Connection,
+    settingName: string,
+    role: string,
+    endpoint: RedisEndpoint,
+  ): RedisClient {
     if (this.closed) throw new RedisFuncError(ErrorCodes.HOST_STATE, 'The Redis connections are closed.');
     const client = createRedisClient({
       ca: connection.ca,
       onReconnect: () => this.options.onReconnect?.(settingName),
-      endpoint: connection.endpoint,
+      endpoint,
       settingName,
       role,
       logger: this.options.logger,
     });
     connection.clients.add(client);
     return client;
+  }
+
+  /** The cluster client when the setting's server is a cluster; undefined for a standalone server. */
+  private async clusterOf(settingName: string): Promise<RedisCluster | undefined> {
+    const connection = await this.connection(settingName);
+    if ((await this.mode(connection, settingName)) === 'standalone') return undefined;
+    connection.cluster ??= this.connectCluster(connection, settingName);
+    return connection.cluster;
+  }
+
+  private mode(connection: Connection, settingName: string): Promise<'standalone' | 'cluster'> {
+    connection.mode ??= this.detectMode(connection, settingName);
+    return connection.mode;
+  }
+
+  /** Asks the server (through the shared command client, which a standalone server then keeps using). */
+  private async detectMode(connection: Connection, settingName: string): Promise<'standalone' | 'cluster'> {
+    if (connection.clusterSetting !== undefined) return connection.clusterSetting ? 'cluster' : 'standalone';
+    const probe = await this.shared(settingName, 'command', 'command');
+    const cluster = await isClusterServer(probe).catch(() => false); // INFO refused: treat as standalone
+    if (!cluster) return 'standalone';
+    connection.command = undefined;
+    connection.clients.delete(probe);
+    probe.destroy();
+    return 'cluster';
+  }
+
+  /** Connects the cluster client, retrying discovery with backoff until it works or the host closes. */
+  private async connectCluster(connection: Connection, settingName: string): Promise<RedisCluster> {
+    if (connection.endpoint.database !== 0)
+      throw clusterDatabaseError(settingName, connection.endpoint.database);
+    const cluster = createRedisCluster({
+      endpoint: connection.endpoint,
+      settingName,
+      logger: this.options.logger,
+      ca: connection.ca,
+      onReconnect: () => this.options.onReconnect?.(settingName),
+    });
+    connection.clients.add(cluster);
+    for (let attempt = 0; ; attempt++) {
+      if (this.closed) throw new RedisFuncError(ErrorCodes.HOST_STATE, 'The Redis connections are closed.');
+      try {
+        await cluster.connect();
+        this.options.logger.info(
+          `Connection '${settingName}' is a Redis Cluster with ${cluster.masters.length} masters`,
+        );
+        return cluster;
+      } catch (error) {
+        const failure = permanentFailure(error, connection.endpoint, settingName);
+        if (failure) throw failure;
+        if (attempt === 0)
+          this.options.logger.warn(
+            { err: errorMessage(error) },
+            `Redis Cluster of '${settingName}' (${describeEndpoint(connection.endpoint)}) cannot be reached; retrying`,
+          );
+        await new Promise((resolve) => setTimeout(resolve, reconnectDelay(attempt)));
+      }
+    }
   }
 
   private connection(settingName: string): Promise<Connection> {
@@ -127,12 +310,21 @@ export class RedisConnections {
       return {
         endpoint: parseConnectionString(text, settingName),
         ca: this.readCa(settingName),
+        clusterSetting: parseClusterSetting(
+          this.options.settings.get(`${settingName}__cluster`),
+          `${settingName}__cluster`,
+        ),
         clients: new Set(),
       };
     }
     if (this.options.embeddedDefault === false) throw missingSetting(settingName);
     const server = await this.embedded.get(settingName);
-    return { endpoint: parseConnectionString(server.url, settingName), ca: undefined, clients: new Set() };
+    return {
+      endpoint: parseConnectionString(server.url, settingName),
+      ca: undefined,
+      clusterSetting: false,
+      clients: new Set(),
+    };
   }
 
   private readCa(settingName: string): string | undefined {

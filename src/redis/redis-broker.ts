@@ -1,12 +1,6 @@
-import type {
-  Broker,
-  BrokerPorts,
-  CommandPort,
-  MessageHandler,
-  PubSubPort,
-  Subscription,
-} from '../triggers/ports';
+import type { Broker, BrokerPorts, CommandPort } from '../triggers/ports';
 import type { RedisConnections } from './connections';
+import { RedisPubSubPort } from './redis-pubsub-port';
 import { RedisListPort } from './redis-list-port';
 import { RedisScalePort } from './redis-scale-port';
 import { RedisStreamPort } from './redis-stream-port';
@@ -41,42 +35,6 @@ export class RedisBroker implements Broker {
   }
 }
 
-class RedisPubSubPort implements PubSubPort {
-  private flags: Promise<string | undefined> | undefined;
-
-  constructor(
-    private readonly connections: RedisConnections,
-    private readonly settingName: string,
-  ) {}
-
-  async subscribe(subscription: Subscription, onMessage: MessageHandler): Promise<() => Promise<void>> {
-    const client = await this.connections.subscriberClient(this.settingName);
-    const listener = (message: string, channel: string): void => onMessage(message, channel);
-    if (subscription.pattern) await client.pSubscribe(subscription.channel, listener);
-    else await client.subscribe(subscription.channel, listener);
-    return async () => {
-      if (!client.isReady) return;
-      if (subscription.pattern) await client.pUnsubscribe(subscription.channel, listener);
-      else await client.unsubscribe(subscription.channel, listener);
-    };
-  }
-
-  keyspaceEventFlags(): Promise<string | undefined> {
-    this.flags ??= this.readFlags();
-    return this.flags;
-  }
-
-  private async readFlags(): Promise<string | undefined> {
-    const client = await this.connections.commandClient(this.settingName);
-    try {
-      const reply = await client.configGet('notify-keyspace-events');
-      return reply['notify-keyspace-events'];
-    } catch {
-      return undefined;
-    }
-  }
-}
-
 /** Runs binding commands on the shared command connection. */
 class RedisCommandPort implements CommandPort {
   constructor(
@@ -84,8 +42,8 @@ class RedisCommandPort implements CommandPort {
     private readonly settingName: string,
   ) {}
 
-  async execute(args: readonly string[]): Promise<unknown> {
-    const client = await this.connections.commandClient(this.settingName);
-    return client.sendCommand([...args]);
+  /** On a cluster the command goes to the node of its first argument after the name (the key of most commands). */
+  execute(args: readonly string[]): Promise<unknown> {
+    return this.connections.sendCommand(this.settingName, args, args[1]);
   }
 }

@@ -2,6 +2,7 @@ import { listAliveKey, listKeyPrefixes, listOwnersKey, listProcessingKey } from 
 import type { ListElement, ListEnd, ListMoveRequest, ListPopRequest, ListPort } from '../triggers/ports';
 import { BlockingReaders } from './blocking-readers';
 import type { RedisClient } from './client';
+import { slotOf } from './cluster';
 import type { RedisConnections } from './connections';
 
 const side = (end: ListEnd): 'LEFT' | 'RIGHT' => (end === 'left' ? 'LEFT' : 'RIGHT');
@@ -47,30 +48,69 @@ export class RedisListPort implements ListPort {
   }
 
   async pop(request: ListPopRequest): Promise<ListElement[]> {
-    if (request.blockMs !== undefined && request.blockMs > 0) {
-      const reply = await this.readers.run(request.reader, request.signal, (client) =>
-        client.sendCommand(blockingPopArgs(request)),
-      );
-      return request.command === 'lmpop' ? multiPopReply(reply) : keyValueReply(reply);
-    }
-    const client = await this.client();
+    if (request.blockMs !== undefined && request.blockMs > 0) return this.blockingPop(request);
     const key = request.keys[0] ?? '';
     const pop = request.from === 'left' ? 'LPOP' : 'RPOP';
     switch (request.command) {
       case 'lmpop': {
-        const { keys, count } = request;
-        const args = ['LMPOP', String(keys.length), ...keys, side(request.from), 'COUNT', String(count)];
-        return multiPopReply(await client.sendCommand(args));
+        // One LMPOP per hash slot (one in all unless on a cluster), in key order, until one pops something.
+        for (const keys of await this.connections.slotGroups(this.settingName, request.keys)) {
+          const args = [
+            'LMPOP',
+            String(keys.length),
+            ...keys,
+            side(request.from),
+            'COUNT',
+            String(request.count),
+          ];
+          const popped = multiPopReply(await this.onKey(keys[0] ?? '', (client) => client.sendCommand(args)));
+          if (popped.length > 0) return popped;
+        }
+        return [];
       }
       case 'pop-count':
-        return values(key, await client.sendCommand([pop, key, String(request.count)]));
+        return values(key, await this.onKey(key, (c) => c.sendCommand([pop, key, String(request.count)])));
       case 'pop-one': {
-        const replies = await Promise.all(
-          Array.from({ length: request.count }, () => client.sendCommand([pop, key])),
+        const replies = await this.onKey(key, (client) =>
+          Promise.all(Array.from({ length: request.count }, () => client.sendCommand([pop, key]))),
         );
         return replies.flatMap((reply) => values(key, reply));
       }
     }
+  }
+
+  /**
+   * BLMPOP (BLPOP / BRPOP before 7.0) on the reader's own connection. On a cluster, keys of several slots
+   * block on a reader per slot at once; the first that returns elements interrupts the others, whose replies
+   * (nothing, or what they had popped meanwhile) are returned too, so nothing popped is dropped.
+   */
+  private async blockingPop(request: ListPopRequest): Promise<ListElement[]> {
+    const groups =
+      request.command === 'lmpop'
+        ? await this.connections.slotGroups(this.settingName, request.keys)
+        : [request.keys.slice(0, 1)];
+    const parse = request.command === 'lmpop' ? multiPopReply : keyValueReply;
+    const read = (keys: string[], name: string): Promise<ListElement[]> =>
+      this.readers
+        .run(name, keys[0] ?? '', request.signal, (client) =>
+          client.sendCommand(blockingPopArgs(request, keys)),
+        )
+        .then(parse);
+    const [only] = groups;
+    if (groups.length === 1 && only) return read(only, request.reader);
+    const names = groups.map((keys) => `${request.reader}@${slotOf(keys[0] ?? '')}`);
+    let answered = false;
+    const replies = await Promise.all(
+      groups.map(async (keys, i) => {
+        const popped = await read(keys, names[i] ?? request.reader);
+        if (popped.length > 0 && !answered) {
+          answered = true;
+          for (const other of names) if (other !== names[i]) void this.readers.interrupt(other);
+        }
+        return popped;
+      }),
+    );
+    return replies.flat();
   }
 
   async moveToProcessing(request: ListMoveRequest): Promise<ListElement[]> {
@@ -82,8 +122,8 @@ export class RedisListPort implements ListPort {
     if (moved.length > 0 || !request.blockMs || request.blockMs <= 0) return moved;
     const key = request.keys[0] ?? '';
     const processing = listProcessingKey(key, request.owner);
-    await (await this.client()).sAdd(listOwnersKey(key), request.owner);
-    const reply = await this.readers.run(request.owner, request.signal, (client) =>
+    await this.onKey(key, (client) => client.sAdd(listOwnersKey(key), request.owner));
+    const reply = await this.readers.run(request.owner, key, request.signal, (client) =>
       client.sendCommand([
         'BLMOVE',
         key,
@@ -98,68 +138,85 @@ export class RedisListPort implements ListPort {
 
   async removeProcessed(owner: string, element: ListElement): Promise<void> {
     // From the tail: the processing list grows at its head, so the oldest (handled first) is nearest the tail.
-    await (await this.client()).lRem(listProcessingKey(element.key, owner), -1, element.value);
+    const processing = listProcessingKey(element.key, owner);
+    await this.onKey(processing, (client) => client.lRem(processing, -1, element.value));
   }
 
+  /** The key and its processing list share a hash slot (see list-keys.ts): one MULTI, also on a cluster. */
   async requeue(owner: string, element: ListElement, to: ListEnd): Promise<void> {
-    const multi = (await this.client()).multi();
-    multi.lRem(listProcessingKey(element.key, owner), -1, element.value);
-    if (to === 'left') multi.lPush(element.key, element.value);
-    else multi.rPush(element.key, element.value);
-    await multi.exec();
+    await this.onKey(element.key, async (client) => {
+      const multi = client.multi();
+      multi.lRem(listProcessingKey(element.key, owner), -1, element.value);
+      if (to === 'left') multi.lPush(element.key, element.value);
+      else multi.rPush(element.key, element.value);
+      await multi.exec();
+    });
   }
 
+  /** A MULTI per key (the keys of different lists may live on different cluster nodes), all at once. */
   async heartbeat(owner: string, keys: readonly string[], ttlMs: number): Promise<void> {
-    const multi = (await this.client()).multi();
-    for (const key of keys) {
-      multi.sAdd(listOwnersKey(key), owner);
-      multi.set(listAliveKey(key, owner), '1', { expiration: { type: 'PX', value: ttlMs } });
-    }
-    await multi.exec();
+    await Promise.all(
+      keys.map((key) =>
+        this.onKey(key, async (client) => {
+          const multi = client.multi();
+          multi.sAdd(listOwnersKey(key), owner);
+          multi.set(listAliveKey(key, owner), '1', { expiration: { type: 'PX', value: ttlMs } });
+          await multi.exec();
+        }),
+      ),
+    );
   }
 
   async stopHeartbeat(owner: string, keys: readonly string[]): Promise<void> {
-    await (await this.client()).del(keys.map((key) => listAliveKey(key, owner)));
+    await Promise.all(
+      keys.map((key) => {
+        const alive = listAliveKey(key, owner);
+        return this.onKey(alive, (client) => client.del(alive));
+      }),
+    );
   }
 
   async recover(key: string, to: ListEnd): Promise<number> {
     const prefixes = listKeyPrefixes(key);
-    const reply = await (
-      await this.client()
-    ).eval(RECOVER_SCRIPT, {
-      keys: [listOwnersKey(key), key],
-      arguments: [prefixes.alive, prefixes.processing, side(to)],
-    });
+    const reply = await this.onKey(key, (client) =>
+      client.eval(RECOVER_SCRIPT, {
+        keys: [listOwnersKey(key), key],
+        arguments: [prefixes.alive, prefixes.processing, side(to)],
+      }),
+    );
     return Number(reply);
   }
 
   /** Up to `count` LMOVEs from one key, in one MULTI with registering the owner on that key. */
   private async moveFrom(key: string, request: ListMoveRequest, count: number): Promise<ListElement[]> {
     const processing = listProcessingKey(key, request.owner);
-    const multi = (await this.client()).multi();
-    multi.sAdd(listOwnersKey(key), request.owner);
-    for (let i = 0; i < count; i++) multi.lMove(key, processing, side(request.from), 'LEFT');
-    const replies = await multi.exec();
+    const replies = await this.onKey(key, (client) => {
+      const multi = client.multi();
+      multi.sAdd(listOwnersKey(key), request.owner);
+      for (let i = 0; i < count; i++) multi.lMove(key, processing, side(request.from), 'LEFT');
+      return multi.exec();
+    });
     return replies.slice(1).flatMap((reply) => values(key, reply));
   }
 
-  private client(): Promise<RedisClient> {
-    return this.connections.commandClient(this.settingName);
+  /** Runs `call` on the connection that serves `key` (its node on a cluster). */
+  private onKey<T>(key: string, call: (client: RedisClient) => Promise<T>): Promise<T> {
+    return this.connections.withKey(this.settingName, key, call);
   }
 
   private async readVersion(): Promise<string> {
-    const info = await (await this.client()).info('server');
+    const info = await (await this.connections.anyClient(this.settingName)).info('server');
     return /redis_version:(\S+)/.exec(info)?.[1] ?? '0.0.0';
   }
 }
 
-function blockingPopArgs(request: ListPopRequest): string[] {
+function blockingPopArgs(request: ListPopRequest, keys: readonly string[]): string[] {
   const timeout = seconds(request.blockMs ?? 0);
   if (request.command === 'lmpop') {
-    const { keys, count } = request;
-    return ['BLMPOP', timeout, String(keys.length), ...keys, side(request.from), 'COUNT', String(count)];
+    const count = String(request.count);
+    return ['BLMPOP', timeout, String(keys.length), ...keys, side(request.from), 'COUNT', count];
   }
-  return [request.from === 'left' ? 'BLPOP' : 'BRPOP', request.keys[0] ?? '', timeout];
+  return [request.from === 'left' ? 'BLPOP' : 'BRPOP', keys[0] ?? '', timeout];
 }
 
 /** LPOP/LMOVE replies: null, one string, or an array of strings (LPOP with a count). */

@@ -1,4 +1,5 @@
 import type { ScalePort } from '../triggers/ports';
+import type { RedisClient } from './client';
 import type { RedisConnections } from './connections';
 
 const ESTIMATE_LIMIT = 100_000;
@@ -11,28 +12,32 @@ export class RedisScalePort implements ScalePort {
   ) {}
 
   async listBacklog(keys: readonly string[]): Promise<number> {
-    const client = await this.connections.commandClient(this.settingName);
-    const lengths = await Promise.all(keys.map((key) => client.lLen(key)));
+    const lengths = await Promise.all(
+      keys.map((key) => this.connections.withKey(this.settingName, key, (client) => client.lLen(key))),
+    );
     return lengths.reduce((sum, n) => sum + n, 0);
   }
 
-  async streamBacklog(key: string, group: string): Promise<number> {
-    const client = await this.connections.commandClient(this.settingName);
-    let groups;
-    try {
-      groups = await client.xInfoGroups(key);
-    } catch (error) {
-      if (/no such key/i.test(String(error))) return 0;
-      throw error;
-    }
-    const info = groups.find((g) => String(g.name) === group);
-    if (!info) return client.xLen(key); // no group yet: every entry is waiting
-    const pending = Number(info.pending);
-    const lag = (info as { lag?: unknown }).lag;
-    if (typeof lag === 'number') return lag + pending;
-    // Before Redis 7 (or when Redis cannot tell): count the entries after the last delivered id.
-    const lastId = String(info['last-delivered-id']);
-    const after = await client.xRange(key, `(${lastId}`, '+', { COUNT: ESTIMATE_LIMIT });
-    return (after?.length ?? 0) + pending;
+  streamBacklog(key: string, group: string): Promise<number> {
+    return this.connections.withKey(this.settingName, key, (client) => streamBacklogOn(client, key, group));
   }
+}
+
+async function streamBacklogOn(client: RedisClient, key: string, group: string): Promise<number> {
+  let groups;
+  try {
+    groups = await client.xInfoGroups(key);
+  } catch (error) {
+    if (/no such key/i.test(String(error))) return 0;
+    throw error;
+  }
+  const info = groups.find((g) => String(g.name) === group);
+  if (!info) return client.xLen(key); // no group yet: every entry is waiting
+  const pending = Number(info.pending);
+  const lag = (info as { lag?: unknown }).lag;
+  if (typeof lag === 'number') return lag + pending;
+  // Before Redis 7 (or when Redis cannot tell): count the entries after the last delivered id.
+  const lastId = String(info['last-delivered-id']);
+  const after = await client.xRange(key, `(${lastId}`, '+', { COUNT: ESTIMATE_LIMIT });
+  return (after?.length ?? 0) + pending;
 }

@@ -5,7 +5,9 @@ import type {
   StreamEntry,
   StreamPort,
 } from '../triggers/ports';
+import { BlockingReaders } from './blocking-readers';
 import type { RedisClient } from './client';
+import { slotOf } from './cluster';
 import type { RedisConnections } from './connections';
 
 /** How idle entries are claimed: by server version, or forced (tests of the pre-6.2 path). */
@@ -22,18 +24,21 @@ interface RawMessage {
 
 /**
  * Stream consumer-group operations on node-redis. Reads without BLOCK share the command connection;
- * blocking reads get a connection per consumer, destroyed when the read's AbortSignal aborts (that is
- * what releases a blocked XREADGROUP: node-redis cannot cancel a command once it is written).
+ * blocking reads get a connection per consumer (see BlockingReaders: CLIENT UNBLOCK releases a blocked
+ * XREADGROUP, which then delivers nothing). On a cluster every command goes to the node of its key, and
+ * keys of several slots are read with an XREADGROUP per slot.
  */
 export class RedisStreamPort implements StreamPort {
   private version: Promise<string> | undefined;
-  private readonly blocking = new Map<string, Promise<RedisClient>>();
+  private readonly readers: BlockingReaders;
 
   constructor(
     private readonly connections: RedisConnections,
     private readonly settingName: string,
     private readonly options: RedisStreamPortOptions = {},
-  ) {}
+  ) {
+    this.readers = new BlockingReaders(connections, settingName, 'stream reader');
+  }
 
   serverVersion(): Promise<string> {
     this.version ??= this.readVersion().catch((error: unknown) => {
@@ -44,9 +49,8 @@ export class RedisStreamPort implements StreamPort {
   }
 
   async createGroup(key: string, group: string, startId: string): Promise<boolean> {
-    const client = await this.client();
     try {
-      await client.xGroupCreate(key, group, startId, { MKSTREAM: true });
+      await this.onKey(key, (client) => client.xGroupCreate(key, group, startId, { MKSTREAM: true }));
       return true;
     } catch (error) {
       if (error instanceof Error && error.message.startsWith('BUSYGROUP')) return false;
@@ -55,31 +59,46 @@ export class RedisStreamPort implements StreamPort {
   }
 
   async readGroup(request: ReadGroupRequest): Promise<StreamEntry[]> {
-    const { keys, group, consumer, count, blockMs, signal } = request;
-    if (signal?.aborted) return [];
-    const blocking = blockMs !== undefined && blockMs > 0;
-    const client = blocking ? await this.blockingClient(consumer, signal) : await this.client();
-    const streams = keys.map((key) => ({ key, id: '>' }));
-    const reply = await client.xReadGroup(group, consumer, streams, {
-      COUNT: count,
-      ...(blocking ? { BLOCK: blockMs } : {}),
-    });
-    if (!reply) return [];
-    const entries: StreamEntry[] = [];
-    for (const stream of reply as { name: string; messages: RawMessage[] }[]) {
-      for (const m of stream.messages) entries.push({ key: stream.name, id: m.id, fields: m.message });
+    if (request.signal?.aborted) return [];
+    const groups = await this.connections.slotGroups(this.settingName, request.keys);
+    const blocking = request.blockMs !== undefined && request.blockMs > 0;
+    if (!blocking) {
+      const replies = await Promise.all(
+        groups.map((keys) => this.onKey(keys[0] ?? '', (client) => readOn(client, request, keys))),
+      );
+      return replies.flat();
     }
-    return entries;
+    const read = (keys: string[], name: string): Promise<StreamEntry[]> =>
+      this.readers
+        .run(name, keys[0] ?? '', request.signal, (client) => readOn(client, request, keys))
+        .then((entries) => entries ?? []);
+    const [only] = groups;
+    if (groups.length === 1 && only) return read(only, request.consumer);
+    // Several slots: a blocked read each; the first with entries interrupts the others (which then deliver
+    // nothing, or what they had read meanwhile, returned as well).
+    const names = groups.map((keys) => `${request.consumer}@${slotOf(keys[0] ?? '')}`);
+    let answered = false;
+    const replies = await Promise.all(
+      groups.map(async (keys, i) => {
+        const entries = await read(keys, names[i] ?? request.consumer);
+        if (entries.length > 0 && !answered) {
+          answered = true;
+          for (const other of names) if (other !== names[i]) void this.readers.interrupt(other);
+        }
+        return entries;
+      }),
+    );
+    return replies.flat();
   }
 
   async ack(key: string, group: string, ids: readonly string[]): Promise<number> {
     if (ids.length === 0) return 0;
-    return (await this.client()).xAck(key, group, [...ids]);
+    return this.onKey(key, (client) => client.xAck(key, group, [...ids]));
   }
 
   async deleteEntries(key: string, ids: readonly string[]): Promise<number> {
     if (ids.length === 0) return 0;
-    return (await this.client()).xDel(key, [...ids]);
+    return this.onKey(key, (client) => client.xDel(key, [...ids]));
   }
 
   async claimIdle(request: ClaimIdleRequest): Promise<ClaimIdleResult> {
@@ -87,39 +106,22 @@ export class RedisStreamPort implements StreamPort {
   }
 
   async pendingCount(key: string, group: string, consumer: string): Promise<number> {
-    const summary = await (await this.client()).xPending(key, group);
+    const summary = await this.onKey(key, (client) => client.xPending(key, group));
     return summary.consumers?.find((c) => c.name === consumer)?.deliveriesCounter ?? 0;
   }
 
   async deleteConsumer(key: string, group: string, consumer: string): Promise<number> {
-    return (await this.client()).xGroupDelConsumer(key, group, consumer);
+    return this.onKey(key, (client) => client.xGroupDelConsumer(key, group, consumer));
   }
 
-  private client(): Promise<RedisClient> {
-    return this.connections.commandClient(this.settingName);
+  /** Runs `call` on the connection that serves `key` (its node on a cluster). */
+  private onKey<T>(key: string, call: (client: RedisClient) => Promise<T>): Promise<T> {
+    return this.connections.withKey(this.settingName, key, call);
   }
 
   private async readVersion(): Promise<string> {
-    const info = await (await this.client()).info('server');
+    const info = await (await this.connections.anyClient(this.settingName)).info('server');
     return /redis_version:(\S+)/.exec(info)?.[1] ?? '0.0.0';
-  }
-
-  private blockingClient(consumer: string, signal: AbortSignal | undefined): Promise<RedisClient> {
-    let pending = this.blocking.get(consumer);
-    if (pending) return pending;
-    pending = this.connections.dedicatedClient(this.settingName, `stream reader ${consumer}`);
-    this.blocking.set(consumer, pending);
-    const release = (): void => {
-      this.blocking.delete(consumer);
-      pending
-        ?.then((client) => {
-          if (client.isOpen) client.destroy();
-        })
-        .catch(() => undefined);
-    };
-    pending.catch(() => this.blocking.delete(consumer));
-    signal?.addEventListener('abort', release, { once: true });
-    return pending;
   }
 
   private async useXAutoClaim(): Promise<boolean> {
@@ -130,9 +132,9 @@ export class RedisStreamPort implements StreamPort {
 
   private async autoClaim(request: ClaimIdleRequest): Promise<ClaimIdleResult> {
     const { key, group, consumer, minIdleMs, count, cursor } = request;
-    const reply = await (
-      await this.client()
-    ).xAutoClaim(key, group, consumer, minIdleMs, cursor, { COUNT: count });
+    const reply = await this.onKey(key, (client) =>
+      client.xAutoClaim(key, group, consumer, minIdleMs, cursor, { COUNT: count }),
+    );
     const entries: StreamEntry[] = [];
     for (const m of reply.messages as (RawMessage | null)[]) {
       if (m) entries.push({ key, id: m.id, fields: m.message });
@@ -143,18 +145,40 @@ export class RedisStreamPort implements StreamPort {
   /** Before Redis 6.2: XPENDING (no IDLE filter, no exclusive ranges) then XCLAIM of the idle ones. */
   private async pendingThenClaim(request: ClaimIdleRequest): Promise<ClaimIdleResult> {
     const { key, group, consumer, minIdleMs, count, cursor } = request;
-    const client = await this.client();
     const start = cursor === '0-0' ? '-' : cursor;
-    const pending = await client.xPendingRange(key, group, start, '+', count);
+    const pending = await this.onKey(key, (client) => client.xPendingRange(key, group, start, '+', count));
     const idle = pending.filter((p) => p.millisecondsSinceLastDelivery >= minIdleMs).map((p) => p.id);
     const last = pending[pending.length - 1];
     const next = pending.length < count || !last ? '0-0' : nextId(last.id);
     if (idle.length === 0) return { entries: [], cursor: next };
-    const claimed = (await client.xClaim(key, group, consumer, minIdleMs, idle)) as (RawMessage | null)[];
+    const claimed = (await this.onKey(key, (client) =>
+      client.xClaim(key, group, consumer, minIdleMs, idle),
+    )) as (RawMessage | null)[];
     const entries: StreamEntry[] = [];
     for (const m of claimed) if (m) entries.push({ key, id: m.id, fields: m.message });
     return { entries, cursor: next };
   }
+}
+
+/** One XREADGROUP of `keys` (all of one slot on a cluster): new entries, each with its stream's key. */
+async function readOn(
+  client: RedisClient,
+  request: ReadGroupRequest,
+  keys: readonly string[],
+): Promise<StreamEntry[]> {
+  const { group, consumer, count, blockMs } = request;
+  const blocking = blockMs !== undefined && blockMs > 0;
+  const streams = keys.map((key) => ({ key, id: '>' }));
+  const reply = await client.xReadGroup(group, consumer, streams, {
+    COUNT: count,
+    ...(blocking ? { BLOCK: blockMs } : {}),
+  });
+  if (!reply) return [];
+  const entries: StreamEntry[] = [];
+  for (const stream of reply as { name: string; messages: RawMessage[] }[]) {
+    for (const m of stream.messages) entries.push({ key: stream.name, id: m.id, fields: m.message });
+  }
+  return entries;
 }
 
 /** The smallest stream id after `id` (`ms-seq` -> `ms-(seq+1)`). */

@@ -7,6 +7,8 @@ export interface Subscription {
   readonly channel: string;
   /** true: PSUBSCRIBE (glob pattern); false: SUBSCRIBE (exact channel). */
   readonly pattern: boolean;
+  /** true: SSUBSCRIBE (Redis 7 sharded Pub/Sub: receives SPUBLISH, exact channel, never a pattern). */
+  readonly sharded?: boolean;
 }
 
 export type MessageHandler = (message: string, channel: string) => void;
@@ -141,7 +143,11 @@ export interface ListMoveRequest {
 export interface ListPort {
   /** The server's version, e.g. `7.0.15`. */
   serverVersion(): Promise<string>;
-  /** Destructive pops of up to `count` elements; empty when there are none. */
+  /**
+   * Destructive pops of up to `count` elements; empty when there are none. A blocking pop over keys of several
+   * cluster slots blocks on each slot at once and returns what each popped, which can add up to more than
+   * `count` (an element once popped is never pushed back).
+   */
   pop(request: ListPopRequest): Promise<ListElement[]>;
   /** LMOVE (BLMOVE when blocking) of up to `count` elements to the owner's processing lists, atomically with
    *  registering the owner on the source (so a processing list is never unknown to recovery). */
