@@ -24,6 +24,14 @@ export function differencesOf(
       severity: 'differs',
     });
   }
+  if (triggerType === 'redisPubSubTrigger' && isTrue(options.find(['sharded'])?.value)) {
+    rows.push({
+      option: 'sharded: true',
+      local: 'SSUBSCRIBE: receives SPUBLISH messages of the channel',
+      azure: 'not available: the function subscribes with SUBSCRIBE and never sees SPUBLISH messages',
+      severity: 'differs',
+    });
+  }
   if (triggerType !== 'redisPubSubTrigger') rows.push(...pollingRows(triggerType, definition, options));
   if (triggerType !== 'redisPubSubTrigger') rows.push(...keyRows(definition, options, settings));
   return rows.map((row) => ({ function: definition.name, ...row }));

@@ -25,6 +25,8 @@ export interface RedisPubSubTriggerOptions extends DecoratorCommonOptions {
   readonly channel: string;
   /** true (default): PSUBSCRIBE; false: SUBSCRIBE. */
   readonly pattern?: boolean;
+  /** true: SSUBSCRIBE (sharded Pub/Sub, Redis 7): receives SPUBLISH to exactly `channel`. Default false. */
+  readonly sharded?: boolean;
 }
 
 export interface RedisStreamTriggerOptions extends DecoratorCommonOptions {

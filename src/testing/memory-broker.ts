@@ -75,9 +75,19 @@ export class MemoryBroker implements Broker {
 
   /** PUBLISH: the number of subscriptions (per client, as Redis counts them) that received the message. */
   publish(channel: string, message: string): number {
+    return this.deliver(channel, message, false);
+  }
+
+  /** SPUBLISH: only SSUBSCRIBE subscribers of exactly that channel receive it (and never PUBLISH's). */
+  spublish(channel: string, message: string): number {
+    return this.deliver(channel, message, true);
+  }
+
+  private deliver(channel: string, message: string, sharded: boolean): number {
     let receivers = 0;
     for (const { subscription, handlers } of [...this.subscriptions.values()]) {
       const { channel: target, pattern } = subscription;
+      if ((subscription.sharded ?? false) !== sharded) continue;
       if (pattern ? globMatch(target, channel) : target === channel) {
         receivers++;
         for (const handler of [...handlers]) handler(message, channel);
@@ -125,7 +135,8 @@ export class MemoryBroker implements Broker {
   private pubSubPort(client: string): PubSubPort {
     return {
       subscribe: (subscription, handler) => {
-        const id = `${client}\0${subscription.pattern ? 'p' : 's'}\0${subscription.channel}`;
+        const kind = subscription.sharded ? 'ss' : subscription.pattern ? 'p' : 's';
+        const id = `${client}\0${kind}\0${subscription.channel}`;
         let held = this.subscriptions.get(id);
         if (!held) {
           held = { subscription, handlers: new Set() };
@@ -163,6 +174,8 @@ export class MemoryBroker implements Broker {
         return rest.filter((k) => this.del(k)).length;
       case 'PUBLISH':
         return this.publish(a, b);
+      case 'SPUBLISH':
+        return this.spublish(a, b);
       case 'LPUSH':
         return this.push(a, rest.slice(1), 'left');
       case 'RPUSH':

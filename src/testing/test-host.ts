@@ -83,6 +83,13 @@ export class TestHost {
     return receivers;
   }
 
+  /** SPUBLISH (sharded Pub/Sub): received by `sharded: true` functions of exactly that channel. */
+  async spublish(channel: string, message: string): Promise<number> {
+    const receivers = this.broker.spublish(channel, message);
+    await this.idle();
+    return receivers;
+  }
+
   async lpush(key: string, ...values: string[]): Promise<number> {
     const length = this.broker.push(key, values, 'left');
     await this.idle();

@@ -22,11 +22,24 @@ export const PUBSUB_TRIGGER = 'redisPubSubTrigger';
 export const pubSubTrigger: TriggerSpec<PubSubTriggerOptions> = {
   type: PUBSUB_TRIGGER,
   parseOptions(binding, host) {
+    const channel = binding.string(['channel'], { required: true, resolveSettings: true });
+    const sharded = binding.boolean(['sharded'], false);
+    if (sharded && binding.boolean(['pattern'], false))
+      throw binding.error(
+        'sharded',
+        'cannot be combined with pattern: true (SSUBSCRIBE takes exact channels)',
+      );
+    if (sharded && KEYSPACE.test(channel))
+      throw binding.error(
+        'sharded',
+        'cannot be used for keyspace notifications (Redis publishes them unsharded)',
+      );
     return Object.freeze({
       connection: binding.string(CONNECTION_NAMES, { required: true }),
-      channel: binding.string(['channel'], { required: true, resolveSettings: true }),
-      // The seed docs describe PSUBSCRIBE; 1.x adds `pattern` to choose.
-      pattern: binding.boolean(['pattern'], true),
+      channel,
+      // The seed docs describe PSUBSCRIBE; 1.x adds `pattern` to choose. Sharded channels are exact.
+      pattern: sharded ? false : binding.boolean(['pattern'], true),
+      sharded,
       valueFormat: host.triggerValueFormat,
     });
   },
@@ -66,7 +79,7 @@ export class PubSubListener implements Listener {
     if (this.state === 'starting') this.state = 'running';
     logger.debug(
       { functionName: fn.name },
-      `${fn.options.pattern ? 'PSUBSCRIBE' : 'SUBSCRIBE'} ${fn.options.channel} for function '${fn.name}'`,
+      `${subscribeCommand(fn.options)} ${fn.options.channel} for function '${fn.name}'`,
     );
   }
 
@@ -99,6 +112,16 @@ export class PubSubListener implements Listener {
 }
 
 const KEYSPACE = /^__key(space|event)@[^_]*__:/;
+
+/** Keyspace and keyevent channels: Redis publishes them on the node where the key lives. */
+export function isKeyspaceChannel(channel: string): boolean {
+  return KEYSPACE.test(channel);
+}
+
+function subscribeCommand(subscription: Subscription): string {
+  if (subscription.sharded) return 'SSUBSCRIBE';
+  return subscription.pattern ? 'PSUBSCRIBE' : 'SUBSCRIBE';
+}
 
 async function warnIfKeyspaceEventsOff(deps: ListenerDeps<PubSubTriggerOptions>): Promise<void> {
   const { fn, ports, logger } = deps;

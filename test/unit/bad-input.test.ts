@@ -177,6 +177,24 @@ const cases: [string, () => unknown, ErrorCode, string[]][] = [
     ['"pattern" must be true or false'],
   ],
   [
+    'sharded with a pattern',
+    resolve(fn('f', pubsub({ sharded: true, pattern: true }))),
+    ErrorCodes.BINDING_INVALID,
+    ["'f'", '"sharded"', 'cannot be combined with pattern: true'],
+  ],
+  [
+    'sharded keyspace channel',
+    resolve(fn('f', pubsub({ sharded: true, channel: '__keyspace@0__:jobs' }))),
+    ErrorCodes.BINDING_INVALID,
+    ['"sharded"', 'keyspace notifications'],
+  ],
+  [
+    'sharded not a boolean',
+    resolve(fn('f', pubsub({ sharded: 'on' }))),
+    ErrorCodes.BINDING_INVALID,
+    ['"sharded" must be true or false'],
+  ],
+  [
     'channel a number',
     resolve(fn('f', pubsub({ channel: 42 }))),
     ErrorCodes.BINDING_INVALID,

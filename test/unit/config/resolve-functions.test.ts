@@ -39,10 +39,11 @@ function errorOf(fn: () => unknown): ConfigError {
 
 describe('resolving Pub/Sub triggers', () => {
   it('reads preview and 1.x names case-insensitively and resolves %Setting%', () => {
-    const [a, b] = resolveFunctions(
+    const [a, b, c] = resolveFunctions(
       [
         define('a', { connection: 'Redis', channel: '%OrdersChannel%' }),
         define('b', { ConnectionStringSetting: 'Redis', Channel: 'x', Pattern: 'false' }),
+        define('c', { connection: 'Redis', channel: 'shard:1', Sharded: 'TRUE' }),
       ],
       settings,
       host,
@@ -51,14 +52,18 @@ describe('resolving Pub/Sub triggers', () => {
       connection: 'Redis',
       channel: 'orders:*',
       pattern: true,
+      sharded: false,
       valueFormat: 'messageModel',
     });
     expect(b?.options).toEqual({
       connection: 'Redis',
       channel: 'x',
       pattern: false,
+      sharded: false,
       valueFormat: 'messageModel',
     });
+    // Sharded channels are exact: pattern defaults to false with sharded: true.
+    expect(c?.options).toMatchObject({ channel: 'shard:1', pattern: false, sharded: true });
   });
 
   it('marks disabled functions and filters with --functions', () => {

@@ -40,6 +40,24 @@ describe('createTestHost', () => {
     expect(h.invocationsOf('exact')).toHaveLength(1);
   });
 
+  it('delivers SPUBLISH only to sharded functions of exactly that channel, and PUBLISH never to them', async () => {
+    const h = await host({
+      functions: [
+        reg('sharded', 'redisPubSubTrigger', { channel: 'orders:created', sharded: true }),
+        reg('plain', 'redisPubSubTrigger', { channel: 'orders:*' }),
+      ],
+    });
+    expect(await h.spublish('orders:created', 'a')).toBe(1);
+    expect(await h.spublish('orders:other', 'b')).toBe(0);
+    expect(await h.publish('orders:created', 'c')).toBe(1);
+    expect(h.invocationsOf('sharded').map((r) => r.input)).toEqual([
+      { Trigger: 'orders:created', Message: 'a' },
+    ]);
+    expect(h.invocationsOf('plain').map((r) => r.input)).toEqual([
+      { Trigger: 'orders:created', Message: 'c' },
+    ]);
+  });
+
   it('raises keyevent notifications for set and del', async () => {
     const h = await host({
       functions: [reg('onDel', 'redisPubSubTrigger', { channel: '__keyevent@0__:del' })],
