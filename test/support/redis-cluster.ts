@@ -1,0 +1,90 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import calculateSlot from 'cluster-key-slot';
+import { createClient } from 'redis';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-server';
+
+const run = promisify(execFile);
+
+export interface TestCluster {
+  /** Seed URL (the first master). */
+  readonly url: string;
+  readonly nodes: readonly EmbeddedRedis[];
+  /** The index of the node that serves `key` (slots are split in three equal ranges at creation). */
+  nodeOf(key: string): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * A 3-master Redis Cluster of `redis-server` processes on free ports (no replicas), keyspace notifications
+ * on, created with `redis-cli --cluster create`; resolves once every node says `cluster_state:ok`.
+ */
+export async function startTestCluster(): Promise<TestCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'redis-func-cluster-'));
+  const nodes: EmbeddedRedis[] = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      nodes.push(
+        await startEmbeddedRedis({
+          args: [
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            join(dir, `nodes-${i}.conf`),
+            '--cluster-node-timeout',
+            '5000',
+            '--notify-keyspace-events',
+            'KEA',
+            '--dir',
+            dir,
+          ],
+        }),
+      );
+    }
+    const addresses = nodes.map((n) => `127.0.0.1:${n.port}`);
+    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
+    await Promise.all(nodes.map((n) => waitForClusterOk(n.url)));
+  } catch (error) {
+    await Promise.all(nodes.map((n) => n.stop()));
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    url: nodes[0]?.url ?? '',
+    nodes,
+    // redis-cli splits 16384 slots evenly in node order: 0-5460, 5461-10922, 10923-16383.
+    nodeOf: (key) => Math.min(2, Math.floor(calculateSlot(key) / 5461.34)),
+    stop: async () => {
+      await Promise.all(nodes.map((n) => n.stop()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitForClusterOk(url: string): Promise<void> {
+  const client = createClient({ url });
+  await client.connect();
+  try {
+    for (let i = 0; i < 200; i++) {
+      if (/cluster_state:ok/.test(await client.clusterInfo())) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`cluster at ${url} did not reach cluster_state:ok`);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** One key per cluster node, each `<prefix><name>-<n>` for the first n that lands on that node. */
+export function keysOnEachNode(cluster: TestCluster, prefix: string, name: string): string[] {
+  const keys: (string | undefined)[] = [undefined, undefined, undefined];
+  for (let n = 0; keys.includes(undefined); n++) {
+    const key = `${prefix}${name}-${n}`;
+    const node = cluster.nodeOf(key);
+    keys[node] ??= key;
+  }
+  return keys as string[];
+}
