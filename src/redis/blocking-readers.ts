@@ -1,13 +1,17 @@
+import { sleep } from '../timers';
 import type { RedisClient } from './client';
-import { isRedirect } from './cluster';
+import { isRedirect, slotOf } from './cluster';
 import type { RedisConnections } from './connections';
 
 interface Reader {
   readonly client: RedisClient;
   /** A key the reader reads: on a cluster, its connection is to that key's slot master. */
   readonly key: string;
-  /** CLIENT ID of the connection, for CLIENT UNBLOCK; undefined when the server would not say. */
-  readonly id: number | undefined;
+  /**
+   * CLIENT ID of the connection, for CLIENT UNBLOCK (undefined when the server would not say). A reconnect
+   * gets a new id: it is asked again ahead of the commands that waited for the connection.
+   */
+  id: Promise<number | undefined>;
   inFlight: Promise<unknown> | undefined;
 }
 
@@ -63,6 +67,45 @@ export class BlockingReaders {
   }
 
   /**
+   * Blocks on the key groups of several hash slots at once, each on a reader of its own (named `name@slot`).
+   * The first that returns something, or fails, interrupts the others; their replies (nothing, or what
+   * they had popped or read meanwhile) are returned too, so nothing taken from Redis is dropped. Throws only
+   * when nothing was returned and a read failed; otherwise the failure shows again on the next read.
+   */
+  async runAcross<T>(
+    name: string,
+    groups: readonly (readonly string[])[],
+    signal: AbortSignal | undefined,
+    call: (client: RedisClient, keys: readonly string[]) => Promise<T[]>,
+  ): Promise<T[]> {
+    const names = groups.map((keys) => `${name}@${slotOf(keys[0] ?? '')}`);
+    let answered = false;
+    const interruptOthers = (i: number): void => {
+      if (answered) return;
+      answered = true;
+      names.forEach((other, j) => {
+        if (j !== i) void this.interrupt(other);
+      });
+    };
+    const settled = await Promise.allSettled(
+      groups.map(async (keys, i) => {
+        try {
+          const got = (await this.run(names[i] ?? name, keys[0] ?? '', signal, (c) => call(c, keys))) ?? [];
+          if (got.length > 0) interruptOthers(i);
+          return got;
+        } catch (error) {
+          interruptOthers(i);
+          throw error;
+        }
+      }),
+    );
+    const got = settled.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
+    const failed = settled.find((result) => result.status === 'rejected');
+    if (got.length === 0 && failed) throw failed.reason;
+    return got;
+  }
+
+  /**
    * Ends the reader's blocked command now (CLIENT UNBLOCK: it answers with what it has, possibly nothing)
    * and keeps the connection. Asks again while the command is not blocked yet, until it came back.
    */
@@ -94,8 +137,18 @@ export class BlockingReaders {
   private async open(name: string, key: string): Promise<Reader> {
     const role = `${this.role} ${name}`;
     const client = await this.connections.dedicatedClient(this.settingName, role, { key });
-    const id = await client.clientId().catch(() => undefined);
-    return { client, key, id, inFlight: undefined };
+    const askId = (): Promise<number | undefined> =>
+      client
+        .sendCommand(['CLIENT', 'ID'], { asap: true })
+        .then(Number)
+        .catch(() => undefined);
+    const reader: Reader = { client, key, id: askId(), inFlight: undefined };
+    await reader.id;
+    // 'ready' after a reconnect: asap puts CLIENT ID before a blocking read queued meanwhile, so it is answered.
+    client.on('ready', () => {
+      reader.id = askId();
+    });
+    return reader;
   }
 
   private async release(name: string): Promise<void> {
@@ -114,7 +167,8 @@ export class BlockingReaders {
 
   /** CLIENT UNBLOCK from the shared connection to the same server; false when that did not work. */
   private async unblock(reader: Reader): Promise<boolean> {
-    const id = reader.id;
+    // (While the connection is down its id is not known yet: do not wait for it.)
+    const id = await Promise.race([reader.id, sleep(NOT_BLOCKED_GRACE_MS).then(() => undefined)]);
     if (id === undefined) return false;
     try {
       const unblocked = await this.connections.withKey(this.settingName, reader.key, (shared) =>

@@ -2,7 +2,6 @@ import { listAliveKey, listKeyPrefixes, listOwnersKey, listProcessingKey } from 
 import type { ListElement, ListEnd, ListMoveRequest, ListPopRequest, ListPort } from '../triggers/ports';
 import { BlockingReaders } from './blocking-readers';
 import type { RedisClient } from './client';
-import { slotOf } from './cluster';
 import type { RedisConnections } from './connections';
 
 const side = (end: ListEnd): 'LEFT' | 'RIGHT' => (end === 'left' ? 'LEFT' : 'RIGHT');
@@ -81,8 +80,7 @@ export class RedisListPort implements ListPort {
 
   /**
    * BLMPOP (BLPOP / BRPOP before 7.0) on the reader's own connection. On a cluster, keys of several slots
-   * block on a reader per slot at once; the first that returns elements interrupts the others, whose replies
-   * (nothing, or what they had popped meanwhile) are returned too, so nothing popped is dropped.
+   * block on a reader per slot at once ({@link BlockingReaders.runAcross}): nothing popped is dropped.
    */
   private async blockingPop(request: ListPopRequest): Promise<ListElement[]> {
     const groups =
@@ -90,27 +88,16 @@ export class RedisListPort implements ListPort {
         ? await this.connections.slotGroups(this.settingName, request.keys)
         : [request.keys.slice(0, 1)];
     const parse = request.command === 'lmpop' ? multiPopReply : keyValueReply;
-    const read = (keys: string[], name: string): Promise<ListElement[]> =>
-      this.readers
-        .run(name, keys[0] ?? '', request.signal, (client) =>
-          client.sendCommand(blockingPopArgs(request, keys)),
-        )
-        .then(parse);
     const [only] = groups;
-    if (groups.length === 1 && only) return read(only, request.reader);
-    const names = groups.map((keys) => `${request.reader}@${slotOf(keys[0] ?? '')}`);
-    let answered = false;
-    const replies = await Promise.all(
-      groups.map(async (keys, i) => {
-        const popped = await read(keys, names[i] ?? request.reader);
-        if (popped.length > 0 && !answered) {
-          answered = true;
-          for (const other of names) if (other !== names[i]) void this.readers.interrupt(other);
-        }
-        return popped;
-      }),
+    if (groups.length === 1 && only) {
+      const reply = await this.readers.run(request.reader, only[0] ?? '', request.signal, (client) =>
+        client.sendCommand(blockingPopArgs(request, only)),
+      );
+      return parse(reply);
+    }
+    return this.readers.runAcross(request.reader, groups, request.signal, async (client, keys) =>
+      parse(await client.sendCommand(blockingPopArgs(request, keys))),
     );
-    return replies.flat();
   }
 
   async moveToProcessing(request: ListMoveRequest): Promise<ListElement[]> {

@@ -7,7 +7,6 @@ import type {
 } from '../triggers/ports';
 import { BlockingReaders } from './blocking-readers';
 import type { RedisClient } from './client';
-import { slotOf } from './cluster';
 import type { RedisConnections } from './connections';
 
 /** How idle entries are claimed: by server version, or forced (tests of the pre-6.2 path). */
@@ -68,27 +67,17 @@ export class RedisStreamPort implements StreamPort {
       );
       return replies.flat();
     }
-    const read = (keys: string[], name: string): Promise<StreamEntry[]> =>
-      this.readers
-        .run(name, keys[0] ?? '', request.signal, (client) => readOn(client, request, keys))
-        .then((entries) => entries ?? []);
     const [only] = groups;
-    if (groups.length === 1 && only) return read(only, request.consumer);
-    // Several slots: a blocked read each; the first with entries interrupts the others (which then deliver
-    // nothing, or what they had read meanwhile, returned as well).
-    const names = groups.map((keys) => `${request.consumer}@${slotOf(keys[0] ?? '')}`);
-    let answered = false;
-    const replies = await Promise.all(
-      groups.map(async (keys, i) => {
-        const entries = await read(keys, names[i] ?? request.consumer);
-        if (entries.length > 0 && !answered) {
-          answered = true;
-          for (const other of names) if (other !== names[i]) void this.readers.interrupt(other);
-        }
-        return entries;
-      }),
+    if (groups.length === 1 && only) {
+      const entries = await this.readers.run(request.consumer, only[0] ?? '', request.signal, (client) =>
+        readOn(client, request, only),
+      );
+      return entries ?? [];
+    }
+    // Several slots: a blocked read each, none of whose entries is dropped (BlockingReaders.runAcross).
+    return this.readers.runAcross(request.consumer, groups, request.signal, (client, keys) =>
+      readOn(client, request, keys),
     );
-    return replies.flat();
   }
 
   async ack(key: string, group: string, ids: readonly string[]): Promise<number> {
