@@ -89,6 +89,29 @@ describe('Redis Cluster', () => {
     expect(messages(records)).toEqual(sent.sort());
   });
 
+  it('blocking lists over several slots: connections of one node killed lose nothing on the others', async () => {
+    const keys = keysOnEachNode(cluster, uniquePrefix('cl-kill'), 'jobs');
+    const h = await start({ onJob: fn('redisListTrigger', { keys: keys.join(' '), mode: 'blocking' }) });
+    const nodeClients = await Promise.all(redis.masters.map((m) => redis.nodeClient(m)));
+    const blockedOnEveryNode = async (): Promise<boolean> => {
+      const lists = await Promise.all(nodeClients.map((c) => c.clientList()));
+      return lists.every((clients) => clients.some((c) => c.cmd === 'blmpop'));
+    };
+    await eventually(blockedOnEveryNode);
+    // The reader of one slot fails while the readers of the others stay blocked on their nodes.
+    await nodeClients[1]?.sendCommand(['CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes']);
+    await eventually(blockedOnEveryNode);
+    const sent: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (const key of keys) {
+        await redis.lPush(key, `${key}-${round}`);
+        sent.push(`${key}=${key}-${round}`);
+      }
+    }
+    const records = await h.waitForInvocations(sent.length);
+    expect(messages(records)).toEqual(sent.sort());
+  });
+
   it('reliable lists: processing lists share the source key slot; handled elements leave them empty', async () => {
     const keys = keysOnEachNode(cluster, uniquePrefix('cl-reliable'), 'jobs');
     const h = await start({
