@@ -22,6 +22,18 @@ export interface InvocationRequest {
   /** Why it runs, as in the host's `Executing ... (Reason='...')` line. */
   readonly reason: string;
   readonly retryContext?: RetryContext;
+  /** The number this run counts as (a stream entry's delivery count): retries go on from there. */
+  readonly firstAttempt?: number;
+  /** Keeps the retries' progress where another process can pick it up (stream entries in Redis). */
+  readonly retries?: RetryStore;
+}
+
+/** Where a trigger records a message's retries, so that they survive the host (see StreamListener). */
+export interface RetryStore {
+  /** Attempt `attempts` failed and the next runs in `delayMs`: record that. */
+  failed(attempts: number, delayMs: number): Promise<void>;
+  /** Attempt `attempt` is due: take the message back; false when it is no longer this host's to run. */
+  resume(attempt: number): Promise<boolean>;
 }
 
 export interface InvocationRecord {
@@ -105,16 +117,22 @@ export class Invoker {
   private async invokeWithRetries(request: InvocationRequest): Promise<InvocationRecord> {
     const policy = request.fn.retry;
     const { signal } = this.closingSignal;
-    let record = await this.attempt(request);
+    const maxRetryCount = policy && Number.isFinite(policy.maxRetryCount) ? policy.maxRetryCount : -1;
+    const first = Math.max(1, request.firstAttempt ?? 1);
+    let record = await this.attempt(
+      first > 1 ? { ...request, retryContext: { retryCount: first - 1, maxRetryCount } } : request,
+    );
     for (
-      let retry = 1;
+      let retry = first;
       policy && retry <= policy.maxRetryCount && isRetryable(record) && !signal.aborted;
       retry++
     ) {
-      await sleep(retryDelayMs(policy, retry), signal);
+      const delay = retryDelayMs(policy, retry);
+      await request.retries?.failed(retry, delay);
+      await sleep(delay, signal);
       if (signal.aborted) break;
+      if (request.retries && !(await request.retries.resume(retry + 1))) break;
       this.options.onRetry?.(request.fn);
-      const maxRetryCount = Number.isFinite(policy.maxRetryCount) ? policy.maxRetryCount : -1;
       record = await this.attempt({ ...request, retryContext: { retryCount: retry, maxRetryCount } });
     }
     return record;

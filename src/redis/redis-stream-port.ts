@@ -1,4 +1,5 @@
 import type {
+  RetryMark,
   ClaimIdleRequest,
   ClaimIdleResult,
   ReadGroupRequest,
@@ -94,6 +95,23 @@ export class RedisStreamPort implements StreamPort {
     return (await this.useXAutoClaim()) ? this.autoClaim(request) : this.pendingThenClaim(request);
   }
 
+  async markRetry(mark: RetryMark, idleMs: number): Promise<boolean> {
+    const idle = String(Math.max(0, Math.round(idleMs)));
+    return this.retryScript(MARK_SCRIPT, mark, [String(mark.attempts), idle]);
+  }
+
+  async resumeRetry(mark: RetryMark, attempt: number): Promise<boolean> {
+    return this.retryScript(RESUME_SCRIPT, mark, [String(mark.attempts), String(attempt)]);
+  }
+
+  private async retryScript(script: string, mark: RetryMark, extra: string[]): Promise<boolean> {
+    const { key, group, consumer, id } = mark;
+    const reply = await this.onKey(key, (client) =>
+      client.eval(script, { keys: [key], arguments: [group, consumer, id, ...extra] }),
+    );
+    return Number(reply) === 1;
+  }
+
   async pendingCount(key: string, group: string, consumer: string): Promise<number> {
     const summary = await this.onKey(key, (client) => client.xPending(key, group));
     return summary.consumers?.find((c) => c.name === consumer)?.deliveriesCounter ?? 0;
@@ -124,10 +142,17 @@ export class RedisStreamPort implements StreamPort {
     const reply = await this.onKey(key, (client) =>
       client.xAutoClaim(key, group, consumer, minIdleMs, cursor, { COUNT: count }),
     );
-    const entries: StreamEntry[] = [];
-    for (const m of reply.messages as (RawMessage | null)[]) {
-      if (m) entries.push({ key, id: m.id, fields: m.message });
-    }
+    const claimed = (reply.messages as (RawMessage | null)[]).filter((m): m is RawMessage => m !== null);
+    // XAUTOCLAIM does not say how often an entry was delivered: one XPENDING per entry (pipelined).
+    const deliveries = await this.onKey(key, (client) =>
+      Promise.all(claimed.map((m) => client.xPendingRange(key, group, m.id, m.id, 1))),
+    );
+    const entries = claimed.map((m, i) => ({
+      key,
+      id: m.id,
+      fields: m.message,
+      deliveries: deliveries[i]?.[0]?.deliveriesCounter ?? 1,
+    }));
     return { entries, cursor: String(reply.nextId) };
   }
 
@@ -143,11 +168,36 @@ export class RedisStreamPort implements StreamPort {
     const claimed = (await this.onKey(key, (client) =>
       client.xClaim(key, group, consumer, minIdleMs, idle),
     )) as (RawMessage | null)[];
+    // XCLAIM counted one more delivery than XPENDING said.
+    const counts = new Map(pending.map((p) => [p.id, p.deliveriesCounter + 1]));
     const entries: StreamEntry[] = [];
-    for (const m of claimed) if (m) entries.push({ key, id: m.id, fields: m.message });
+    for (const m of claimed)
+      if (m) entries.push({ key, id: m.id, fields: m.message, deliveries: counts.get(m.id) ?? 1 });
     return { entries, cursor: next };
   }
 }
+
+/**
+ * markRetry: while entry ARGV[3] of group ARGV[1] is pending on consumer ARGV[2], sets its delivery count to
+ * ARGV[4] and its idle time to ARGV[5] ms. Returns 1 when it did.
+ */
+const MARK_SCRIPT = `
+local e = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)[1]
+if not e or e[2] ~= ARGV[2] then return 0 end
+redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'IDLE', ARGV[5], 'RETRYCOUNT', ARGV[4], 'JUSTID')
+return 1
+`;
+
+/**
+ * resumeRetry: while entry ARGV[3] is pending on consumer ARGV[2] with delivery count ARGV[4], sets the count
+ * to ARGV[5] and the idle time to 0. Returns 1 when it did.
+ */
+const RESUME_SCRIPT = `
+local e = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)[1]
+if not e or e[2] ~= ARGV[2] or tonumber(e[4]) ~= tonumber(ARGV[4]) then return 0 end
+redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'IDLE', 0, 'RETRYCOUNT', ARGV[5], 'JUSTID')
+return 1
+`;
 
 /** One XREADGROUP of `keys` (all of one slot on a cluster): new entries, each with its stream's key. */
 async function readOn(

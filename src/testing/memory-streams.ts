@@ -2,6 +2,7 @@ import type {
   ClaimIdleRequest,
   ClaimIdleResult,
   ReadGroupRequest,
+  RetryMark,
   StreamEntry,
   StreamPort,
 } from '../triggers/ports';
@@ -98,9 +99,27 @@ export class MemoryStreamPort implements StreamPort {
         deliveries: pending.deliveries + 1,
       });
       this.addConsumer(request.key, group, request.consumer);
-      claimed.push({ key: request.key, id, fields: entry.fields });
+      claimed.push({ key: request.key, id, fields: entry.fields, deliveries: pending.deliveries + 1 });
     }
     return Promise.resolve({ entries: claimed, cursor });
+  }
+
+  markRetry(mark: RetryMark, idleMs: number): Promise<boolean> {
+    const pending = this.group(mark.key, mark.group)?.pending;
+    const held = pending?.get(mark.id);
+    if (!pending || held?.consumer !== mark.consumer) return Promise.resolve(false);
+    const deliveredAt = Date.now() - Math.max(0, idleMs);
+    pending.set(mark.id, { consumer: mark.consumer, deliveredAt, deliveries: mark.attempts });
+    return Promise.resolve(true);
+  }
+
+  resumeRetry(mark: RetryMark, attempt: number): Promise<boolean> {
+    const pending = this.group(mark.key, mark.group)?.pending;
+    const held = pending?.get(mark.id);
+    if (!pending || held?.consumer !== mark.consumer || held.deliveries !== mark.attempts)
+      return Promise.resolve(false);
+    pending.set(mark.id, { consumer: mark.consumer, deliveredAt: Date.now(), deliveries: attempt });
+    return Promise.resolve(true);
   }
 
   pendingCount(key: string, group: string, consumer: string): Promise<number> {

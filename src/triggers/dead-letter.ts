@@ -17,7 +17,7 @@ export async function deadLetter(
   deps: ListenerDeps<StreamTriggerOptions>,
   options: StreamTriggerOptions,
   entries: readonly StreamEntry[],
-  record: InvocationRecord,
+  record: Pick<InvocationRecord, 'error' | 'attempt'>,
 ): Promise<void> {
   const { fn, ports, logger } = deps;
   if (!ports.commands) throw new Error('this broker cannot write the dead-letter stream');

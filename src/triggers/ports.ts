@@ -30,6 +30,18 @@ export interface StreamEntry {
   readonly key: string;
   readonly id: string;
   readonly fields: Readonly<Record<string, string>>;
+  /** Times delivered to the group, this delivery included (XPENDING): 1 when read new, more when claimed. */
+  readonly deliveries?: number;
+}
+
+/** One pending entry taken over for a later retry: the consumer that holds it and what it counts. */
+export interface RetryMark {
+  readonly key: string;
+  readonly group: string;
+  readonly consumer: string;
+  readonly id: string;
+  /** Attempts made so far, as the entry's delivery count records them. */
+  readonly attempts: number;
 }
 
 export interface ReadGroupRequest {
@@ -76,6 +88,19 @@ export interface StreamPort {
   deleteEntries(key: string, ids: readonly string[]): Promise<number>;
   /** Claims entries pending longer than `minIdleMs` (XAUTOCLAIM; XPENDING + XCLAIM before Redis 6.2). */
   claimIdle(request: ClaimIdleRequest): Promise<ClaimIdleResult>;
+  /**
+   * After a failed attempt, with a retry due in some time: while the entry is pending on `mark.consumer`,
+   * sets its delivery count to `mark.attempts` and its idle time to `idleMs` (XCLAIM ... IDLE RETRYCOUNT
+   * JUSTID), so that if this consumer stops, the entry is claimed once idle for the reclaim time and its
+   * attempts count on. False when it is not pending there any more.
+   */
+  markRetry(mark: RetryMark, idleMs: number): Promise<boolean>;
+  /**
+   * Takes the entry back for attempt `attempt`: true when it is still pending on `mark.consumer` with the
+   * count `mark.attempts` (then the count becomes `attempt` and the idle time 0, atomically); false when
+   * another consumer claimed it meanwhile, or it was acked.
+   */
+  resumeRetry(mark: RetryMark, attempt: number): Promise<boolean>;
   /** How many entries of the group are pending on `consumer`. */
   pendingCount(key: string, group: string, consumer: string): Promise<number>;
   /** XGROUP DELCONSUMER (drops the consumer's pending entries); the number it had pending. */

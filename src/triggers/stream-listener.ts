@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { ConnectionError, errorMessage } from '../errors';
 import { deadLetter, isLastAttempt } from './dead-letter';
 import { forEachConcurrent, pollingLoopFor, requirePort, type PollingLoop } from './polling';
-import type { StreamEntry, StreamPort } from './ports';
+import type { InvocationRecord, RetryStore } from '../invoke/invoker';
+import type { RetryMark, StreamEntry, StreamPort } from './ports';
 import { batchInput, entryInput } from './stream-input';
 import type { StreamTriggerOptions } from './stream-options';
 import type { Listener, ListenerDeps, ListenerState, ManualInput } from './trigger';
@@ -221,9 +222,90 @@ export class StreamListener implements Listener {
     entries: readonly StreamEntry[],
   ): Promise<boolean> {
     const { fn, invoker } = this.deps;
-    const record = await invoker.invoke({ fn, input, triggerMetadata, reason });
+    // A claimed entry was delivered before: its attempts go on from its delivery count.
+    const firstAttempt = Math.max(1, ...entries.map((e) => e.deliveries ?? 1));
+    const policy = fn.retry;
+    if (policy && firstAttempt > policy.maxRetryCount + 1 && this.options.deadLetterKey !== undefined) {
+      const error = new Error(
+        `delivered ${firstAttempt} times without an outcome: every attempt the retry policy allows ` +
+          `(${policy.maxRetryCount + 1}) was started, the last ones by consumers that stopped during them`,
+      );
+      return this.deadLetter(entries, { error, attempt: firstAttempt - 1 });
+    }
+    const retries = policy ? this.retryStore(entries, firstAttempt) : undefined;
+    const record = await invoker.invoke({ fn, input, triggerMetadata, reason, firstAttempt, retries });
     if (record.status === 'succeeded') return true;
+    if (retries?.handedOver) return false;
     if (!isLastAttempt(record, this.deps, this.options.deadLetterKey)) return false;
+    return this.deadLetter(entries, record);
+  }
+
+  /**
+   * Keeps the retries of failed entries in the group's pending entries list, so they outlive this host:
+   * after a failed attempt each entry's delivery count is set to the attempts made and its idle time to
+   * (reclaimIdleMs - retry delay), so that if this host stops, any consumer claims it when the retry is due
+   * and goes on counting. Before the retry, the entry is taken back only if nobody claimed it meanwhile.
+   * (A delay longer than reclaimIdleMs is cut to it when this host stops: raise reclaimIdleMs for long waits.)
+   */
+  private retryStore(
+    entries: readonly StreamEntry[],
+    firstAttempt: number,
+  ): RetryStore & { handedOver: boolean } {
+    const { fn, logger } = this.deps;
+    const o = this.options;
+    let counted = firstAttempt; // the delivery count the entries have in Redis
+    const marks = (): RetryMark[] =>
+      entries.map((e) => ({
+        key: e.key,
+        group: o.consumerGroup,
+        consumer: this.consumer,
+        id: e.id,
+        attempts: counted,
+      }));
+    const store = {
+      handedOver: false,
+      failed: async (attempts: number, delayMs: number): Promise<void> => {
+        try {
+          const idleMs = Math.max(0, o.reclaimIdleMs - delayMs);
+          await Promise.all(marks().map((mark) => this.port.markRetry({ ...mark, attempts }, idleMs)));
+          counted = attempts;
+        } catch (error) {
+          logger.warn(
+            { functionName: fn.name, err: errorMessage(error) },
+            `Recording the retry of ${plural(entries.length, 'entr')} failed; they are retried in this process`,
+          );
+        }
+      },
+      resume: async (attempt: number): Promise<boolean> => {
+        try {
+          const taken = await Promise.all(marks().map((mark) => this.port.resumeRetry(mark, attempt)));
+          if (taken.every(Boolean)) {
+            counted = attempt;
+            return true;
+          }
+          logger.info(
+            { functionName: fn.name, ids: entries.map((e) => e.id) },
+            `Attempt ${attempt} of '${fn.name}' is left to the consumer that claimed its entries meanwhile`,
+          );
+        } catch (error) {
+          logger.warn(
+            { functionName: fn.name, err: errorMessage(error) },
+            `Taking back ${plural(entries.length, 'entr')} for a retry failed; they stay pending and are claimed later`,
+          );
+        }
+        store.handedOver = true;
+        return false;
+      },
+    };
+    return store;
+  }
+
+  /** Writes the entries to the dead-letter stream; true when done (the caller acks them next). */
+  private async deadLetter(
+    entries: readonly StreamEntry[],
+    record: Pick<InvocationRecord, 'error' | 'attempt'>,
+  ): Promise<boolean> {
+    const { fn } = this.deps;
     try {
       await deadLetter(this.deps, this.options, entries, record);
       return true;
