@@ -135,3 +135,74 @@ describe('retry policies (in-process)', () => {
     expect(await h.host.metrics?.text()).toContain('redis_func_dead_lettered_total{function="dead"} 1');
   });
 });
+
+describe('stream retries kept in Redis (they outlive the host)', () => {
+  const failing = (key: string, maxRetryCount: number, delayInterval: number, reclaimIdleMs: number) => ({
+    trigger: trigger.generic({
+      type: 'redisStreamTrigger',
+      connection: 'RedisConnectionString',
+      key,
+      pollingIntervalInMs: 20,
+      reclaimIdleMs,
+    }),
+    handler: (() => {
+      throw new Error('still failing');
+    }) as never,
+    retry: { strategy: 'fixedDelay', maxRetryCount, delayInterval } as never,
+  });
+  const group = 'AzureFunctionRedisExtension';
+
+  it('a host stopped while waiting for a retry: the next host claims the entry when it is due and counts on', async () => {
+    const p = uniquePrefix('retry-restart');
+    const first = await start({ fn: failing(`${p}s`, 3, 1500, 3000) });
+    const id = await redis.xAdd(`${p}s`, '*', { n: '1' });
+    await first.waitForInvocations(1);
+    // Before the 1.5 s retry wait the entry records 1 attempt and an idle time of 3 s - 1.5 s: it is due
+    // for any consumer's reclaim (idle >= 3 s) exactly when the retry is.
+    const marked = async () => (await redis.xPendingRange(`${p}s`, group, id, id, 1))[0];
+    for (let i = 0; i < 50 && ((await marked())?.millisecondsSinceLastDelivery ?? 0) < 1400; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect((await marked())?.deliveriesCounter).toBe(1);
+    expect((await marked())?.millisecondsSinceLastDelivery).toBeGreaterThanOrEqual(1400);
+    await first.host.close();
+    expect(first.records.map((r) => r.attempt)).toEqual([1]);
+
+    const second = await start({ fn: failing(`${p}s`, 3, 10, 3000) });
+    await second.waitForLog((l) => l.msg.includes(`moved to '${p}s:deadletter'`));
+    expect(second.records.map((r) => [r.attempt, r.status])).toEqual([
+      [2, 'failed'],
+      [3, 'failed'],
+      [4, 'failed'],
+    ]);
+    const [dead] = (await redis.xRange(`${p}s:deadletter`, '-', '+')) ?? [];
+    expect(dead?.message).toMatchObject({ id, attempts: '4', error: 'still failing' });
+    expect(await redis.xPendingRange(`${p}s`, group, '-', '+', 10)).toEqual([]);
+  });
+
+  it('an entry delivered more often than the policy allows attempts is dead-lettered without running', async () => {
+    const p = uniquePrefix('retry-exhausted');
+    await redis.xGroupCreate(`${p}s`, group, '0', { MKSTREAM: true });
+    const id = await redis.xAdd(`${p}s`, '*', { n: '1' });
+    // A consumer that crashed on it three times: delivered 3 times, idle long enough to be claimed.
+    await redis.xReadGroup(group, 'crashed', { key: `${p}s`, id: '>' });
+    await redis.sendCommand([
+      'XCLAIM',
+      `${p}s`,
+      group,
+      'crashed',
+      '0',
+      id,
+      'IDLE',
+      '5000',
+      'RETRYCOUNT',
+      '3',
+      'JUSTID',
+    ]);
+    const h = await start({ fn: failing(`${p}s`, 2, 10, 1000) });
+    await h.waitForLog((l) => l.msg.includes(`moved to '${p}s:deadletter'`));
+    expect(h.records).toEqual([]);
+    const [dead] = (await redis.xRange(`${p}s:deadletter`, '-', '+')) ?? [];
+    expect(dead?.message).toMatchObject({ id, attempts: '3' });
+    expect(dead?.message['error']).toContain('delivered 4 times');
+  });
+});
