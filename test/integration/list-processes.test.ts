@@ -82,14 +82,15 @@ describe('list trigger across host processes', () => {
     const env = {
       ListKey: `${p}jobs`,
       ResultsKey: `${p}results`,
-      HandlerDelayMs: '10',
+      // Slow enough that the kill lands mid-batch even on a busy machine.
+      HandlerDelayMs: '30',
       BatchSize: '20',
       Reliable: 'true',
       HeartbeatTimeoutMs: '300',
     };
     const first = await startHost(env);
     const started = await first.waitForLine((l) => msg(l).includes('pops list(s)'));
-    const elements = await push(env.ListKey, 300);
+    const elements = await push(env.ListKey, 1000);
     await waitFor(async () => (await redis.lLen(env.ResultsKey)) >= 100, '100 results');
     first.child.kill('SIGKILL');
     await first.exited;
@@ -100,7 +101,7 @@ describe('list trigger across host processes', () => {
 
     const second = await startHost(env);
     await waitFor(
-      async () => new Set((await results(env.ResultsKey)).map((r) => r.element)).size === 300,
+      async () => new Set((await results(env.ResultsKey)).map((r) => r.element)).size === 1000,
       'all elements',
     );
     await second.waitForLine((l) => msg(l).startsWith('Returned '));

@@ -82,12 +82,13 @@ describe('stream trigger across host processes', () => {
     const env = {
       StreamKey: `${p}s`,
       ResultsKey: `${p}results`,
-      HandlerDelayMs: '10',
+      // Slow enough that the kill lands mid-batch even on a busy machine.
+      HandlerDelayMs: '30',
       BatchSize: '20',
       ReclaimIdleMs: '300',
     };
     const first = await startHost(env);
-    const ids = await addEntries(env.StreamKey, 300);
+    const ids = await addEntries(env.StreamKey, 1000);
     await waitFor(async () => (await redis.lLen(env.ResultsKey)) >= 100, '100 results');
     first.child.kill('SIGKILL');
     await first.exited;
@@ -97,7 +98,7 @@ describe('stream trigger across host processes', () => {
 
     const second = await startHost(env);
     await waitFor(
-      async () => new Set((await results(env.ResultsKey)).map((r) => r.id)).size === 300,
+      async () => new Set((await results(env.ResultsKey)).map((r) => r.id)).size === 1000,
       'all ids',
     );
     await waitFor(async () => (await pendingTotal(env.StreamKey)) === 0, 'all acked');
