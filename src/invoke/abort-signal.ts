@@ -1,14 +1,90 @@
-import { InvocationContext } from '@azure/functions';
+import {
+  InvocationContext,
+  type EffectiveFunctionOptions,
+  type InvocationContextExtraInputs,
+  type InvocationContextExtraOutputs,
+  type InvocationContextInit,
+  type LogHandler,
+  type LogLevel,
+  type RetryContext,
+  type TraceContext,
+  type TriggerMetadata,
+} from '@azure/functions';
+
+/** `context.extraInputs` / `context.extraOutputs`: values by binding name (or by the binding object's name). */
+class NamedValues implements InvocationContextExtraInputs, InvocationContextExtraOutputs {
+  readonly #values = new Map<string, unknown>();
+
+  get(inputOrName: { readonly name: string } | string): unknown {
+    return this.#values.get(typeof inputOrName === 'string' ? inputOrName : inputOrName.name);
+  }
+
+  set(inputOrName: { readonly name: string } | string, value: unknown): void {
+    this.#values.set(typeof inputOrName === 'string' ? inputOrName : inputOrName.name, value);
+  }
+}
+
+const UNKNOWN = 'unknown';
 
 /**
- * The InvocationContext redis-func hands to handlers: the @azure/functions class plus `abortSignal`,
- * which aborts when the invocation outlives host.json `functionTimeout`. The AbortController is made only
- * when a handler asks for the signal (most never do; one per invocation is measurable on the hot path).
+ * The InvocationContext redis-func hands to handlers. It is an `InvocationContext` of @azure/functions
+ * (`instanceof` holds; same members, defaults and log levels) built by its own constructor: the library's
+ * keeps its private state in three WeakMaps per context, which on the hot path cost more than the rest of
+ * an invocation (WeakMap entries are expensive to collect). It adds `abortSignal`, which aborts when the
+ * invocation outlives host.json `functionTimeout`; its AbortController is made only when a handler asks.
  */
-export class RedisInvocationContext extends InvocationContext {
+export class RedisInvocationContext implements InvocationContext {
+  invocationId: string;
+  functionName: string;
+  extraInputs: InvocationContextExtraInputs = new NamedValues();
+  extraOutputs: InvocationContextExtraOutputs = new NamedValues();
+  retryContext?: RetryContext;
+  traceContext?: TraceContext;
+  triggerMetadata?: TriggerMetadata;
+  options: EffectiveFunctionOptions;
+  readonly #logHandler: LogHandler;
   #controller: AbortController | undefined;
   #reason: unknown;
   #aborted = false;
+
+  constructor(init: InvocationContextInit & { readonly logHandler: LogHandler }) {
+    this.invocationId = init.invocationId || UNKNOWN;
+    this.functionName = init.functionName || UNKNOWN;
+    this.retryContext = init.retryContext;
+    this.traceContext = init.traceContext;
+    this.triggerMetadata = init.triggerMetadata;
+    this.options = {
+      trigger: init.options?.trigger ?? { name: UNKNOWN, type: UNKNOWN },
+      return: init.options?.return,
+      extraInputs: init.options?.extraInputs ?? [],
+      extraOutputs: init.options?.extraOutputs ?? [],
+    };
+    this.#logHandler = init.logHandler;
+  }
+
+  log(...args: unknown[]): void {
+    this.#write('information', args);
+  }
+
+  trace(...args: unknown[]): void {
+    this.#write('trace', args);
+  }
+
+  debug(...args: unknown[]): void {
+    this.#write('debug', args);
+  }
+
+  info(...args: unknown[]): void {
+    this.#write('information', args);
+  }
+
+  warn(...args: unknown[]): void {
+    this.#write('warning', args);
+  }
+
+  error(...args: unknown[]): void {
+    this.#write('error', args);
+  }
 
   get abortSignal(): AbortSignal {
     if (!this.#controller) {
@@ -24,7 +100,13 @@ export class RedisInvocationContext extends InvocationContext {
     this.#reason = reason;
     this.#controller?.abort(reason);
   }
+
+  #write(level: LogLevel, args: unknown[]): void {
+    this.#logHandler(level, ...args);
+  }
 }
+// An InvocationContext to every check a handler or library may make (instanceof, prototype methods).
+Object.setPrototypeOf(RedisInvocationContext.prototype, InvocationContext.prototype);
 
 /**
  * The AbortSignal of an invocation: it aborts when the invocation outlives host.json `functionTimeout`,
