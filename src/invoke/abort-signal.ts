@@ -13,13 +13,14 @@ import {
 
 /** `context.extraInputs` / `context.extraOutputs`: values by binding name (or by the binding object's name). */
 class NamedValues implements InvocationContextExtraInputs, InvocationContextExtraOutputs {
-  readonly #values = new Map<string, unknown>();
+  #values: Map<string, unknown> | undefined;
 
   get(inputOrName: { readonly name: string } | string): unknown {
-    return this.#values.get(typeof inputOrName === 'string' ? inputOrName : inputOrName.name);
+    return this.#values?.get(typeof inputOrName === 'string' ? inputOrName : inputOrName.name);
   }
 
   set(inputOrName: { readonly name: string } | string, value: unknown): void {
+    this.#values ??= new Map();
     this.#values.set(typeof inputOrName === 'string' ? inputOrName : inputOrName.name, value);
   }
 }
@@ -36,8 +37,8 @@ const UNKNOWN = 'unknown';
 export class RedisInvocationContext implements InvocationContext {
   invocationId: string;
   functionName: string;
-  extraInputs: InvocationContextExtraInputs = new NamedValues();
-  extraOutputs: InvocationContextExtraOutputs = new NamedValues();
+  #extraInputs: InvocationContextExtraInputs | undefined;
+  #extraOutputs: InvocationContextExtraOutputs | undefined;
   retryContext?: RetryContext;
   traceContext?: TraceContext;
   triggerMetadata?: TriggerMetadata;
@@ -60,6 +61,23 @@ export class RedisInvocationContext implements InvocationContext {
       extraOutputs: init.options?.extraOutputs ?? [],
     };
     this.#logHandler = init.logHandler;
+  }
+
+  /** Made on first use: most invocations have no extra bindings. */
+  get extraInputs(): InvocationContextExtraInputs {
+    return (this.#extraInputs ??= new NamedValues());
+  }
+
+  set extraInputs(value: InvocationContextExtraInputs) {
+    this.#extraInputs = value;
+  }
+
+  get extraOutputs(): InvocationContextExtraOutputs {
+    return (this.#extraOutputs ??= new NamedValues());
+  }
+
+  set extraOutputs(value: InvocationContextExtraOutputs) {
+    this.#extraOutputs = value;
   }
 
   log(...args: unknown[]): void {

@@ -21,9 +21,10 @@ export class Deadlines {
       this.timer = setInterval(() => this.sweep(), this.tickMs);
       this.timer.unref();
     }
+    // The timer stays until a sweep finds nothing pending (it is unref'd): stopping it whenever the set
+    // empties would make a timer per invocation when invocations run one at a time.
     return () => {
       this.pending.delete(deadline);
-      if (this.pending.size === 0) this.stop();
     };
   }
 

@@ -1,0 +1,35 @@
+import { Deadlines, tickFor } from '../../../src/invoke/deadlines';
+
+describe('Deadlines', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('expires a deadline once, up to a tick late, unless cancelled first', () => {
+    const deadlines = new Deadlines(10);
+    const expired: string[] = [];
+    deadlines.add(50, () => expired.push('a'));
+    const cancelB = deadlines.add(50, () => expired.push('b'));
+    cancelB();
+    jest.advanceTimersByTime(40);
+    expect(expired).toEqual([]);
+    jest.advanceTimersByTime(20);
+    expect(expired).toEqual(['a']);
+    jest.advanceTimersByTime(100);
+    expect(expired).toEqual(['a']);
+  });
+
+  it('keeps working after everything was cancelled and the timer stopped', () => {
+    const deadlines = new Deadlines(10);
+    const expired: number[] = [];
+    for (let i = 0; i < 100; i++) deadlines.add(1000, () => expired.push(i))();
+    jest.advanceTimersByTime(50); // a sweep finds nothing pending and stops the timer
+    expect(jest.getTimerCount()).toBe(0);
+    deadlines.add(30, () => expired.push(-1));
+    jest.advanceTimersByTime(40);
+    expect(expired).toEqual([-1]);
+  });
+
+  it('ticks at about 5% of the timeout, between 10 ms and 1 s', () => {
+    expect([tickFor(100), tickFor(10_000), tickFor(3_600_000)]).toEqual([10, 500, 1000]);
+  });
+});
