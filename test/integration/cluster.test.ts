@@ -57,6 +57,18 @@ async function eventually(check: () => Promise<boolean>): Promise<void> {
   throw new Error('condition not met within 5 s');
 }
 
+/** LPUSHes `<key>-<round>` to each key, round after round; resolves with what was sent as `key=value`. */
+async function pushRounds(keys: readonly string[], rounds: number): Promise<string[]> {
+  const sent: string[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const key of keys) {
+      await redis.lPush(key, `${key}-${round}`);
+      sent.push(`${key}=${key}-${round}`);
+    }
+  }
+  return sent;
+}
+
 const messages = (records: { input: unknown }[]): string[] =>
   records.map((r) => `${(r.input as Model).Trigger}=${(r.input as Model).Message}`).sort();
 
@@ -78,13 +90,7 @@ describe('Redis Cluster', () => {
     const keys = keysOnEachNode(cluster, uniquePrefix('cl-block'), 'jobs');
     const h = await start({ onJob: fn('redisListTrigger', { keys: keys.join(' '), mode: 'blocking' }) });
     await h.waitForLog((l) => l.msg.includes('pops list(s)'));
-    const sent: string[] = [];
-    for (let round = 0; round < 5; round++) {
-      for (const key of keys) {
-        await redis.lPush(key, `${key}-${round}`);
-        sent.push(`${key}=${key}-${round}`);
-      }
-    }
+    const sent = await pushRounds(keys, 5);
     const records = await h.waitForInvocations(sent.length);
     expect(messages(records)).toEqual(sent.sort());
   });
@@ -101,13 +107,7 @@ describe('Redis Cluster', () => {
     // The reader of one slot fails while the readers of the others stay blocked on their nodes.
     await nodeClients[1]?.sendCommand(['CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes']);
     await eventually(blockedOnEveryNode);
-    const sent: string[] = [];
-    for (let round = 0; round < 3; round++) {
-      for (const key of keys) {
-        await redis.lPush(key, `${key}-${round}`);
-        sent.push(`${key}=${key}-${round}`);
-      }
-    }
+    const sent = await pushRounds(keys, 3);
     const records = await h.waitForInvocations(sent.length);
     expect(messages(records)).toEqual(sent.sort());
   });

@@ -93,10 +93,19 @@ describe('list trigger across host processes', () => {
     const elements = await push(env.ListKey, 1000);
     await waitFor(async () => (await redis.lLen(env.ResultsKey)) >= 100, '100 results');
     first.child.kill('SIGKILL');
-    await first.exited;
+    expect((await first.exited).signal).toBe('SIGKILL');
     const processing = listProcessingKey(env.ListKey, String(started['owner']));
     const inFlight = await redis.lRange(processing, 0, -1);
-    expect(inFlight.length).toBeGreaterThan(0);
+    if (inFlight.length === 0) {
+      // (What the state was, should the kill have missed the batch in flight.)
+      const state = {
+        llen: await redis.lLen(env.ListKey),
+        results: await redis.lLen(env.ResultsKey),
+        processingLists: await redis.keys(`*${env.ListKey}*`),
+        log: first.lines.slice(-8),
+      };
+      throw new Error(`nothing in the processing list after kill -9: ${JSON.stringify(state)}`);
+    }
     expect(inFlight.length).toBeLessThanOrEqual(20);
 
     const second = await startHost(env);
