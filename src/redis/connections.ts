@@ -89,6 +89,11 @@ export class RedisConnections {
     this.embedded = options.embeddedServers ?? new EmbeddedServers(options.logger);
   }
 
+  /** The host's logger (for the ports built on these connections). */
+  get logger(): Logger {
+    return this.options.logger;
+  }
+
   /** Parses every named setting now, so a bad connection string fails start-up before anything connects. */
   validate(settingNames: Iterable<string>): void {
     for (const name of settingNames) {

@@ -6,11 +6,17 @@ import type { PubSubListener, RedisConnections, Subscriber } from './connections
 
 type Unsubscribe = () => Promise<void>;
 
+/** How often a keyspace subscription on a cluster reads the slot map to follow failovers and resharding. */
+const TOPOLOGY_CHECK_MS = 2000;
+
+const nodeId = (node: NodeAddress): string => `${node.host}:${node.port}`;
+
 /**
  * Pub/Sub on node-redis: SUBSCRIBE, PSUBSCRIBE or SSUBSCRIBE on the setting's Pub/Sub connection (node-redis
  * replays them after a reconnect). On a cluster, plain Pub/Sub reaches every node, so one subscription
  * sees every PUBLISH; SSUBSCRIBE goes to the channel's shard; and keyspace notifications, which a node only
- * publishes for its own keys, are subscribed on every master with a connection of their own.
+ * publishes for its own keys, are subscribed on every master with a connection of their own, following
+ * the masters as they change.
  */
 export class RedisPubSubPort implements PubSubPort {
   private flags: Promise<string | undefined> | undefined;
@@ -34,25 +40,84 @@ export class RedisPubSubPort implements PubSubPort {
     return this.flags;
   }
 
+  /**
+   * A connection per master, each subscribed. Every few seconds the slot map is read again and the
+   * subscription follows it: a master that appeared (failover, resharding) is subscribed, and one that is
+   * a master no more (a replica does not publish notifications of the writes it replicates) is dropped.
+   */
   private async subscribeOnEach(
     masters: readonly NodeAddress[],
     subscription: Subscription,
     listener: PubSubListener,
   ): Promise<Unsubscribe> {
-    const clients: RedisClient[] = [];
-    try {
-      for (const node of masters) {
-        const role = `keyspace subscriber ${node.host}:${node.port}`;
-        clients.push(await this.connections.dedicatedClient(this.settingName, role, { node }));
-        await subscribeOn(clients[clients.length - 1] as RedisClient, subscription, listener);
+    const clients = new Map<string, RedisClient>();
+    let closed = false;
+    const sync = async (wanted: readonly NodeAddress[]): Promise<string[]> => {
+      const ids = new Set(wanted.map(nodeId));
+      const changes: string[] = [];
+      for (const [id, client] of clients) {
+        if (ids.has(id)) continue;
+        clients.delete(id);
+        if (client.isOpen) client.destroy();
+        changes.push(`dropped ${id}`);
       }
+      for (const node of wanted) {
+        const id = nodeId(node);
+        if (clients.has(id)) continue;
+        const role = `keyspace subscriber ${id}`;
+        const client = await this.connections.dedicatedClient(this.settingName, role, { node });
+        try {
+          await subscribeOn(client, subscription, listener);
+        } catch (error) {
+          client.destroy();
+          throw error;
+        }
+        if (closed) {
+          client.destroy(); // unsubscribed while this connection was being made
+          break;
+        }
+        clients.set(id, client);
+        changes.push(`added ${id}`);
+      }
+      return changes;
+    };
+    const closeAll = (): void => {
+      for (const client of clients.values()) if (client.isOpen) client.destroy();
+      clients.clear();
+    };
+    try {
+      await sync(masters);
     } catch (error) {
-      for (const client of clients) client.destroy();
+      closeAll();
       throw error;
     }
+    let following = false;
+    const follow = async (): Promise<void> => {
+      if (following) return;
+      following = true;
+      try {
+        await this.connections.refreshSlots(this.settingName);
+        const now = await this.connections.masters(this.settingName);
+        const changes = now && now.length > 0 ? await sync(now) : [];
+        if (changes.length > 0) {
+          this.connections.logger.info(
+            { channel: subscription.channel, masters: [...clients.keys()] },
+            `Keyspace subscription '${subscription.channel}' follows the cluster: ${changes.join(', ')}`,
+          );
+        }
+      } catch {
+        // The cluster is changing or unreachable: the next look tries again.
+      } finally {
+        following = false;
+      }
+    };
+    const timer = setInterval(() => void follow(), TOPOLOGY_CHECK_MS);
+    timer.unref();
     // Each connection is the subscription's own: closing it is unsubscribing.
     return () => {
-      for (const client of clients) if (client.isOpen) client.destroy();
+      closed = true;
+      clearInterval(timer);
+      closeAll();
       return Promise.resolve();
     };
   }

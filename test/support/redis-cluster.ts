@@ -13,20 +13,21 @@ export interface TestCluster {
   /** Seed URL (the first master). */
   readonly url: string;
   readonly nodes: readonly EmbeddedRedis[];
-  /** The index of the node that serves `key` (slots are split in three equal ranges at creation). */
+  /** The index of the master that serves `key` (slots are split in three equal ranges at creation). */
   nodeOf(key: string): number;
   stop(): Promise<void>;
 }
 
 /**
- * A 3-master Redis Cluster of `redis-server` processes on free ports (no replicas), keyspace notifications
- * on, created with `redis-cli --cluster create`; resolves once every node says `cluster_state:ok`.
+ * A 3-master Redis Cluster of `redis-server` processes on free ports (nodes 0-2 are the masters, then
+ * `replicasPerMaster` replicas each), keyspace notifications on, created with `redis-cli --cluster create`;
+ * resolves once every node says `cluster_state:ok`.
  */
-export async function startTestCluster(): Promise<TestCluster> {
+export async function startTestCluster(replicasPerMaster = 0): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'redis-func-cluster-'));
   const nodes: EmbeddedRedis[] = [];
   try {
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 3 * (1 + replicasPerMaster); i++) {
       nodes.push(
         await startEmbeddedRedis({
           args: [
@@ -45,7 +46,14 @@ export async function startTestCluster(): Promise<TestCluster> {
       );
     }
     const addresses = nodes.map((n) => `127.0.0.1:${n.port}`);
-    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
+    await run('redis-cli', [
+      '--cluster',
+      'create',
+      ...addresses,
+      '--cluster-replicas',
+      String(replicasPerMaster),
+      '--cluster-yes',
+    ]);
     await Promise.all(nodes.map((n) => waitForClusterOk(n.url)));
   } catch (error) {
     await Promise.all(nodes.map((n) => n.stop()));
