@@ -8,6 +8,8 @@ import { createClient } from 'redis';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-server';
 
 const run = promisify(execFile);
+const clientFor = (url: string) => createClient({ url });
+type RedisClient = ReturnType<typeof clientFor>;
 
 export interface TestCluster {
   /** Seed URL (the first master). */
@@ -55,6 +57,9 @@ export async function startTestCluster(replicasPerMaster = 0): Promise<TestClust
       '--cluster-yes',
     ]);
     await Promise.all(nodes.map((n) => waitForClusterOk(n.url)));
+    if (replicasPerMaster > 0) {
+      await Promise.all(nodes.slice(0, 3).map((n) => waitForReplicas(n.url, replicasPerMaster)));
+    }
   } catch (error) {
     await Promise.all(nodes.map((n) => n.stop()));
     rmSync(dir, { recursive: true, force: true });
@@ -72,18 +77,45 @@ export async function startTestCluster(replicasPerMaster = 0): Promise<TestClust
   };
 }
 
-async function waitForClusterOk(url: string): Promise<void> {
-  const client = createClient({ url });
+/** Polls `check` on a connection to `url` every 50 ms for up to 10 s; throws `failure` if it never holds. */
+async function pollNode(url: string, check: (client: RedisClient) => Promise<boolean>, failure: string) {
+  const client = clientFor(url);
   await client.connect();
   try {
     for (let i = 0; i < 200; i++) {
-      if (/cluster_state:ok/.test(await client.clusterInfo())) return;
+      if (await check(client)) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    throw new Error(`cluster at ${url} did not reach cluster_state:ok`);
+    throw new Error(failure);
   } finally {
     client.destroy();
   }
+}
+
+async function waitForClusterOk(url: string): Promise<void> {
+  await pollNode(
+    url,
+    async (client) => /cluster_state:ok/.test(await client.clusterInfo()),
+    `cluster at ${url} did not reach cluster_state:ok`,
+  );
+}
+
+/**
+ * cluster_state:ok comes before the replicas are known and in sync: wait until the master at `url` lists
+ * `count` replicas and each of them reports its link to the master up.
+ */
+async function waitForReplicas(url: string, count: number): Promise<void> {
+  await pollNode(
+    url,
+    async (client) => {
+      const id = await client.sendCommand<string>(['CLUSTER', 'MYID']);
+      const replicas = await client.sendCommand<string[]>(['CLUSTER', 'REPLICAS', id]);
+      const role = await client.sendCommand<unknown[]>(['ROLE']);
+      const connected = (role[2] as unknown[] | undefined)?.length ?? 0;
+      return replicas.length === count && connected === count;
+    },
+    `the master at ${url} did not get ${count} connected replica(s)`,
+  );
 }
 
 /** One key per cluster node, each `<prefix><name>-<n>` for the first n that lands on that node. */
