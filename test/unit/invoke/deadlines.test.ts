@@ -18,6 +18,26 @@ describe('Deadlines', () => {
     expect(expired).toEqual(['a']);
   });
 
+  it('cancels any deadline of those in flight, first, middle or last, and a late cancel does nothing', () => {
+    const deadlines = new Deadlines(10);
+    const expired: number[] = [];
+    const cancels = [0, 1, 2, 3, 4].map((i) => deadlines.add(20 + i, () => expired.push(i)));
+    cancels[0]?.();
+    cancels[2]?.();
+    cancels[4]?.();
+    jest.advanceTimersByTime(40);
+    expect(expired).toEqual([1, 3]);
+    cancels[1]?.(); // expired already
+    const cancelLate = deadlines.add(20, () => expired.push(5));
+    jest.advanceTimersByTime(40);
+    expect(expired).toEqual([1, 3, 5]);
+    cancelLate();
+    cancels[3]?.();
+    deadlines.add(20, () => expired.push(6));
+    jest.advanceTimersByTime(40);
+    expect(expired).toEqual([1, 3, 5, 6]);
+  });
+
   it('keeps working after everything was cancelled and the timer stopped', () => {
     const deadlines = new Deadlines(10);
     const expired: number[] = [];
