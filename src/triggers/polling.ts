@@ -6,9 +6,11 @@ import type { ListenerDeps, TriggerOptions } from './trigger';
 /**
  * The loop shared by the list and stream listeners:
  * fetch a batch; handle it; fetch again at once after a full batch, otherwise wait the polling interval
- * (blocking reads wait inside `fetch` instead). A failed fetch is logged and retried with backoff, so the
- * loop never dies silently (the extension's loop ends on its first error). `close()` stops fetching,
- * releases a blocked read through the AbortSignal, and waits for the batch in hand.
+ * (blocking reads wait inside `fetch` instead). After a full batch the next fetch is sent before the batch
+ * is handled (when `prefetch` allows), so Redis and the handlers work at the same time; batches are still
+ * handled one after the other, in order. A failed fetch is logged and retried with backoff, so the loop
+ * never dies silently (the extension's loop ends on its first error). `close()` stops fetching, releases a
+ * blocked read through the AbortSignal, and waits for the batch in hand and the one fetched ahead.
  */
 export interface PollingLoopOptions<T> {
   /** For log lines, e.g. the function name. */
@@ -26,7 +28,12 @@ export interface PollingLoopOptions<T> {
   readonly maxBackoffMs?: number;
   /** Ends the wait after a short batch early when data may have arrived (the in-memory broker's feed). */
   readonly wake?: (signal: AbortSignal) => Promise<void>;
+  /** Whether the next fetch may run while a full batch is handled (default: always). */
+  readonly prefetch?: () => boolean;
 }
+
+/** A fetch's outcome, kept as a value so that a fetch running ahead never rejects unobserved. */
+type Fetched<T> = { readonly batch: readonly T[] } | { readonly error: unknown };
 
 export class PollingLoop<T> {
   private readonly abort = new AbortController();
@@ -55,13 +62,15 @@ export class PollingLoop<T> {
 
   private async run(): Promise<void> {
     const { signal } = this.abort;
-    while (!signal.aborted) {
-      let batch: readonly T[];
-      try {
-        batch = await this.options.fetch(signal);
-      } catch (error) {
+    const { batchSize, blocking, prefetch } = this.options;
+    let ahead: Promise<Fetched<T>> | undefined;
+    // After close, a batch fetched ahead is still handled: its messages have left Redis (or are pending).
+    while (!signal.aborted || ahead) {
+      const fetched = await (ahead ?? this.fetch(signal));
+      ahead = undefined;
+      if ('error' in fetched) {
         if (signal.aborted) break;
-        await this.backoff(error);
+        await this.backoff(fetched.error);
         continue;
       }
       if (this.failures > 0) {
@@ -70,14 +79,25 @@ export class PollingLoop<T> {
         );
         this.failures = 0;
       }
+      const { batch } = fetched;
+      const full = batch.length >= batchSize;
+      if (full && !signal.aborted && (prefetch?.() ?? true)) ahead = this.fetch(signal);
       if (batch.length > 0) await this.options.handle(batch);
-      if (batch.length < this.options.batchSize && !this.options.blocking) await this.pause();
+      if (!full && !blocking) await this.pause();
     }
+  }
+
+  private fetch(signal: AbortSignal): Promise<Fetched<T>> {
+    return this.options.fetch(signal).then(
+      (batch) => ({ batch }),
+      (error: unknown) => ({ error }),
+    );
   }
 
   /** The polling interval, cut short by `wake` or by close. */
   private async pause(): Promise<void> {
     const { wake, pollingIntervalInMs } = this.options;
+    if (this.abort.signal.aborted) return;
     if (!wake) return sleep(pollingIntervalInMs, this.abort.signal);
     const done = new AbortController();
     const stop = (): void => done.abort();
@@ -134,6 +154,7 @@ export function pollingLoopFor<T>(
   deps: ListenerDeps<TriggerOptions & PolledTriggerOptions>,
   fetch: (signal: AbortSignal) => Promise<readonly T[]>,
   handle: (batch: readonly T[]) => Promise<void>,
+  prefetch?: () => boolean,
 ): PollingLoop<T> {
   const { fn, ports, logger } = deps;
   const o = fn.options;
@@ -147,6 +168,7 @@ export function pollingLoopFor<T>(
     pollingIntervalInMs: o.pollingIntervalInMs,
     blocking: o.mode === 'blocking',
     wake: watcher ? (signal) => watcher.next(signal) : undefined,
+    prefetch,
   });
 }
 

@@ -49,6 +49,8 @@ export class StreamListener implements Listener {
       deps,
       (signal) => this.fetch(signal),
       (batch) => this.handle(batch),
+      // Not while a reclaim is due: it could claim back an entry of the batch being handled.
+      () => Date.now() < this.reclaimDueAt,
     );
   }
 

@@ -1,0 +1,135 @@
+import pino from 'pino';
+import { PollingLoop } from '../../../src/triggers/polling';
+
+/** A source of numbered batches: `fetch` resolves with the next batch once the test lets it. */
+function source(batches: number[][]) {
+  const events: string[] = [];
+  let next = 0;
+  const fetch = (): Promise<number[]> => {
+    const batch = batches[next++] ?? [];
+    events.push(`fetch ${JSON.stringify(batch)}`);
+    return Promise.resolve(batch);
+  };
+  return { events, fetch };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('PollingLoop', () => {
+  const logger = pino({ level: 'silent' });
+
+  it('sends the next fetch while a full batch is handled, and handles batches one after the other', async () => {
+    const { events, fetch } = source([[1, 2], [3, 4], [5]]);
+    const releases: (() => void)[] = [];
+    const loop = new PollingLoop<number>({
+      name: 'f',
+      logger,
+      fetch,
+      handle: (batch) => {
+        events.push(`handle ${JSON.stringify(batch)}`);
+        return new Promise<void>((resolve) => releases.push(resolve));
+      },
+      batchSize: 2,
+      pollingIntervalInMs: 60_000,
+      blocking: false,
+    });
+    loop.start();
+    await tick();
+    expect(events).toEqual(['fetch [1,2]', 'fetch [3,4]', 'handle [1,2]']);
+    releases.shift()?.();
+    await tick();
+    expect(events.slice(3)).toEqual(['fetch [5]', 'handle [3,4]']);
+    releases.shift()?.();
+    await tick();
+    // [5] is a short batch: nothing is fetched ahead of it, and the loop then waits the polling interval.
+    expect(events.slice(5)).toEqual(['handle [5]']);
+    releases.shift()?.();
+    await loop.close();
+    expect(events).toHaveLength(6);
+  });
+
+  it('handles the batch fetched ahead after close, then stops', async () => {
+    const { events, fetch } = source([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    let release: (() => void) | undefined;
+    const loop = new PollingLoop<number>({
+      name: 'f',
+      logger,
+      fetch,
+      handle: (batch) => {
+        events.push(`handle ${JSON.stringify(batch)}`);
+        return new Promise<void>((resolve) => (release = resolve));
+      },
+      batchSize: 2,
+      pollingIntervalInMs: 60_000,
+      blocking: false,
+    });
+    loop.start();
+    await tick();
+    const closed = loop.close();
+    release?.();
+    await tick();
+    release?.();
+    await closed;
+    expect(events).toEqual(['fetch [1,2]', 'fetch [3,4]', 'handle [1,2]', 'handle [3,4]']);
+  });
+
+  it('does not fetch ahead when prefetch says no', async () => {
+    const { events, fetch } = source([
+      [1, 2],
+      [3, 4],
+    ]);
+    let release: (() => void) | undefined;
+    const loop = new PollingLoop<number>({
+      name: 'f',
+      logger,
+      fetch,
+      handle: (batch) => {
+        events.push(`handle ${JSON.stringify(batch)}`);
+        return new Promise<void>((resolve) => (release = resolve));
+      },
+      batchSize: 2,
+      pollingIntervalInMs: 60_000,
+      blocking: false,
+      prefetch: () => false,
+    });
+    loop.start();
+    await tick();
+    expect(events).toEqual(['fetch [1,2]', 'handle [1,2]']);
+    release?.();
+    await tick();
+    expect(events).toEqual(['fetch [1,2]', 'handle [1,2]', 'fetch [3,4]', 'handle [3,4]']);
+    const closed = loop.close();
+    release?.();
+    await closed;
+  });
+
+  it('backs off after a fetch ahead that failed, and goes on', async () => {
+    let calls = 0;
+    const handled: number[][] = [];
+    const loop = new PollingLoop<number>({
+      name: 'f',
+      logger,
+      fetch: () => {
+        calls++;
+        if (calls === 2) return Promise.reject(new Error('connection lost'));
+        return Promise.resolve(calls === 1 ? [1, 2] : calls === 3 ? [3] : []);
+      },
+      handle: (batch) => {
+        handled.push([...batch]);
+        return Promise.resolve();
+      },
+      batchSize: 2,
+      pollingIntervalInMs: 60_000,
+      blocking: false,
+      maxBackoffMs: 1,
+    });
+    loop.start();
+    for (let i = 0; i < 50 && handled.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    await loop.close();
+    expect(handled).toEqual([[1, 2], [3]]);
+  });
+});
