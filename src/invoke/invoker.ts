@@ -105,13 +105,18 @@ export class Invoker {
    * Runs the handler; a failed attempt is retried per the function's retry policy (each attempt logs its
    * own Executing/Executed lines and gets `context.retryContext`). Resolves with the last attempt.
    */
-  async invoke(request: InvocationRequest): Promise<InvocationRecord> {
+  invoke(request: InvocationRequest): Promise<InvocationRecord> {
     this.inFlight++;
+    const retrying = request.fn.retry !== undefined || (request.firstAttempt ?? 1) > 1;
+    let run: Promise<InvocationRecord>;
     try {
-      return await this.invokeWithRetries(request);
-    } finally {
-      this.finish();
+      run = retrying ? this.invokeWithRetries(request) : this.attempt(request);
+    } catch (error) {
+      run = settledWith(() => {
+        throw error;
+      });
     }
+    return run.finally(() => this.finish());
   }
 
   private async invokeWithRetries(request: InvocationRequest): Promise<InvocationRecord> {
@@ -138,13 +143,17 @@ export class Invoker {
     return record;
   }
 
-  private async attempt(request: InvocationRequest): Promise<InvocationRecord> {
+  /**
+   * One attempt: the handler (with its input and output bindings) under functionTimeout. Never rejects.
+   * The hot path of every trigger, so it makes one promise of its own: no async layers, and a deadline
+   * only while the handler's promise is pending (a synchronous handler cannot outlive its timeout).
+   */
+  private attempt(request: InvocationRequest): Promise<InvocationRecord> {
     const { fn } = request;
     const invocationId = randomUUID();
     const log = this.functionLogger(fn.name);
     const ids = { invocationId }; // a field per line is cheaper than a child logger per invocation
-    const logs: { level: string; message: string }[] = [];
-    const collect = this.options.onInvocation !== undefined;
+    const logs: { level: string; message: string }[] | undefined = this.options.onInvocation ? [] : undefined;
     const context = new RedisInvocationContext({
       invocationId,
       functionName: fn.name,
@@ -153,7 +162,7 @@ export class Invoker {
       options: this.contextOptions(fn),
       logHandler: (level, ...args) => {
         const message = format(...args);
-        if (collect) logs.push({ level, message });
+        logs?.push({ level, message });
         const pinoLevel = contextLevelToPino(level);
         if (pinoLevel !== 'silent') log[pinoLevel](ids, message);
       },
@@ -162,62 +171,99 @@ export class Invoker {
     if (log.isLevelEnabled('info')) {
       log.info(ids, `Executing 'Functions.${fn.name}' (Reason='${request.reason}', Id=${invocationId})`);
     }
-    let status: InvocationStatus = 'succeeded';
-    let result: unknown;
-    let error: unknown;
+    const done = (status: InvocationStatus, outcome: unknown): InvocationRecord =>
+      this.record(request, invocationId, log, status, outcome, performance.now() - started, logs ?? []);
+    let running: unknown;
     try {
-      result = await this.runWithTimeout(fn, request.input, context);
-    } catch (caught) {
-      status = 'failed';
-      error = caught;
+      running = this.runHandler(fn, request.input, context);
+    } catch (error) {
+      return settledWith(() => done('failed', error));
     }
-    const durationMs = performance.now() - started;
-    const executed = (outcome: string): string =>
-      `Executed 'Functions.${fn.name}' (${outcome}, Id=${invocationId}, Duration=${Math.round(durationMs)}ms)`;
+    if (!isThenable(running)) return settledWith(() => done('succeeded', running));
+    const pending = running;
+    const timeoutMs = this.options.host.functionTimeoutMs;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const finish = (status: InvocationStatus, outcome: unknown): void => {
+        if (settled) return;
+        settled = true;
+        cancel?.();
+        try {
+          resolve(done(status, outcome));
+        } catch (error) {
+          // only if reporting the record failed: the caller gets what was thrown
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+          reject(error);
+        }
+      };
+      const cancel =
+        timeoutMs === undefined
+          ? undefined
+          : this.deadlines.add(timeoutMs, () => {
+              const error = new FunctionTimeoutError(fn.name, timeoutMs);
+              context.abortWith(error); // tells the handler to stop; the invocation is Failed either way
+              finish('failed', error);
+            });
+      pending.then(
+        (value) => finish('succeeded', value),
+        (error: unknown) => finish('failed', error),
+      );
+    });
+  }
+
+  /** Logs the Executed line and reports the finished attempt. */
+  private record(
+    request: InvocationRequest,
+    invocationId: string,
+    log: Logger,
+    status: InvocationStatus,
+    outcome: unknown,
+    durationMs: number,
+    logs: readonly { level: string; message: string }[],
+  ): InvocationRecord {
+    const functionName = request.fn.name;
+    const executed = (result: string): string =>
+      `Executed 'Functions.${functionName}' (${result}, Id=${invocationId}, Duration=${Math.round(durationMs)}ms)`;
     if (status === 'succeeded') {
-      if (log.isLevelEnabled('info')) log.info(ids, executed('Succeeded'));
+      if (log.isLevelEnabled('info')) log.info({ invocationId }, executed('Succeeded'));
     } else if (log.isLevelEnabled('error')) {
-      const err = error instanceof Error ? error : { message: errorMessage(error) };
+      const err = outcome instanceof Error ? outcome : { message: errorMessage(outcome) };
       log.error({ invocationId, err }, executed('Failed'));
     }
     const attempt = (request.retryContext?.retryCount ?? 0) + 1;
     const { input, triggerMetadata } = request;
-    const functionName = fn.name;
     const record: InvocationRecord =
       status === 'succeeded'
-        ? { invocationId, functionName, input, triggerMetadata, status, result, durationMs, attempt, logs }
-        : { invocationId, functionName, input, triggerMetadata, status, error, durationMs, attempt, logs };
+        ? {
+            invocationId,
+            functionName,
+            input,
+            triggerMetadata,
+            status,
+            result: outcome,
+            durationMs,
+            attempt,
+            logs,
+          }
+        : {
+            invocationId,
+            functionName,
+            input,
+            triggerMetadata,
+            status,
+            error: outcome,
+            durationMs,
+            attempt,
+            logs,
+          };
     this.options.onInvocation?.(record);
     return record;
   }
 
-  private runWithTimeout(
-    fn: ResolvedFunction,
-    input: unknown,
-    context: RedisInvocationContext,
-  ): Promise<unknown> {
-    const timeoutMs = this.options.host.functionTimeoutMs;
-    const run = this.runWithBindings(fn, input, context);
-    if (timeoutMs === undefined) return run;
-    return new Promise((resolve, reject) => {
-      const cancel = this.deadlines.add(timeoutMs, () => {
-        const error = new FunctionTimeoutError(fn.name, timeoutMs);
-        context.abortWith(error); // tells the handler to stop; the invocation is Failed either way
-        reject(error);
-      });
-      run.then(
-        (value) => {
-          cancel();
-          resolve(value);
-        },
-        (error: unknown) => {
-          cancel();
-          // handlers may throw anything; the invocation record keeps it as thrown
-          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-          reject(error);
-        },
-      );
-    });
+  /** The handler, with input bindings before it and output bindings after it when the function has any. */
+  private runHandler(fn: ResolvedFunction, input: unknown, context: InvocationContext): unknown {
+    if (fn.inputs.length === 0 && fn.outputs.length === 0) return fn.definition.handler(input, context);
+    return this.runWithBindings(fn, input, context);
   }
 
   /** Input bindings, the handler, then output bindings (only after success; their errors fail it). */
@@ -276,6 +322,24 @@ const ORDER: readonly PinoLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 
 
 function lowest(a: PinoLevel, b: PinoLevel | undefined): PinoLevel {
   return b !== undefined && ORDER.indexOf(b) < ORDER.indexOf(a) ? b : a;
+}
+
+/** A promise of `make()`'s value, rejected if it throws. */
+function settledWith<T>(make: () => T): Promise<T> {
+  try {
+    return Promise.resolve(make());
+  } catch (error) {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what was thrown, as thrown
+    return Promise.reject(error);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 function isRetryable(record: InvocationRecord): boolean {
