@@ -13,7 +13,10 @@ function source(batches: number[][]) {
   return { events, fetch };
 }
 
-const tick = () => new Promise((resolve) => setImmediate(resolve));
+/** A few turns of the event loop (the loop lets a fetch sent ahead go out over two of them). */
+const tick = async (): Promise<void> => {
+  for (let i = 0; i < 4; i++) await new Promise((resolve) => setImmediate(resolve));
+};
 
 describe('PollingLoop', () => {
   const logger = pino({ level: 'silent' });
