@@ -108,15 +108,15 @@ export class Invoker {
   invoke(request: InvocationRequest): Promise<InvocationRecord> {
     this.inFlight++;
     const retrying = request.fn.retry !== undefined || (request.firstAttempt ?? 1) > 1;
-    let run: Promise<InvocationRecord>;
     try {
-      run = retrying ? this.invokeWithRetries(request) : this.attempt(request);
+      if (!retrying) return this.attempt(request, true); // ends the invocation itself
+      return this.invokeWithRetries(request).finally(() => this.finish());
     } catch (error) {
-      run = settledWith(() => {
+      this.finish(); // thrown before the attempt could end
+      return settledWith(() => {
         throw error;
       });
     }
-    return run.finally(() => this.finish());
   }
 
   private async invokeWithRetries(request: InvocationRequest): Promise<InvocationRecord> {
@@ -148,7 +148,7 @@ export class Invoker {
    * The hot path of every trigger, so it makes one promise of its own: no async layers, and a deadline
    * only while the handler's promise is pending (a synchronous handler cannot outlive its timeout).
    */
-  private attempt(request: InvocationRequest): Promise<InvocationRecord> {
+  private attempt(request: InvocationRequest, endsInvocation = false): Promise<InvocationRecord> {
     const { fn } = request;
     const invocationId = randomUUID();
     const log = this.functionLogger(fn.name);
@@ -171,8 +171,21 @@ export class Invoker {
     if (log.isLevelEnabled('info')) {
       log.info(ids, `Executing 'Functions.${fn.name}' (Reason='${request.reason}', Id=${invocationId})`);
     }
-    const done = (status: InvocationStatus, outcome: unknown): InvocationRecord =>
-      this.record(request, invocationId, log, status, outcome, performance.now() - started, logs ?? []);
+    const done = (status: InvocationStatus, outcome: unknown): InvocationRecord => {
+      try {
+        return this.record(
+          request,
+          invocationId,
+          log,
+          status,
+          outcome,
+          performance.now() - started,
+          logs ?? [],
+        );
+      } finally {
+        if (endsInvocation) this.finish();
+      }
+    };
     let running: unknown;
     try {
       running = this.runHandler(fn, request.input, context);

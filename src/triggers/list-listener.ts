@@ -160,15 +160,13 @@ export class ListListener implements Listener {
     let failed = 0;
     // Settled without holding up the next invocation (node-redis pipelines the LREMs); awaited below.
     const settling: Promise<void>[] = [];
-    await forEachConcurrent(groups, o.concurrency, async (elements) => {
-      const record = await this.run(elements);
-      let ok = record.status === 'succeeded';
-      if (!ok) failed += elements.length;
-      if (!ok && o.reliable && isLastAttempt(record, this.deps, o.deadLetterKey)) {
-        ok = await deadLetterElements(this.deps, o.deadLetterKey ?? '', elements, record);
-      }
-      if (o.reliable) settling.push(this.settle(elements, ok));
-    });
+    await forEachConcurrent(groups, o.concurrency, (elements) =>
+      this.run(elements).then((record) => {
+        const ok = record.status === 'succeeded';
+        if (!ok) failed += elements.length;
+        if (o.reliable) return this.afterReliable(elements, record, settling);
+      }),
+    );
     await Promise.all(settling);
     if (failed > 0 && !o.reliable) {
       this.deps.logger.warn(
@@ -179,7 +177,21 @@ export class ListListener implements Listener {
     }
   }
 
-  private async run(elements: readonly ListElement[]): Promise<InvocationRecord> {
+  /** Reliable mode: dead-letter after the last failed attempt, then settle (not awaited here). */
+  private async afterReliable(
+    elements: readonly ListElement[],
+    record: InvocationRecord,
+    settling: Promise<void>[],
+  ): Promise<void> {
+    const o = this.options;
+    let ok = record.status === 'succeeded';
+    if (!ok && isLastAttempt(record, this.deps, o.deadLetterKey)) {
+      ok = await deadLetterElements(this.deps, o.deadLetterKey ?? '', elements, record);
+    }
+    settling.push(this.settle(elements, ok));
+  }
+
+  private run(elements: readonly ListElement[]): Promise<InvocationRecord> {
     const { fn, invoker } = this.deps;
     const first = elements[0] as ListElement;
     const { input, triggerMetadata }: ManualInput =
