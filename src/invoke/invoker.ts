@@ -68,7 +68,7 @@ export interface InvokerOptions {
  * functionTimeout, and never throws (a failing handler is a failed invocation, not a failed host).
  */
 export class Invoker {
-  private readonly loggers = new Map<string, Logger>();
+  private readonly loggers = new Map<string, FunctionLoggers>();
   private readonly closingSignal = new AbortController();
   private readonly deadlines: Deadlines;
   private readonly optionsCache = new WeakMap<
@@ -151,7 +151,8 @@ export class Invoker {
   private attempt(request: InvocationRequest, endsInvocation = false): Promise<InvocationRecord> {
     const { fn } = request;
     const invocationId = randomUUID();
-    const log = this.functionLogger(fn.name);
+    const loggers = this.functionLoggers(fn.name);
+    const log = loggers.lines;
     const ids = { invocationId }; // a field per line is cheaper than a child logger per invocation
     const logs: { level: string; message: string }[] | undefined = this.options.onInvocation ? [] : undefined;
     const context = new RedisInvocationContext({
@@ -176,7 +177,7 @@ export class Invoker {
         return this.record(
           request,
           invocationId,
-          log,
+          loggers,
           status,
           outcome,
           performance.now() - started,
@@ -228,7 +229,7 @@ export class Invoker {
   private record(
     request: InvocationRequest,
     invocationId: string,
-    log: Logger,
+    loggers: FunctionLoggers,
     status: InvocationStatus,
     outcome: unknown,
     durationMs: number,
@@ -238,10 +239,10 @@ export class Invoker {
     const executed = (result: string): string =>
       `Executed 'Functions.${functionName}' (${result}, Id=${invocationId}, Duration=${Math.round(durationMs)}ms)`;
     if (status === 'succeeded') {
-      if (log.isLevelEnabled('info')) log.info({ invocationId }, executed('Succeeded'));
-    } else if (log.isLevelEnabled('error')) {
+      if (loggers.lines.isLevelEnabled('info')) loggers.lines.info({ invocationId }, executed('Succeeded'));
+    } else if (loggers.failures.isLevelEnabled('error')) {
       const err = outcome instanceof Error ? outcome : { message: errorMessage(outcome) };
-      log.error({ invocationId, err }, executed('Failed'));
+      loggers.failures.error({ invocationId, err }, executed('Failed'));
     }
     const attempt = (request.retryContext?.retryCount ?? 0) + 1;
     const { input, triggerMetadata } = request;
@@ -316,19 +317,35 @@ export class Invoker {
     }
   }
 
-  private functionLogger(name: string): Logger {
-    let logger = this.loggers.get(name);
-    if (!logger) {
+  /**
+   * The function's loggers at its host.json level. The invocation lines carry only the invocation id and
+   * text (pino does not redact text), so they skip the redaction pass, which costs about as much as the
+   * rest of a line; failures, whose `err` may hold anything, keep it.
+   */
+  private functionLoggers(name: string): FunctionLoggers {
+    let loggers = this.loggers.get(name);
+    if (!loggers) {
       const { logLevels } = this.options.host;
       const configured = logLevels.perFunction[name.toLowerCase()] ?? logLevels.function ?? logLevels.default;
-      logger = this.options.logger.child({ functionName: name });
       // A silent root (the test host) stays silent; otherwise host.json levels apply per function.
-      logger.level =
+      const level =
         this.options.logger.level === 'silent' ? 'silent' : lowest(configured, this.options.minimumLevel);
-      this.loggers.set(name, logger);
+      const root = this.options.logger;
+      loggers = {
+        lines: root.child({ functionName: name }, { redact: { paths: [] }, level }),
+        failures: root.child({ functionName: name }, { level }),
+      };
+      this.loggers.set(name, loggers);
     }
-    return logger;
+    return loggers;
   }
+}
+
+interface FunctionLoggers {
+  /** Executing/Executed and the handler's own lines: no redaction pass. */
+  readonly lines: Logger;
+  /** Failed invocations (their error objects are redacted). */
+  readonly failures: Logger;
 }
 
 const ORDER: readonly PinoLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];

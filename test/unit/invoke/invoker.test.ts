@@ -2,6 +2,7 @@ import pino from 'pino';
 import type { InvocationContext } from '@azure/functions';
 import { parseHostJson } from '../../../src/config/host-json';
 import { FunctionTimeoutError } from '../../../src/errors';
+import { createLogger } from '../../../src/logging';
 import { invocationSignal } from '../../../src/invoke/abort-signal';
 import { Invoker, type InvocationRecord } from '../../../src/invoke/invoker';
 import type { ResolvedFunction } from '../../../src/triggers/trigger';
@@ -87,5 +88,29 @@ describe('Invoker', () => {
     await running;
     await Promise.resolve();
     expect([i.activeCount, idle]).toEqual([0, true]);
+  });
+
+  it('logs Executing/Executed with the function and invocation, and redacts what a failure carries', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({
+      json: true,
+      destination: { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+    });
+    const host = parseHostJson({ version: '2.0' });
+    const i = new Invoker({ logger, host });
+    const ok = await run(i, () => 'fine');
+    const failed = await run(i, () => {
+      throw Object.assign(new Error('no'), { password: 'hunter2' });
+    });
+    expect(lines.map((l) => [l['functionName'], l['invocationId'], String(l['msg']).split(' (')[0]])).toEqual(
+      [
+        ['f', ok.invocationId, "Executing 'Functions.f'"],
+        ['f', ok.invocationId, "Executed 'Functions.f'"],
+        ['f', failed.invocationId, "Executing 'Functions.f'"],
+        ['f', failed.invocationId, "Executed 'Functions.f'"],
+      ],
+    );
+    expect(lines[3]).toMatchObject({ level: 'error', err: { password: '[redacted]' } });
+    expect(JSON.stringify(lines)).not.toContain('hunter2');
   });
 });
