@@ -4,9 +4,7 @@
  * Throughput drains a pre-filled list; latency pushes elements at a steady rate (default 1,000/s) and
  * measures push -> handler in blocking mode, next to a plain BLMPOP loop.
  */
-import { createWriteStream } from 'node:fs';
 import { trigger } from '@azure/functions';
-import pino from 'pino';
 import { createClient } from 'redis';
 import { resolveFunctions } from '../src/config/app-config';
 import { parseHostJson } from '../src/config/host-json';
@@ -17,7 +15,7 @@ import { RedisConnections } from '../src/redis/connections';
 import { startEmbeddedRedis } from '../src/redis/embedded-server';
 import { RedisBroker } from '../src/redis/redis-broker';
 import { definitionFromRegistration } from '../src/registration/from-core';
-import { percentile, printTable } from './util';
+import { devNullLogger, percentile, printTable } from './util';
 
 const newClient = (url: string) => createClient({ url });
 type Client = ReturnType<typeof newClient>;
@@ -71,7 +69,7 @@ function listHost(
 ): HostRun {
   const hostConfig = parseHostJson({ version: '2.0', logging: { logLevel: { default: logLevel } } });
   const settings = new Settings(EMPTY_LOCAL_SETTINGS, { Redis: url });
-  const logger = pino({ level: 'info' }, createWriteStream('/dev/null'));
+  const logger = devNullLogger();
   const definition = definitionFromRegistration(
     {
       name: 'onElement',

@@ -3,9 +3,7 @@
  * XREADGROUP + XACK loop doing the same work (same batch, a no-op handler), in one run.
  * Throughput drains a pre-filled stream; latency adds one entry at a time (XADD -> handler) in blocking mode.
  */
-import { createWriteStream } from 'node:fs';
 import { trigger } from '@azure/functions';
-import pino from 'pino';
 import { createClient } from 'redis';
 import { resolveFunctions } from '../src/config/app-config';
 import { parseHostJson } from '../src/config/host-json';
@@ -16,7 +14,7 @@ import { RedisConnections } from '../src/redis/connections';
 import { startEmbeddedRedis } from '../src/redis/embedded-server';
 import { RedisBroker } from '../src/redis/redis-broker';
 import { definitionFromRegistration } from '../src/registration/from-core';
-import { percentile, printTable } from './util';
+import { devNullLogger, percentile, printTable } from './util';
 
 const newClient = (url: string) => createClient({ url });
 type Client = ReturnType<typeof newClient>;
@@ -83,7 +81,7 @@ function streamHost(
 ): HostRun {
   const hostConfig = parseHostJson({ version: '2.0', logging: { logLevel: { default: logLevel } } });
   const settings = new Settings(EMPTY_LOCAL_SETTINGS, { Redis: url });
-  const logger = pino({ level: 'info' }, createWriteStream('/dev/null'));
+  const logger = devNullLogger();
   const definition = definitionFromRegistration(
     {
       name: 'onEntry',

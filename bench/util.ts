@@ -1,4 +1,6 @@
-/** Helpers shared by the benchmarks: percentiles and a plain-text table. */
+import pino from 'pino';
+import { createLogger, type Logger } from '../src/logging';
+/** Helpers shared by the benchmarks: percentiles, a plain-text table and the host logger. */
 
 export function percentile(sortedValues: readonly number[], p: number): number {
   if (sortedValues.length === 0) return Number.NaN;
@@ -28,4 +30,9 @@ function formatNumber(n: number): string {
   if (!Number.isFinite(n)) return String(n);
   if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');
   return n.toFixed(2);
+}
+
+/** The logger `redis-func start --json` makes (JSON lines, asynchronous writes, redaction), into /dev/null. */
+export function devNullLogger(): Logger {
+  return createLogger({ json: true, destination: pino.destination({ dest: '/dev/null', sync: false }) });
 }
