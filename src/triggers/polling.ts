@@ -30,6 +30,8 @@ export interface PollingLoopOptions<T> {
   readonly wake?: (signal: AbortSignal) => Promise<void>;
   /** Whether the next fetch may run while a full batch is handled (default: always). */
   readonly prefetch?: () => boolean;
+  /** Awaited after sending a fetch ahead, so that it leaves before the batch runs (BrokerPorts.sendOff). */
+  readonly sendOff?: () => Promise<void>;
 }
 
 /** A fetch's outcome, kept as a value so that a fetch running ahead never rejects unobserved. */
@@ -62,7 +64,7 @@ export class PollingLoop<T> {
 
   private async run(): Promise<void> {
     const { signal } = this.abort;
-    const { batchSize, blocking, prefetch } = this.options;
+    const { batchSize, blocking, prefetch, sendOff } = this.options;
     let ahead: Promise<Fetched<T>> | undefined;
     // After close, a batch fetched ahead is still handled: its messages have left Redis (or are pending).
     while (!signal.aborted || ahead) {
@@ -83,7 +85,7 @@ export class PollingLoop<T> {
       const full = batch.length >= batchSize;
       if (full && !signal.aborted && (prefetch?.() ?? true)) {
         ahead = this.fetch(signal);
-        await sendOff();
+        if (sendOff) await sendOff();
       }
       if (batch.length > 0) await this.options.handle(batch);
       if (!full && !blocking) await this.pause();
@@ -121,16 +123,6 @@ export class PollingLoop<T> {
     );
     await sleep(delay, this.abort.signal);
   }
-}
-
-/**
- * Lets a command just started reach the socket. node-redis writes from a setImmediate queued once the
- * command passed its own awaits, and a batch of quick handlers runs in microtasks alone: without this, a
- * fetch sent ahead would only be written once the batch is done. Two turns: ours queued before
- * node-redis's, the second after it.
- */
-function sendOff(): Promise<void> {
-  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
 export { sleep } from '../timers';
@@ -182,6 +174,7 @@ export function pollingLoopFor<T>(
     blocking: o.mode === 'blocking',
     wake: watcher ? (signal) => watcher.next(signal) : undefined,
     prefetch,
+    sendOff: ports.sendOff,
   });
 }
 

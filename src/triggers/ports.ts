@@ -214,6 +214,12 @@ export interface BrokerPorts {
   readonly scale?: ScalePort;
   /** Wakes polling listeners early (in-memory broker). */
   readonly changes?: ChangeFeed;
+  /**
+   * Resolves once commands just issued are on their way to the server. A polling loop awaits it after
+   * sending a fetch ahead, before running a batch that may never yield (Redis: node-redis writes from a
+   * setImmediate). Absent where commands take effect at once (in-memory broker).
+   */
+  readonly sendOff?: () => Promise<void>;
 }
 
 /** Hands out ports per connection setting. */

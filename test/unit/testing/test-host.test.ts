@@ -79,6 +79,22 @@ describe('createTestHost', () => {
     expect(h.list('q')).toEqual([]);
   });
 
+  it('has run every element of several full batches when rpush and xadd resolve', async () => {
+    const h = await host({
+      functions: [
+        reg('onItem', 'redisListTrigger', { keys: 'q', batchSize: 10, pollingIntervalInMs: 60000 }),
+        reg('onEntry', 'redisStreamTrigger', { keys: 's', batchSize: 10, pollingIntervalInMs: 60000 }),
+      ],
+    });
+    const values = Array.from({ length: 35 }, (_v, i) => String(i));
+    await h.rpush('q', ...values);
+    expect(h.invocationsOf('onItem').map((r) => (r.input as { Message: string }).Message)).toEqual(values);
+    for (const v of values) h.broker.xadd('s', { v });
+    await h.idle();
+    expect(h.invocationsOf('onEntry')).toHaveLength(35);
+    expect(Object.values(h.pending('s')).flat()).toEqual([]);
+  });
+
   it('acks stream entries on success and leaves failures pending', async () => {
     const h = await host({
       functions: [

@@ -80,6 +80,32 @@ describe('PollingLoop', () => {
     expect(events).toEqual(['fetch [1,2]', 'fetch [3,4]', 'handle [1,2]', 'handle [3,4]']);
   });
 
+  it('awaits sendOff between sending the fetch ahead and handling the batch', async () => {
+    const { events, fetch } = source([[1, 2], [3]]);
+    const loop = new PollingLoop<number>({
+      name: 'f',
+      logger,
+      fetch,
+      handle: (batch) => {
+        events.push(`handle ${JSON.stringify(batch)}`);
+        return Promise.resolve();
+      },
+      batchSize: 2,
+      pollingIntervalInMs: 60_000,
+      blocking: false,
+      sendOff: async () => {
+        events.push('sendOff');
+        await tick();
+        events.push('sent');
+      },
+    });
+    loop.start();
+    await tick();
+    await tick();
+    await loop.close();
+    expect(events).toEqual(['fetch [1,2]', 'fetch [3]', 'sendOff', 'sent', 'handle [1,2]', 'handle [3]']);
+  });
+
   it('does not fetch ahead when prefetch says no', async () => {
     const { events, fetch } = source([
       [1, 2],
