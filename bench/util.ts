@@ -1,5 +1,4 @@
-import pino from 'pino';
-import { createLogger, type Logger } from '../src/logging';
+import { createLogger, jsonDestination, type Logger } from '../src/logging';
 /** Helpers shared by the benchmarks: percentiles, a plain-text table and the host logger. */
 
 export function percentile(sortedValues: readonly number[], p: number): number {
@@ -34,5 +33,5 @@ function formatNumber(n: number): string {
 
 /** The logger `redis-func start --json` makes (JSON lines, asynchronous writes, redaction), into /dev/null. */
 export function devNullLogger(): Logger {
-  return createLogger({ json: true, destination: pino.destination({ dest: '/dev/null', sync: false }) });
+  return createLogger({ json: true, destination: jsonDestination('/dev/null') });
 }
