@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { format } from 'node:util';
 import { InvocationContext, type InvocationContextInit, type RetryContext } from '@azure/functions';
 import type { HostConfig } from '../config/host-json';
@@ -12,6 +11,7 @@ import { resolveInputs, runOutputs } from './redis-bindings';
 import { RedisInvocationContext } from './abort-signal';
 import { Deadlines, tickFor } from './deadlines';
 import { retryDelayMs } from './retry-policy';
+import { invocationId as newInvocationId } from './invocation-id';
 
 export type InvocationStatus = 'succeeded' | 'failed';
 
@@ -150,7 +150,7 @@ export class Invoker {
    */
   private attempt(request: InvocationRequest, endsInvocation = false): Promise<InvocationRecord> {
     const { fn } = request;
-    const invocationId = randomUUID();
+    const invocationId = newInvocationId();
     const loggers = this.functionLoggers(fn.name);
     const log = loggers.lines;
     const ids = { invocationId }; // a field per line is cheaper than a child logger per invocation
