@@ -24,6 +24,30 @@ end
 return moved`;
 
 /**
+ * Atomically: register the owner on the list, then LMOVE up to ARGV[1] elements from the list to the
+ * owner's processing list (its head), stopping when the list is empty. One command for a batch (a MULTI of
+ * LMOVEs costs node-redis a command object each). KEYS[1] list, KEYS[2] processing list, KEYS[3] owners
+ * set; ARGV: count, LEFT|RIGHT, owner. Returns the moved elements in order.
+ */
+const MOVE_SCRIPT = `
+redis.call('SADD', KEYS[3], ARGV[3])
+local moved = {}
+for i = 1, tonumber(ARGV[1]) do
+  local element = redis.call('LMOVE', KEYS[1], KEYS[2], ARGV[2], 'LEFT')
+  if not element then break end
+  moved[i] = element
+end
+return moved`;
+
+/**
+ * Removes one occurrence of each ARGV element from the processing list KEYS[1], searching from its tail
+ * (it grows at its head, so the oldest, handled first, are nearest the tail). One command per batch.
+ */
+const REMOVE_SCRIPT = `
+for _, element in ipairs(ARGV) do redis.call('LREM', KEYS[1], -1, element) end
+return #ARGV`;
+
+/**
  * List operations on node-redis. Non-blocking commands share the command connection (node-redis pipelines
  * concurrent commands); blocking ones run on a connection per reader (see BlockingReaders).
  */
@@ -123,10 +147,15 @@ export class RedisListPort implements ListPort {
     return values(key, reply);
   }
 
-  async removeProcessed(owner: string, element: ListElement): Promise<void> {
-    // From the tail: the processing list grows at its head, so the oldest (handled first) is nearest the tail.
-    const processing = listProcessingKey(element.key, owner);
-    await this.onKey(processing, (client) => client.lRem(processing, -1, element.value));
+  async removeProcessed(owner: string, elements: readonly ListElement[]): Promise<void> {
+    await Promise.all(
+      [...byKey(elements)].map(([key, values]) => {
+        const processing = listProcessingKey(key, owner);
+        return this.onKey(processing, (client) =>
+          client.eval(REMOVE_SCRIPT, { keys: [processing], arguments: values }),
+        );
+      }),
+    );
   }
 
   /** The key and its processing list share a hash slot (see list-keys.ts): one MULTI, also on a cluster. */
@@ -176,14 +205,11 @@ export class RedisListPort implements ListPort {
 
   /** Up to `count` LMOVEs from one key, in one MULTI with registering the owner on that key. */
   private async moveFrom(key: string, request: ListMoveRequest, count: number): Promise<ListElement[]> {
-    const processing = listProcessingKey(key, request.owner);
-    const replies = await this.onKey(key, (client) => {
-      const multi = client.multi();
-      multi.sAdd(listOwnersKey(key), request.owner);
-      for (let i = 0; i < count; i++) multi.lMove(key, processing, side(request.from), 'LEFT');
-      return multi.exec();
-    });
-    return replies.slice(1).flatMap((reply) => values(key, reply));
+    const keys = [key, listProcessingKey(key, request.owner), listOwnersKey(key)];
+    const reply = await this.onKey(key, (client) =>
+      client.eval(MOVE_SCRIPT, { keys, arguments: [String(count), side(request.from), request.owner] }),
+    );
+    return values(key, reply);
   }
 
   /** Runs `call` on the connection that serves `key` (its node on a cluster). */
@@ -225,4 +251,15 @@ function keyValueReply(reply: unknown): ListElement[] {
   if (!Array.isArray(reply)) return [];
   const [key, value] = reply as [unknown, unknown];
   return [{ key: String(key), value: String(value) }];
+}
+
+/** The values of `elements` by key, in order. */
+function byKey(elements: readonly ListElement[]): Map<string, string[]> {
+  const grouped = new Map<string, string[]>();
+  for (const { key, value } of elements) {
+    const values = grouped.get(key);
+    if (values) values.push(value);
+    else grouped.set(key, [value]);
+  }
+  return grouped;
 }

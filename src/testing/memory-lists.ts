@@ -28,8 +28,8 @@ export class MemoryListPort implements ListPort {
     return this.moveNow({ ...request, keys: request.keys.slice(0, 1), count: 1 });
   }
 
-  removeProcessed(owner: string, element: ListElement): Promise<void> {
-    this.remove(listProcessingKey(element.key, owner), element.value);
+  removeProcessed(owner: string, elements: readonly ListElement[]): Promise<void> {
+    for (const element of elements) this.remove(listProcessingKey(element.key, owner), element.value);
     return Promise.resolve();
   }
 

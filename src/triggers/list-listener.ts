@@ -158,16 +158,20 @@ export class ListListener implements Listener {
     const o = this.options;
     const groups = o.cardinality === 'many' ? groupByKey(batch) : batch.map((element) => [element]);
     let failed = 0;
-    // Settled without holding up the next invocation (node-redis pipelines the LREMs); awaited below.
-    const settling: Promise<void>[] = [];
+    // Reliable mode: the handled elements leave the processing list together once the batch is done (one
+    // command per key); failed ones go back to their list as they fail, without holding up the others.
+    const handled: ListElement[] = [];
+    const requeuing: Promise<void>[] = [];
     await forEachConcurrent(groups, o.concurrency, (elements) =>
       this.run(elements).then((record) => {
         const ok = record.status === 'succeeded';
         if (!ok) failed += elements.length;
-        if (o.reliable) return this.afterReliable(elements, record, settling);
+        if (!o.reliable) return;
+        if (ok) handled.push(...elements);
+        else return this.afterFailure(elements, record, handled, requeuing);
       }),
     );
-    await Promise.all(settling);
+    if (o.reliable) await Promise.all([this.removeHandled(handled), ...requeuing]);
     if (failed > 0 && !o.reliable) {
       this.deps.logger.warn(
         { functionName: this.deps.fn.name, failed },
@@ -177,18 +181,21 @@ export class ListListener implements Listener {
     }
   }
 
-  /** Reliable mode: dead-letter after the last failed attempt, then settle (not awaited here). */
-  private async afterReliable(
+  /** Reliable mode: dead-lettered after the last attempt (then done with), else back to the list. */
+  private async afterFailure(
     elements: readonly ListElement[],
     record: InvocationRecord,
-    settling: Promise<void>[],
+    handled: ListElement[],
+    requeuing: Promise<void>[],
   ): Promise<void> {
     const o = this.options;
-    let ok = record.status === 'succeeded';
-    if (!ok && isLastAttempt(record, this.deps, o.deadLetterKey)) {
-      ok = await deadLetterElements(this.deps, o.deadLetterKey ?? '', elements, record);
+    if (isLastAttempt(record, this.deps, o.deadLetterKey)) {
+      if (await deadLetterElements(this.deps, o.deadLetterKey ?? '', elements, record)) {
+        handled.push(...elements);
+        return;
+      }
     }
-    settling.push(this.settle(elements, ok));
+    requeuing.push(this.requeue(elements));
   }
 
   private run(elements: readonly ListElement[]): Promise<InvocationRecord> {
@@ -205,29 +212,40 @@ export class ListListener implements Listener {
     return invoker.invoke({ fn, input, triggerMetadata, reason });
   }
 
-  /** Reliable mode: out of the processing list; a failed element back to the far end of its list. */
-  private async settle(elements: readonly ListElement[], ok: boolean): Promise<void> {
+  /** Reliable mode: the batch's handled elements out of the processing lists. */
+  private async removeHandled(elements: readonly ListElement[]): Promise<void> {
+    if (elements.length === 0) return;
+    try {
+      await this.port.removeProcessed(this.owner, elements);
+    } catch (error) {
+      this.settleFailed(error, elements);
+    }
+  }
+
+  /** Reliable mode: failed elements out of the processing list and back to the far end of their list. */
+  private async requeue(elements: readonly ListElement[]): Promise<void> {
     const { fn, logger } = this.deps;
     const to = opposite(this.options.direction);
-    const settleOne = async (element: ListElement): Promise<void> => {
-      try {
-        if (ok) await this.port.removeProcessed(this.owner, element);
-        else await this.port.requeue(this.owner, element, to);
-      } catch (error) {
-        logger.warn(
-          { functionName: fn.name, key: element.key, err: errorMessage(error) },
-          `Settling an element of '${element.key}' failed; it stays in the processing list of ${this.owner} ` +
-            `and goes back to the list when this listener is gone`,
-        );
-      }
-    };
-    await Promise.all(elements.map(settleOne));
-    if (!ok) {
-      logger.warn(
-        { functionName: fn.name, key: elements[0]?.key, count: elements.length },
-        `${plural(elements.length)} of '${fn.name}' failed; back at the ${to} end of the list to run again`,
-      );
-    }
+    await Promise.all(
+      elements.map((element) =>
+        this.port
+          .requeue(this.owner, element, to)
+          .catch((error: unknown) => this.settleFailed(error, [element])),
+      ),
+    );
+    logger.warn(
+      { functionName: fn.name, key: elements[0]?.key, count: elements.length },
+      `${plural(elements.length)} of '${fn.name}' failed; back at the ${to} end of the list to run again`,
+    );
+  }
+
+  private settleFailed(error: unknown, elements: readonly ListElement[]): void {
+    const key = elements[0]?.key ?? '';
+    this.deps.logger.warn(
+      { functionName: this.deps.fn.name, key, count: elements.length, err: errorMessage(error) },
+      `Settling ${plural(elements.length)} of '${key}' failed; they stay in the processing list of ` +
+        `${this.owner} and go back to the list when this listener is gone`,
+    );
   }
 
   /** Renews the heartbeat, then returns elements of gone listeners. Never throws; one at a time. */

@@ -177,8 +177,8 @@ export interface ListPort {
   /** LMOVE (BLMOVE when blocking) of up to `count` elements to the owner's processing lists, atomically with
    *  registering the owner on the source (so a processing list is never unknown to recovery). */
   moveToProcessing(request: ListMoveRequest): Promise<ListElement[]>;
-  /** A handled element: removed (one occurrence) from the owner's processing list of its key. */
-  removeProcessed(owner: string, element: ListElement): Promise<void>;
+  /** Handled elements: each removed (one occurrence) from the owner's processing list of its key. */
+  removeProcessed(owner: string, elements: readonly ListElement[]): Promise<void>;
   /** A failed element: out of the processing list and back to the `to` end of its key, atomically. */
   requeue(owner: string, element: ListElement, to: ListEnd): Promise<void>;
   /** Registers `owner` on each key and marks it alive for `ttlMs` (renewed by calling again). */
