@@ -214,7 +214,7 @@ async function latencyTable(url: string, client: Client, key: string, count: num
 }
 
 export async function run(args: readonly string[]): Promise<void> {
-  const elements = option(args, 'elements', 50_000);
+  const elements = option(args, 'elements', 200_000);
   const latencyCount = option(args, 'latency', 3000);
   const rate = option(args, 'rate', 1000);
   const server = process.env['REDIS_URL'] ? undefined : await startEmbeddedRedis();

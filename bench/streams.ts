@@ -210,7 +210,7 @@ async function warmUp(url: string, client: Client, key: string): Promise<void> {
 }
 
 export async function run(args: readonly string[]): Promise<void> {
-  const entries = option(args, 'entries', 50_000);
+  const entries = option(args, 'entries', 200_000);
   const latencyCount = option(args, 'latency', 2000);
   const server = process.env['REDIS_URL'] ? undefined : await startEmbeddedRedis();
   const url = process.env['REDIS_URL'] ?? server?.url ?? '';

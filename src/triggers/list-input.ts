@@ -9,15 +9,20 @@ import type { ManualInput } from './trigger';
  */
 export function elementInput(options: ListTriggerOptions, element: ListElement): ManualInput {
   return {
-    input: options.valueFormat === 'v1' ? element.value : messageModel(element.key, element.value),
+    input: elementValue(options, element),
     triggerMetadata: { Key: element.key, Value: element.value },
   };
+}
+
+/** What the handler gets for one element. */
+function elementValue(options: ListTriggerOptions, element: ListElement): unknown {
+  return options.valueFormat === 'v1' ? element.value : messageModel(element.key, element.value);
 }
 
 /** Elements of one key as one invocation (`cardinality: 'many'`): an array, metadata `{ Key, Count, Values }`. */
 export function elementsInput(options: ListTriggerOptions, elements: readonly ListElement[]): ManualInput {
   return {
-    input: elements.map((element) => elementInput(options, element).input),
+    input: elements.map((element) => elementValue(options, element)),
     triggerMetadata: {
       Key: elements[0]?.key ?? '',
       Count: elements.length,

@@ -8,20 +8,23 @@ import type { ManualInput } from './trigger';
  * `{ Id, Values }` with triggerValueFormat v1), metadata `{ Key, Id, Values }`.
  */
 export function entryInput(options: StreamTriggerOptions, entry: StreamEntry): ManualInput {
-  const values = { ...entry.fields };
   return {
-    input:
-      options.valueFormat === 'v1'
-        ? { Id: entry.id, Values: values }
-        : messageModel(entry.key, JSON.stringify(entry.fields)),
-    triggerMetadata: { Key: entry.key, Id: entry.id, Values: values },
+    input: entryValue(options, entry),
+    triggerMetadata: { Key: entry.key, Id: entry.id, Values: { ...entry.fields } },
   };
+}
+
+/** What the handler gets for one entry. */
+function entryValue(options: StreamTriggerOptions, entry: StreamEntry): unknown {
+  return options.valueFormat === 'v1'
+    ? { Id: entry.id, Values: { ...entry.fields } }
+    : messageModel(entry.key, JSON.stringify(entry.fields));
 }
 
 /** Entries of one key as one invocation (`cardinality: 'many'`): an array, metadata `{ Key, Count, Ids }`. */
 export function batchInput(options: StreamTriggerOptions, entries: readonly StreamEntry[]): ManualInput {
   return {
-    input: entries.map((entry) => entryInput(options, entry).input),
+    input: entries.map((entry) => entryValue(options, entry)),
     triggerMetadata: {
       Key: entries[0]?.key ?? '',
       Count: entries.length,
