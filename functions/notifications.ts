@@ -21,6 +21,7 @@ export class Notifications {
     channel: '__keyevent@0__:del',
   })
   keyDeleted(model: RedisMessageModel, context: InvocationContext): void {
+    if (model.Message.includes(':redis-func:')) return; // the processing lists of reliable list triggers
     context.log(`Key '${model.Message}' was deleted`);
   }
 }

@@ -45,6 +45,11 @@ async function main(): Promise<void> {
   await client.set('cart:42', 'abandoned');
   await client.del('cart:42');
   console.log('SET cart:42 then DEL cart:42  -> a keyevent notification on __keyevent@0__:del');
+  const shipments = [JSON.stringify({ orderId: 'A-1001', address: '1 Main St' }), 'not a shipment'];
+  await client.rPush('shipments', shipments);
+  console.log(`RPUSH shipments ${shipments.map((s) => `'${s}'`).join(' ')}  -> the second is dead-lettered`);
+  const id = await client.xAdd('payments', '*', { orderId: 'A-1001', amount: '42.50' });
+  console.log(`XADD payments * orderId A-1001 amount 42.50  -> entry ${id}`);
   console.log(`Sent to ${describeEndpoint(endpoint)}.`);
   client.destroy();
 }
