@@ -11,6 +11,7 @@ import { parseHostJson } from '../src/config/host-json';
 import { EMPTY_LOCAL_SETTINGS } from '../src/config/local-settings';
 import { Settings } from '../src/config/settings';
 import { FunctionHost } from '../src/host/function-host';
+import { HostMetrics } from '../src/metrics/host-metrics';
 import { RedisConnections } from '../src/redis/connections';
 import { startEmbeddedRedis } from '../src/redis/embedded-server';
 import { RedisBroker } from '../src/redis/redis-broker';
@@ -87,6 +88,7 @@ function listHost(
     functions: resolveFunctions([definition], settings, hostConfig),
     broker: new RedisBroker(new RedisConnections({ settings, logger, embeddedDefault: false })),
     logger,
+    metrics: new HostMetrics(), // as in redis-func start
     onInvocation: (record) => {
       finished += Array.isArray(record.input) ? record.input.length : 1;
       for (const w of waiters.filter((w) => w.count <= finished)) {

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry, type Metric } from 'prom-client';
 import type { InvocationRecord } from '../invoke/invoker';
 
 /**
@@ -7,19 +7,7 @@ import type { InvocationRecord } from '../invoke/invoker';
  */
 export class HostMetrics {
   readonly registry = new Registry();
-  private readonly invocations = new Counter({
-    name: 'redis_func_invocations_total',
-    help: 'Invocations by function and status (succeeded, failed); each retry attempt counts.',
-    labelNames: ['function', 'status'] as const,
-    registers: [this.registry],
-  });
-  private readonly duration = new Histogram({
-    name: 'redis_func_invocation_duration_seconds',
-    help: 'Invocation duration by function.',
-    labelNames: ['function'] as const,
-    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
-    registers: [this.registry],
-  });
+  private readonly invocations = new InvocationStats(this.registry);
   private readonly backlogGauge = new Gauge({
     name: 'redis_func_backlog',
     help: 'Messages waiting per list or stream function (LLEN; stream group lag plus pending).',
@@ -56,8 +44,7 @@ export class HostMetrics {
   };
 
   observeInvocation(record: InvocationRecord): void {
-    this.invocations.inc({ function: record.functionName, status: record.status });
-    this.duration.observe({ function: record.functionName }, record.durationMs / 1000);
+    this.invocations.observe(record.functionName, record.status, record.durationMs / 1000);
   }
 
   count(kind: keyof HostMetrics['counters'], label: string, by = 1): void {
@@ -79,5 +66,104 @@ export class HostMetrics {
 
   private counter(name: string, help: string, label: 'function' | 'connection'): Counter<string> {
     return new Counter({ name, help, labelNames: [label], registers: [this.registry] });
+  }
+}
+
+const INVOCATIONS = 'redis_func_invocations_total';
+const DURATION = 'redis_func_invocation_duration_seconds';
+const DURATION_BUCKETS: readonly number[] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30];
+
+interface FunctionStats {
+  succeeded: number;
+  failed: number;
+  seconds: number;
+  /** Invocations per duration bucket (not cumulative); the last slot is above the highest bound. */
+  readonly buckets: number[];
+}
+
+interface MetricValue {
+  readonly value: number;
+  readonly labels: Record<string, string | number>;
+  readonly metricName?: string;
+}
+
+/**
+ * `redis_func_invocations_total` (counter) and `redis_func_invocation_duration_seconds` (histogram), kept
+ * as plain numbers per function: an invocation costs a few increments. (prom-client's Counter.inc and
+ * Histogram.observe hash and check their labels at every call: about a microsecond per invocation, on the
+ * hot path of every trigger.) Both are registered as collectors in prom-client's metric shape and read
+ * when /metrics is scraped; the text is the same as prom-client's own.
+ */
+class InvocationStats {
+  private readonly byFunction = new Map<string, FunctionStats>();
+
+  constructor(registry: Registry) {
+    registry.registerMetric(
+      this.collector(
+        INVOCATIONS,
+        'Invocations by function and status (succeeded, failed); each retry attempt counts.',
+        'counter',
+        () => this.counts(),
+      ),
+    );
+    registry.registerMetric(
+      this.collector(DURATION, 'Invocation duration by function.', 'histogram', () => this.durations()),
+    );
+  }
+
+  observe(functionName: string, status: 'succeeded' | 'failed', seconds: number): void {
+    let stats = this.byFunction.get(functionName);
+    if (!stats) {
+      stats = { succeeded: 0, failed: 0, seconds: 0, buckets: DURATION_BUCKETS.map(() => 0).concat(0) };
+      this.byFunction.set(functionName, stats);
+    }
+    if (status === 'succeeded') stats.succeeded++;
+    else stats.failed++;
+    stats.seconds += seconds;
+    let bucket = 0;
+    while (bucket < DURATION_BUCKETS.length && seconds > (DURATION_BUCKETS[bucket] as number)) bucket++;
+    stats.buckets[bucket] = (stats.buckets[bucket] ?? 0) + 1;
+  }
+
+  private counts(): MetricValue[] {
+    const values: MetricValue[] = [];
+    for (const [name, stats] of this.byFunction) {
+      if (stats.succeeded > 0)
+        values.push({ value: stats.succeeded, labels: { function: name, status: 'succeeded' } });
+      if (stats.failed > 0)
+        values.push({ value: stats.failed, labels: { function: name, status: 'failed' } });
+    }
+    return values;
+  }
+
+  private durations(): MetricValue[] {
+    const values: MetricValue[] = [];
+    for (const [name, stats] of this.byFunction) {
+      let cumulative = 0;
+      DURATION_BUCKETS.forEach((le, i) => {
+        cumulative += stats.buckets[i] ?? 0;
+        values.push({ value: cumulative, labels: { le, function: name }, metricName: `${DURATION}_bucket` });
+      });
+      const count = stats.succeeded + stats.failed;
+      values.push(
+        { value: count, labels: { le: '+Inf', function: name }, metricName: `${DURATION}_bucket` },
+        { value: stats.seconds, labels: { function: name }, metricName: `${DURATION}_sum` },
+        { value: count, labels: { function: name }, metricName: `${DURATION}_count` },
+      );
+    }
+    return values;
+  }
+
+  /** A metric as the registry reads it (name, help, type, get, reset). */
+  private collector(name: string, help: string, type: 'counter' | 'histogram', values: () => MetricValue[]) {
+    const metric = {
+      name,
+      help,
+      type,
+      aggregator: 'sum' as const,
+      get: () => Promise.resolve({ name, help, type, aggregator: 'sum', values: values() }),
+      reset: () => this.byFunction.clear(),
+    };
+    return metric as unknown as Metric;
   }
 }

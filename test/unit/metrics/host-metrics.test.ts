@@ -1,0 +1,52 @@
+import type { InvocationRecord } from '../../../src/invoke/invoker';
+import { HostMetrics } from '../../../src/metrics/host-metrics';
+
+const record = (functionName: string, status: 'succeeded' | 'failed', durationMs: number) =>
+  ({ functionName, status, durationMs }) as InvocationRecord;
+
+const lines = async (metrics: HostMetrics, name: string): Promise<string[]> =>
+  (await metrics.text()).split('\n').filter((l) => l.startsWith(name));
+
+describe('HostMetrics', () => {
+  it('counts invocations by function and status', async () => {
+    const metrics = new HostMetrics();
+    metrics.observeInvocation(record('a', 'succeeded', 1));
+    metrics.observeInvocation(record('a', 'succeeded', 1));
+    metrics.observeInvocation(record('a', 'failed', 1));
+    metrics.observeInvocation(record('b"c', 'failed', 1));
+    expect(await lines(metrics, 'redis_func_invocations_total')).toEqual([
+      'redis_func_invocations_total{function="a",status="succeeded"} 2',
+      'redis_func_invocations_total{function="a",status="failed"} 1',
+      'redis_func_invocations_total{function="b\\"c",status="failed"} 1',
+    ]);
+    expect(await metrics.text()).toContain('# TYPE redis_func_invocations_total counter');
+  });
+
+  it('keeps a cumulative duration histogram per function, a bound counting as its own bucket', async () => {
+    const metrics = new HostMetrics();
+    for (const ms of [0.5, 1, 3, 70, 40_000]) metrics.observeInvocation(record('f', 'succeeded', ms));
+    const histogram = await lines(metrics, 'redis_func_invocation_duration_seconds');
+    expect(histogram).toEqual([
+      'redis_func_invocation_duration_seconds_bucket{le="0.001",function="f"} 2',
+      'redis_func_invocation_duration_seconds_bucket{le="0.005",function="f"} 3',
+      'redis_func_invocation_duration_seconds_bucket{le="0.01",function="f"} 3',
+      'redis_func_invocation_duration_seconds_bucket{le="0.05",function="f"} 3',
+      'redis_func_invocation_duration_seconds_bucket{le="0.1",function="f"} 4',
+      'redis_func_invocation_duration_seconds_bucket{le="0.5",function="f"} 4',
+      'redis_func_invocation_duration_seconds_bucket{le="1",function="f"} 4',
+      'redis_func_invocation_duration_seconds_bucket{le="5",function="f"} 4',
+      'redis_func_invocation_duration_seconds_bucket{le="30",function="f"} 4',
+      'redis_func_invocation_duration_seconds_bucket{le="+Inf",function="f"} 5',
+      'redis_func_invocation_duration_seconds_sum{function="f"} 40.0745',
+      'redis_func_invocation_duration_seconds_count{function="f"} 5',
+    ]);
+    expect(await metrics.text()).toContain('# TYPE redis_func_invocation_duration_seconds histogram');
+  });
+
+  it('starts over after a registry reset', async () => {
+    const metrics = new HostMetrics();
+    metrics.observeInvocation(record('a', 'succeeded', 1));
+    metrics.registry.resetMetrics();
+    expect(await lines(metrics, 'redis_func_invocation')).toEqual([]);
+  });
+});
