@@ -16,7 +16,7 @@ import { RedisConnections } from '../src/redis/connections';
 import { startEmbeddedRedis } from '../src/redis/embedded-server';
 import { RedisBroker } from '../src/redis/redis-broker';
 import { definitionFromRegistration } from '../src/registration/from-core';
-import { devNullLogger, percentile, printTable } from './util';
+import { devNullLogger, percentile, printTable, rowArg, rowsInChildren } from './util';
 
 const newClient = (url: string) => createClient({ url });
 type Client = ReturnType<typeof newClient>;
@@ -173,28 +173,32 @@ async function plainLatency(url: string, client: Client, key: string, count: num
   return { latencies: latencies.sort((a, b) => a - b), achieved };
 }
 
-async function warmUp(url: string, client: Client, key: string): Promise<void> {
+const BATCHES = [10, 100] as const;
+const ROWS = BATCHES.flatMap((batch) => VARIANTS.map((variant) => ({ batch, variant })));
+
+/** One row, in this process: a warm-up, then the plain loop and the variant on the same fresh list. */
+async function measureRow(url: string, client: Client, key: string, elements: number, row: number) {
+  const spec = ROWS[row];
+  if (!spec) throw new Error(`no row ${row}`);
+  const { batch, variant } = spec;
   await fill(client, key, 5000);
-  await plainThroughput(client, key, 100, 5000);
-  for (const variant of VARIANTS) {
-    await fill(client, key, 5000);
-    await hostThroughput(url, key, 100, 5000, variant);
-  }
+  await plainThroughput(client, key, batch, 5000);
+  await fill(client, key, 5000);
+  await hostThroughput(url, key, batch, 5000, variant);
+  await fill(client, key, elements);
+  const plain = await plainThroughput(client, key, batch, elements);
+  await fill(client, key, elements);
+  const host = await hostThroughput(url, key, batch, elements, variant);
+  return { plain, host };
 }
 
-async function throughputTable(url: string, client: Client, key: string, elements: number): Promise<void> {
+async function throughputTable(url: string, elements: number): Promise<void> {
   console.log(`Throughput: draining ${elements.toLocaleString('en-US')} elements; no-op handler`);
-  await warmUp(url, client, key);
-  const rows: Row[] = [];
-  for (const batch of [10, 100]) {
-    await fill(client, key, elements);
-    const plain = await plainThroughput(client, key, batch, elements);
-    for (const variant of VARIANTS) {
-      await fill(client, key, elements);
-      const host = await hostThroughput(url, key, batch, elements, variant);
-      rows.push([String(batch), variant.label, plain, host, `${Math.round((host / plain) * 100)}%`]);
-    }
-  }
+  const rates = await rowsInChildren('lists', ROWS.length, ['--elements', String(elements)], url);
+  const rows: Row[] = ROWS.map(({ batch, variant }, i) => {
+    const { plain, host } = rates[i] ?? { plain: 0, host: 0 };
+    return [String(batch), variant.label, plain, host, `${Math.round((host / plain) * 100)}%`];
+  });
   printTable(['batch', 'redis-func', 'plain LMPOP loop /s', 'redis-func /s', 'ratio'], rows);
 }
 
@@ -219,13 +223,18 @@ export async function run(args: readonly string[]): Promise<void> {
   const elements = option(args, 'elements', 200_000);
   const latencyCount = option(args, 'latency', 3000);
   const rate = option(args, 'rate', 1000);
+  const row = rowArg(args);
   const server = process.env['REDIS_URL'] ? undefined : await startEmbeddedRedis();
   const url = process.env['REDIS_URL'] ?? server?.url ?? '';
   const client = newClient(url);
   await client.connect();
   const key = `bench:lists:${process.pid}`;
   try {
-    await throughputTable(url, client, key, elements);
+    if (row !== undefined) {
+      console.log(JSON.stringify(await measureRow(url, client, key, elements, row)));
+      return;
+    }
+    await throughputTable(url, elements);
     await latencyTable(url, client, key, latencyCount, rate);
   } finally {
     await client.del(key);

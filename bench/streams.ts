@@ -15,7 +15,7 @@ import { RedisConnections } from '../src/redis/connections';
 import { startEmbeddedRedis } from '../src/redis/embedded-server';
 import { RedisBroker } from '../src/redis/redis-broker';
 import { definitionFromRegistration } from '../src/registration/from-core';
-import { devNullLogger, percentile, printTable } from './util';
+import { devNullLogger, percentile, printTable, rowArg, rowsInChildren } from './util';
 
 const newClient = (url: string) => createClient({ url });
 type Client = ReturnType<typeof newClient>;
@@ -202,36 +202,45 @@ async function plainLatency(url: string, client: Client, key: string, count: num
 }
 
 /** Runs each contender once on a small stream, so the measured runs are not the JIT's first. */
-async function warmUp(url: string, client: Client, key: string): Promise<void> {
+const BATCHES = [10, 100] as const;
+const ROWS = BATCHES.flatMap((batch) => VARIANTS.map((variant) => ({ batch, variant })));
+
+/** One row, in this process: a warm-up, then the plain loop and the variant on the same fresh stream. */
+async function measureRow(url: string, client: Client, key: string, entries: number, row: number) {
+  const spec = ROWS[row];
+  if (!spec) throw new Error(`no row ${row}`);
+  const { batch, variant } = spec;
   await fill(client, key, 5000);
-  await plainThroughput(client, key, 100, 5000);
-  for (const variant of VARIANTS) {
-    await fill(client, key, 5000);
-    await hostThroughput(url, key, 100, 5000, variant);
-  }
+  await plainThroughput(client, key, batch, 5000);
+  await fill(client, key, 5000);
+  await hostThroughput(url, key, batch, 5000, variant);
+  await fill(client, key, entries);
+  const plain = await plainThroughput(client, key, batch, entries);
+  await fill(client, key, entries);
+  const host = await hostThroughput(url, key, batch, entries, variant);
+  return { plain, host };
 }
 
 export async function run(args: readonly string[]): Promise<void> {
   const entries = option(args, 'entries', 200_000);
   const latencyCount = option(args, 'latency', 2000);
+  const row = rowArg(args);
   const server = process.env['REDIS_URL'] ? undefined : await startEmbeddedRedis();
   const url = process.env['REDIS_URL'] ?? server?.url ?? '';
   const client = newClient(url);
   await client.connect();
   const key = `bench:streams:${process.pid}`;
   try {
-    console.log(`Throughput: draining ${entries.toLocaleString('en-US')} entries; no-op handler`);
-    await warmUp(url, client, key);
-    const rows: Row[] = [];
-    for (const batch of [10, 100]) {
-      await fill(client, key, entries);
-      const plain = await plainThroughput(client, key, batch, entries);
-      for (const variant of VARIANTS) {
-        await fill(client, key, entries);
-        const host = await hostThroughput(url, key, batch, entries, variant);
-        rows.push([String(batch), variant.label, plain, host, `${Math.round((host / plain) * 100)}%`]);
-      }
+    if (row !== undefined) {
+      console.log(JSON.stringify(await measureRow(url, client, key, entries, row)));
+      return;
     }
+    console.log(`Throughput: draining ${entries.toLocaleString('en-US')} entries; no-op handler`);
+    const rates = await rowsInChildren('streams', ROWS.length, ['--entries', String(entries)], url);
+    const rows: Row[] = ROWS.map(({ batch, variant }, i) => {
+      const { plain, host } = rates[i] ?? { plain: 0, host: 0 };
+      return [String(batch), variant.label, plain, host, `${Math.round((host / plain) * 100)}%`];
+    });
     printTable(['batch', 'redis-func', 'plain loop /s', 'redis-func /s', 'ratio'], rows);
 
     console.log(`\nLatency, blocking mode: ${latencyCount} entries one at a time (XADD -> handler), ms`);

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createLogger, jsonDestination, type Logger } from '../src/logging';
 /** Helpers shared by the benchmarks: percentiles, a plain-text table and the host logger. */
 
@@ -34,4 +36,40 @@ function formatNumber(n: number): string {
 /** The logger `redis-func start --json` makes (JSON lines, asynchronous writes, redaction), into /dev/null. */
 export function devNullLogger(): Logger {
   return createLogger({ json: true, destination: jsonDestination('/dev/null') });
+}
+
+/** A throughput row measured in a process of its own: the plain loop's rate and redis-func's, per second. */
+export interface RowRates {
+  readonly plain: number;
+  readonly host: number;
+}
+
+/**
+ * Measures each row of a throughput table in a fresh Node process (`--row i`), one after the other,
+ * against the same Redis: every variant starts from the same JIT and heap state instead of inheriting
+ * what the rows before it left (which moved a row by up to 2x depending on its place in the table).
+ */
+export async function rowsInChildren(
+  bench: string,
+  rowCount: number,
+  args: readonly string[],
+  url: string,
+): Promise<RowRates[]> {
+  const rates: RowRates[] = [];
+  for (let row = 0; row < rowCount; row++) {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [process.argv[1] ?? '', bench, ...args, '--row', String(row)],
+      { env: { ...process.env, REDIS_URL: url }, maxBuffer: 1 << 20 },
+    );
+    const last = stdout.trim().split('\n').pop() ?? '';
+    rates.push(JSON.parse(last) as RowRates);
+  }
+  return rates;
+}
+
+/** The `--row` a child process measures, if this is one. */
+export function rowArg(args: readonly string[]): number | undefined {
+  const i = args.indexOf('--row');
+  return i >= 0 ? Number(args[i + 1]) : undefined;
 }
