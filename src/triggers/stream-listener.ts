@@ -42,6 +42,10 @@ export class StreamListener implements Listener {
   private closing: Promise<void> | undefined;
   /** XACKs on their way: sent with the next read (one round trip), awaited before leaving the group. */
   private readonly acking = new Set<Promise<void>>();
+  /** Set by mayReadAhead() for the read that follows it. */
+  private readingAhead = false;
+  /** When each batch read ahead was read. */
+  private readonly readAt = new WeakMap<readonly StreamEntry[], number>();
 
   constructor(private readonly deps: ListenerDeps<StreamTriggerOptions>) {
     this.port = requirePort(deps.ports.streams, deps.fn.name, 'stream');
@@ -49,8 +53,7 @@ export class StreamListener implements Listener {
       deps,
       (signal) => this.fetch(signal),
       (batch) => this.handle(batch),
-      // Not while a reclaim is due: it could claim back an entry of the batch being handled.
-      () => Date.now() < this.reclaimDueAt,
+      () => this.mayReadAhead(),
     );
   }
 
@@ -113,14 +116,25 @@ export class StreamListener implements Listener {
     }
   }
 
+  /**
+   * Whether the next read may go out while a batch runs: not while a reclaim is due (it could claim back
+   * an entry of the batch being handled). The read that follows then skips the reclaim for certain.
+   */
+  private mayReadAhead(): boolean {
+    this.readingAhead = Date.now() < this.reclaimDueAt;
+    return this.readingAhead;
+  }
+
   private async fetch(signal: AbortSignal): Promise<readonly StreamEntry[]> {
     const o = this.options;
+    const ahead = this.readingAhead;
+    this.readingAhead = false;
     try {
-      if (Date.now() >= this.reclaimDueAt) {
+      if (!ahead && Date.now() >= this.reclaimDueAt) {
         const claimed = await this.reclaim();
         if (claimed.length > 0) return claimed;
       }
-      return await this.port.readGroup({
+      const entries = await this.port.readGroup({
         keys: o.keys,
         group: o.consumerGroup,
         consumer: this.consumer,
@@ -128,6 +142,8 @@ export class StreamListener implements Listener {
         ...(o.mode === 'blocking' ? { blockMs: blockMs(o.reclaimIdleMs) } : {}),
         signal,
       });
+      if (ahead) this.readAt.set(entries, Date.now());
+      return entries;
     } catch (error) {
       if (!signal.aborted && isMissingGroup(error)) await this.ensureGroups(false);
       throw error; // the polling loop logs it and backs off
@@ -171,7 +187,9 @@ export class StreamListener implements Listener {
     return claimed;
   }
 
-  private async handle(batch: readonly StreamEntry[]): Promise<void> {
+  private async handle(read: readonly StreamEntry[]): Promise<void> {
+    const batch = await this.stillOurs(read);
+    if (batch.length === 0) return;
     const succeeded =
       this.options.cardinality === 'many' ? await this.runBatches(batch) : await this.runEach(batch);
     const failed = batch.length - succeeded.length;
@@ -186,6 +204,35 @@ export class StreamListener implements Listener {
     // Redis runs in order; close() waits for it.
     const acked = this.settle(succeeded).finally(() => this.acking.delete(acked));
     this.acking.add(acked);
+  }
+
+  /**
+   * A batch read ahead waited for the one before it. If that took long (slow handlers, retry delays), its
+   * entries may have been idle long enough for another consumer to claim them, and running them here too
+   * would run them twice. Past half of reclaimIdleMs each entry is taken back only if it is still pending
+   * here as first delivered (idle time reset, delivery count kept); the others are another consumer's now.
+   */
+  private async stillOurs(batch: readonly StreamEntry[]): Promise<readonly StreamEntry[]> {
+    const readAt = this.readAt.get(batch);
+    if (readAt === undefined || Date.now() - readAt < this.options.reclaimIdleMs / 2) return batch;
+    const group = this.options.consumerGroup;
+    const kept = await Promise.all(
+      batch.map(
+        (e) =>
+          this.port
+            .resumeRetry({ key: e.key, group, consumer: this.consumer, id: e.id, attempts: 1 }, 1)
+            .catch(() => false), // unknown: left pending, a reclaim runs it
+      ),
+    );
+    const ours = batch.filter((_e, i) => kept[i]);
+    if (ours.length < batch.length) {
+      this.deps.logger.info(
+        { functionName: this.deps.fn.name, count: batch.length - ours.length, waitedMs: Date.now() - readAt },
+        `${plural(batch.length - ours.length, 'entr')} read ahead waited ${Date.now() - readAt}ms and ` +
+          `were claimed meanwhile (or could not be checked); not run here`,
+      );
+    }
+    return ours;
   }
 
   /** One invocation per entry; resolves with the entries whose invocation succeeded. */

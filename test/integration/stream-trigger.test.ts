@@ -146,6 +146,29 @@ describe('RedisStreamTrigger on a real Redis', () => {
     await waitFor(async () => (await pending(key)) === 0);
   });
 
+  it('does not run an entry read ahead that another consumer claimed while the batch before it ran long', async () => {
+    const key = `${uniquePrefix('stream')}s`;
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push(await redis.xAdd(key, '*', { i: String(i) }));
+    const [, , stolen = '', kept = ''] = ids;
+    const onEntry = async (model: Model): Promise<void> => {
+      if ((JSON.parse(model.Message) as { i: string }).i !== '0') return;
+      // Batch [0, 1] runs long; meanwhile [2, 3] was read ahead, and another consumer claims entry 2.
+      await waitFor(async () => (await redis.xPendingRange(key, GROUP, stolen, stolen, 1)).length === 1);
+      await redis.xClaim(key, GROUP, 'another-consumer', 0, stolen);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    };
+    const h = await start({ onEntry: stream(key, onEntry, { batchSize: 2, reclaimIdleMs: 400 }) });
+    const records = await h.waitForInvocations(3);
+    expect(records.map((r) => r.triggerMetadata['Id']).sort()).toEqual([ids[0], ids[1], kept].sort());
+    expect(await redis.xPendingRange(key, GROUP, stolen, stolen, 1)).toMatchObject([
+      { id: stolen, consumer: 'another-consumer' },
+    ]);
+    // Nothing is lost: once idle for reclaimIdleMs, the entry is claimed back from the consumer that took it.
+    const all = await h.waitForInvocations(4);
+    expect(all[3]?.triggerMetadata['Id']).toBe(stolen);
+  });
+
   it.each(['polling', 'blocking'])(
     'recovers from NOGROUP after the stream was deleted: recreates the group and goes on (%s)',
     async (mode) => {
