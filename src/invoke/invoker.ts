@@ -188,13 +188,15 @@ export class Invoker {
       }
     };
     let running: unknown;
+    let thenable: boolean;
     try {
       running = this.runHandler(fn, request.input, context);
+      thenable = isThenable(running); // reads `then`, which a handler's odd value may make throw
     } catch (error) {
       return settledWith(() => done('failed', error));
     }
-    if (!isThenable(running)) return settledWith(() => done('succeeded', running));
-    const pending = running;
+    if (!thenable) return settledWith(() => done('succeeded', running));
+    const pending = running as PromiseLike<unknown>;
     const timeoutMs = this.options.host.functionTimeoutMs;
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -218,10 +220,14 @@ export class Invoker {
               context.abortWith(error); // tells the handler to stop; the invocation is Failed either way
               finish('failed', error);
             });
-      pending.then(
-        (value) => finish('succeeded', value),
-        (error: unknown) => finish('failed', error),
-      );
+      try {
+        pending.then(
+          (value) => finish('succeeded', value),
+          (error: unknown) => finish('failed', error),
+        );
+      } catch (error) {
+        finish('failed', error); // a `then` that throws
+      }
     });
   }
 

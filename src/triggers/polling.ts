@@ -93,10 +93,14 @@ export class PollingLoop<T> {
   }
 
   private fetch(signal: AbortSignal): Promise<Fetched<T>> {
-    return this.options.fetch(signal).then(
-      (batch) => ({ batch }),
-      (error: unknown) => ({ error }),
-    );
+    try {
+      return this.options.fetch(signal).then(
+        (batch) => ({ batch }),
+        (error: unknown) => ({ error }),
+      );
+    } catch (error) {
+      return Promise.resolve({ error }); // a fetch that throws instead of rejecting
+    }
   }
 
   /** The polling interval, cut short by `wake` or by close. */

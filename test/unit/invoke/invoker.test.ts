@@ -60,6 +60,23 @@ describe('Invoker', () => {
     });
   });
 
+  it('fails, and ends, an invocation whose value has a `then` that throws', async () => {
+    const { invoker: i } = invoker();
+    const getter = await run(i, () => ({
+      get then(): never {
+        throw new Error('no then');
+      },
+    }));
+    const method = await run(i, () => ({
+      then: () => {
+        throw new Error('then threw');
+      },
+    }));
+    expect([getter.status, method.status]).toEqual(['failed', 'failed']);
+    expect(String(method.error)).toContain('then threw');
+    expect(i.activeCount).toBe(0);
+  });
+
   it('fails a handler that outlives functionTimeout, aborts its signal, and ignores its late result', async () => {
     const { invoker: i, records } = invoker('00:00:00.05');
     let signal: AbortSignal | undefined;
