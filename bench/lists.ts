@@ -16,7 +16,16 @@ import { RedisConnections } from '../src/redis/connections';
 import { startEmbeddedRedis } from '../src/redis/embedded-server';
 import { RedisBroker } from '../src/redis/redis-broker';
 import { definitionFromRegistration } from '../src/registration/from-core';
-import { devNullLogger, percentile, printTable, rowArg, rowsInChildren } from './util';
+import {
+  devNullLogger,
+  measureRow,
+  percentile,
+  printTable,
+  rowArg,
+  rowDriver,
+  rowsInChildren,
+  rowsOf,
+} from './util';
 
 const newClient = (url: string) => createClient({ url });
 type Client = ReturnType<typeof newClient>;
@@ -173,23 +182,15 @@ async function plainLatency(url: string, client: Client, key: string, count: num
   return { latencies: latencies.sort((a, b) => a - b), achieved };
 }
 
-const BATCHES = [10, 100] as const;
-const ROWS = BATCHES.flatMap((batch) => VARIANTS.map((variant) => ({ batch, variant })));
+const ROWS = rowsOf(VARIANTS);
 
-/** One row, in this process: a warm-up, then the plain loop and the variant on the same fresh list. */
-async function measureRow(url: string, client: Client, key: string, elements: number, row: number) {
-  const spec = ROWS[row];
-  if (!spec) throw new Error(`no row ${row}`);
-  const { batch, variant } = spec;
-  await fill(client, key, 5000);
-  await plainThroughput(client, key, batch, 5000);
-  await fill(client, key, 5000);
-  await hostThroughput(url, key, batch, 5000, variant);
-  await fill(client, key, elements);
-  const plain = await plainThroughput(client, key, batch, elements);
-  await fill(client, key, elements);
-  const host = await hostThroughput(url, key, batch, elements, variant);
-  return { plain, host };
+/** One row, in this process (see measureRow). */
+function driver(url: string, client: Client, key: string, row: number) {
+  return rowDriver(ROWS, row, {
+    fill: (count) => fill(client, key, count),
+    plain: (batch, count) => plainThroughput(client, key, batch, count),
+    host: (batch, count, variant) => hostThroughput(url, key, batch, count, variant),
+  });
 }
 
 async function throughputTable(url: string, elements: number): Promise<void> {
@@ -231,7 +232,7 @@ export async function run(args: readonly string[]): Promise<void> {
   const key = `bench:lists:${process.pid}`;
   try {
     if (row !== undefined) {
-      console.log(JSON.stringify(await measureRow(url, client, key, elements, row)));
+      console.log(JSON.stringify(await measureRow(driver(url, client, key, row), elements)));
       return;
     }
     await throughputTable(url, elements);

@@ -68,6 +68,51 @@ export async function rowsInChildren(
   return rates;
 }
 
+/** How one throughput row fills Redis and drains it (plain loop, then redis-func), `count` messages each. */
+export interface RowDriver {
+  fill(count: number): Promise<void>;
+  plain(count: number): Promise<number>;
+  host(count: number): Promise<number>;
+}
+
+/** The rows of a throughput table: every variant at batch 10, then at batch 100. */
+export function rowsOf<V>(variants: readonly V[]): { readonly batch: number; readonly variant: V }[] {
+  return [10, 100].flatMap((batch) => variants.map((variant) => ({ batch, variant })));
+}
+
+/** The driver of row `row` from a bench's own fill, plain loop and host run. */
+export function rowDriver<V>(
+  rows: readonly { readonly batch: number; readonly variant: V }[],
+  row: number,
+  run: {
+    fill(count: number): Promise<void>;
+    plain(batch: number, count: number): Promise<number>;
+    host(batch: number, count: number, variant: V): Promise<number>;
+  },
+): RowDriver {
+  const spec = rows[row];
+  if (!spec) throw new Error(`no row ${row}`);
+  const { batch, variant } = spec;
+  return {
+    fill: (count) => run.fill(count),
+    plain: (count) => run.plain(batch, count),
+    host: (count) => run.host(batch, count, variant),
+  };
+}
+
+/** One row, in this process: a warm-up of 5,000, then the plain loop and redis-func on a fresh fill each. */
+export async function measureRow(driver: RowDriver, total: number): Promise<RowRates> {
+  await driver.fill(5000);
+  await driver.plain(5000);
+  await driver.fill(5000);
+  await driver.host(5000);
+  await driver.fill(total);
+  const plain = await driver.plain(total);
+  await driver.fill(total);
+  const host = await driver.host(total);
+  return { plain, host };
+}
+
 /** The `--row` a child process measures, if this is one. */
 export function rowArg(args: readonly string[]): number | undefined {
   const i = args.indexOf('--row');

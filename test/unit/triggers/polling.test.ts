@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { PollingLoop } from '../../../src/triggers/polling';
+import { PollingLoop, type PollingLoopOptions } from '../../../src/triggers/polling';
 
 /** A source of numbered batches: `fetch` resolves with the next batch once the test lets it. */
 function source(batches: number[][]) {
@@ -18,23 +18,31 @@ const tick = async (): Promise<void> => {
   for (let i = 0; i < 4; i++) await new Promise((resolve) => setImmediate(resolve));
 };
 
-describe('PollingLoop', () => {
-  const logger = pino({ level: 'silent' });
+/** A loop over batches of 2, polling every minute (so a short batch ends the test's activity). */
+function loopOf(
+  fetch: PollingLoopOptions<number>['fetch'],
+  handle: PollingLoopOptions<number>['handle'],
+  extra: Partial<PollingLoopOptions<number>> = {},
+): PollingLoop<number> {
+  return new PollingLoop<number>({
+    name: 'f',
+    logger: pino({ level: 'silent' }),
+    fetch,
+    handle,
+    batchSize: 2,
+    pollingIntervalInMs: 60_000,
+    blocking: false,
+    ...extra,
+  });
+}
 
+describe('PollingLoop', () => {
   it('sends the next fetch while a full batch is handled, and handles batches one after the other', async () => {
     const { events, fetch } = source([[1, 2], [3, 4], [5]]);
     const releases: (() => void)[] = [];
-    const loop = new PollingLoop<number>({
-      name: 'f',
-      logger,
-      fetch,
-      handle: (batch) => {
-        events.push(`handle ${JSON.stringify(batch)}`);
-        return new Promise<void>((resolve) => releases.push(resolve));
-      },
-      batchSize: 2,
-      pollingIntervalInMs: 60_000,
-      blocking: false,
+    const loop = loopOf(fetch, (batch) => {
+      events.push(`handle ${JSON.stringify(batch)}`);
+      return new Promise<void>((resolve) => releases.push(resolve));
     });
     loop.start();
     await tick();
@@ -58,17 +66,9 @@ describe('PollingLoop', () => {
       [5, 6],
     ]);
     let release: (() => void) | undefined;
-    const loop = new PollingLoop<number>({
-      name: 'f',
-      logger,
-      fetch,
-      handle: (batch) => {
-        events.push(`handle ${JSON.stringify(batch)}`);
-        return new Promise<void>((resolve) => (release = resolve));
-      },
-      batchSize: 2,
-      pollingIntervalInMs: 60_000,
-      blocking: false,
+    const loop = loopOf(fetch, (batch) => {
+      events.push(`handle ${JSON.stringify(batch)}`);
+      return new Promise<void>((resolve) => (release = resolve));
     });
     loop.start();
     await tick();
@@ -82,23 +82,20 @@ describe('PollingLoop', () => {
 
   it('awaits sendOff between sending the fetch ahead and handling the batch', async () => {
     const { events, fetch } = source([[1, 2], [3]]);
-    const loop = new PollingLoop<number>({
-      name: 'f',
-      logger,
+    const loop = loopOf(
       fetch,
-      handle: (batch) => {
+      (batch) => {
         events.push(`handle ${JSON.stringify(batch)}`);
         return Promise.resolve();
       },
-      batchSize: 2,
-      pollingIntervalInMs: 60_000,
-      blocking: false,
-      sendOff: async () => {
-        events.push('sendOff');
-        await tick();
-        events.push('sent');
+      {
+        sendOff: async () => {
+          events.push('sendOff');
+          await tick();
+          events.push('sent');
+        },
       },
-    });
+    );
     loop.start();
     await tick();
     await tick();
@@ -112,19 +109,14 @@ describe('PollingLoop', () => {
       [3, 4],
     ]);
     let release: (() => void) | undefined;
-    const loop = new PollingLoop<number>({
-      name: 'f',
-      logger,
+    const loop = loopOf(
       fetch,
-      handle: (batch) => {
+      (batch) => {
         events.push(`handle ${JSON.stringify(batch)}`);
         return new Promise<void>((resolve) => (release = resolve));
       },
-      batchSize: 2,
-      pollingIntervalInMs: 60_000,
-      blocking: false,
-      prefetch: () => false,
-    });
+      { prefetch: () => false },
+    );
     loop.start();
     await tick();
     expect(events).toEqual(['fetch [1,2]', 'handle [1,2]']);
@@ -139,23 +131,18 @@ describe('PollingLoop', () => {
   it('backs off after a fetch ahead that failed, and goes on', async () => {
     let calls = 0;
     const handled: number[][] = [];
-    const loop = new PollingLoop<number>({
-      name: 'f',
-      logger,
-      fetch: () => {
+    const loop = loopOf(
+      () => {
         calls++;
         if (calls === 2) return Promise.reject(new Error('connection lost'));
         return Promise.resolve(calls === 1 ? [1, 2] : calls === 3 ? [3] : []);
       },
-      handle: (batch) => {
+      (batch) => {
         handled.push([...batch]);
         return Promise.resolve();
       },
-      batchSize: 2,
-      pollingIntervalInMs: 60_000,
-      blocking: false,
-      maxBackoffMs: 1,
-    });
+      { maxBackoffMs: 1 },
+    );
     loop.start();
     for (let i = 0; i < 50 && handled.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
     await loop.close();
