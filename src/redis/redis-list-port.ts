@@ -1,3 +1,4 @@
+import { groupByKey } from '../triggers/group-by-key';
 import { listAliveKey, listKeyPrefixes, listOwnersKey, listProcessingKey } from '../triggers/list-keys';
 import type { ListElement, ListEnd, ListMoveRequest, ListPopRequest, ListPort } from '../triggers/ports';
 import { BlockingReaders } from './blocking-readers';
@@ -149,7 +150,7 @@ export class RedisListPort implements ListPort {
 
   async removeProcessed(owner: string, elements: readonly ListElement[]): Promise<void> {
     await Promise.all(
-      [...byKey(elements)].map(([key, values]) => {
+      [...groupByKey(elements, (e) => e.value)].map(([key, values]) => {
         const processing = listProcessingKey(key, owner);
         return this.onKey(processing, (client) =>
           client.eval(REMOVE_SCRIPT, { keys: [processing], arguments: values }),
@@ -251,15 +252,4 @@ function keyValueReply(reply: unknown): ListElement[] {
   if (!Array.isArray(reply)) return [];
   const [key, value] = reply as [unknown, unknown];
   return [{ key: String(key), value: String(value) }];
-}
-
-/** The values of `elements` by key, in order. */
-function byKey(elements: readonly ListElement[]): Map<string, string[]> {
-  const grouped = new Map<string, string[]>();
-  for (const { key, value } of elements) {
-    const values = grouped.get(key);
-    if (values) values.push(value);
-    else grouped.set(key, [value]);
-  }
-  return grouped;
 }

@@ -4,6 +4,7 @@ import { elementInput, elementsInput } from './list-input';
 import type { ListTriggerOptions } from './list-options';
 import type { InvocationRecord } from '../invoke/invoker';
 import { deadLetterElements, isLastAttempt } from './dead-letter';
+import { groupByKey } from './group-by-key';
 import { forEachConcurrent, pollingLoopFor, requirePort, type PollingLoop } from './polling';
 import type { ListElement, ListEnd, ListPopCommand, ListPort } from './ports';
 import type { Listener, ListenerDeps, ListenerState, ManualInput } from './trigger';
@@ -156,7 +157,8 @@ export class ListListener implements Listener {
 
   private async handle(batch: readonly ListElement[]): Promise<void> {
     const o = this.options;
-    const groups = o.cardinality === 'many' ? groupByKey(batch) : batch.map((element) => [element]);
+    const groups =
+      o.cardinality === 'many' ? [...groupByKey(batch).values()] : batch.map((element) => [element]);
     let failed = 0;
     // Reliable mode: the handled elements leave the processing list together once the batch is done (one
     // command per key); failed ones go back to their list as they fail, without holding up the others.
@@ -293,14 +295,4 @@ export class ListListener implements Listener {
       );
     }
   }
-}
-
-function groupByKey(batch: readonly ListElement[]): ListElement[][] {
-  const byKey = new Map<string, ListElement[]>();
-  for (const element of batch) {
-    const elements = byKey.get(element.key);
-    if (elements) elements.push(element);
-    else byKey.set(element.key, [element]);
-  }
-  return [...byKey.values()];
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConnectionError, errorMessage } from '../errors';
 import { deadLetter, isLastAttempt } from './dead-letter';
+import { groupByKey } from './group-by-key';
 import { forEachConcurrent, pollingLoopFor, requirePort, type PollingLoop } from './polling';
 import type { InvocationRecord, RetryStore } from '../invoke/invoker';
 import type { RetryMark, StreamEntry, StreamPort } from './ports';
@@ -214,7 +215,9 @@ export class StreamListener implements Listener {
    */
   private async stillOurs(batch: readonly StreamEntry[]): Promise<readonly StreamEntry[]> {
     const readAt = this.readAt.get(batch);
-    if (readAt === undefined || Date.now() - readAt < this.options.reclaimIdleMs / 2) return batch;
+    if (readAt === undefined) return batch; // not read ahead
+    const waitedMs = Date.now() - readAt;
+    if (waitedMs < this.options.reclaimIdleMs / 2) return batch;
     const group = this.options.consumerGroup;
     const kept = await Promise.all(
       batch.map(
@@ -225,11 +228,12 @@ export class StreamListener implements Listener {
       ),
     );
     const ours = batch.filter((_e, i) => kept[i]);
-    if (ours.length < batch.length) {
+    const count = batch.length - ours.length;
+    if (count > 0) {
       this.deps.logger.info(
-        { functionName: this.deps.fn.name, count: batch.length - ours.length, waitedMs: Date.now() - readAt },
-        `${plural(batch.length - ours.length, 'entr')} read ahead waited ${Date.now() - readAt}ms and ` +
-          `were claimed meanwhile (or could not be checked); not run here`,
+        { functionName: this.deps.fn.name, count, waitedMs },
+        `${plural(count, 'entr')} read ahead waited ${waitedMs}ms and were claimed meanwhile (or could not ` +
+          `be checked); not run here`,
       );
     }
     return ours;
@@ -247,14 +251,8 @@ export class StreamListener implements Listener {
 
   /** `cardinality: 'many'`: one invocation per key with that key's entries as an array. */
   private async runBatches(batch: readonly StreamEntry[]): Promise<StreamEntry[]> {
-    const byKey = new Map<string, StreamEntry[]>();
-    for (const entry of batch) {
-      const entries = byKey.get(entry.key);
-      if (entries) entries.push(entry);
-      else byKey.set(entry.key, [entry]);
-    }
     const ok: StreamEntry[] = [];
-    await forEachConcurrent([...byKey.values()], this.options.concurrency, async (entries) => {
+    await forEachConcurrent([...groupByKey(batch).values()], this.options.concurrency, async (entries) => {
       const reason = `${entries.length} new entries on stream ${entries[0]?.key ?? ''}`;
       if (await this.run(batchInput(this.options, entries), reason, entries)) ok.push(...entries);
     });
@@ -370,14 +368,8 @@ export class StreamListener implements Listener {
   /** XACK (then XDEL) the entries that succeeded, one call per key. A failure leaves them pending. */
   private async settle(entries: readonly StreamEntry[]): Promise<void> {
     const o = this.options;
-    const byKey = new Map<string, string[]>();
-    for (const e of entries) {
-      const ids = byKey.get(e.key);
-      if (ids) ids.push(e.id);
-      else byKey.set(e.key, [e.id]);
-    }
     await Promise.all(
-      [...byKey].map(async ([key, ids]) => {
+      [...groupByKey(entries, (e) => e.id)].map(async ([key, ids]) => {
         try {
           await this.port.ack(key, o.consumerGroup, ids);
           if (o.deleteAfterProcess) await this.port.deleteEntries(key, ids);
