@@ -113,9 +113,8 @@ export class Invoker {
       return this.invokeWithRetries(request).finally(() => this.finish());
     } catch (error) {
       this.finish(); // thrown before the attempt could end
-      return settledWith(() => {
-        throw error;
-      });
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what was thrown, as thrown
+      return Promise.reject(error);
     }
   }
 

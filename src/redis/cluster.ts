@@ -10,6 +10,9 @@ import { describeEndpoint, type RedisEndpoint } from './connection-string';
 export type RedisCluster = RedisClusterType<{}, {}, {}, 3, {}>;
 
 /** `host:port` of one node of a cluster. */
+/** `host:port`, a node's id in logs and maps. */
+export const nodeId = (node: NodeAddress): string => `${node.host}:${node.port}`;
+
 export interface NodeAddress {
   readonly host: string;
   readonly port: number;
@@ -83,13 +86,13 @@ export function createRedisCluster(options: ClusterOptions): RedisCluster {
   const where = (node: NodeAddress): string =>
     `${options.settingName} (cluster node ${describeEndpoint({ ...endpoint, host: node.host, port: node.port })})`;
   cluster.on('node-error', (error: unknown, node: NodeAddress) => {
-    const id = `${node.host}:${node.port}`;
+    const id = nodeId(node);
     if (failing.has(id)) return;
     failing.add(id);
     logger.warn({ err: errorMessage(error) }, `Redis connection ${where(node)} failed; retrying`);
   });
   cluster.on('node-ready', (node: NodeAddress) => {
-    if (!failing.delete(`${node.host}:${node.port}`)) return;
+    if (!failing.delete(nodeId(node))) return;
     logger.info(`Redis connection ${where(node)} is back`);
     options.onReconnect?.();
   });

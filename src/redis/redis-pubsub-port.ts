@@ -1,15 +1,13 @@
 import { isKeyspaceChannel } from '../triggers/pubsub';
 import type { MessageHandler, PubSubPort, Subscription } from '../triggers/ports';
 import type { RedisClient } from './client';
-import type { NodeAddress } from './cluster';
+import { nodeId, type NodeAddress } from './cluster';
 import type { PubSubListener, RedisConnections, Subscriber } from './connections';
 
 type Unsubscribe = () => Promise<void>;
 
 /** How often a keyspace subscription on a cluster reads the slot map to follow failovers and resharding. */
 const TOPOLOGY_CHECK_MS = 2000;
-
-const nodeId = (node: NodeAddress): string => `${node.host}:${node.port}`;
 
 /**
  * Pub/Sub on node-redis: SUBSCRIBE, PSUBSCRIBE or SSUBSCRIBE on the setting's Pub/Sub connection (node-redis
