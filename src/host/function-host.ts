@@ -19,6 +19,8 @@ export interface FunctionHostOptions {
   readonly hooks?: readonly { readonly name: string; readonly callback: HookCallback }[];
   readonly minimumLevel?: PinoLevel;
   readonly onInvocation?: (record: InvocationRecord) => void;
+  /** Keep each invocation's `context.log` lines in its record (the test host does). */
+  readonly recordLogs?: boolean;
   /** Prometheus metrics (GET /metrics on the admin port). */
   readonly metrics?: HostMetrics;
 }
@@ -38,6 +40,7 @@ export class FunctionHost implements AsyncDisposable {
       logger: options.logger,
       host: options.host,
       minimumLevel: options.minimumLevel,
+      recordLogs: options.recordLogs,
       onInvocation: (record) => {
         options.metrics?.observeInvocation(record);
         options.onInvocation?.(record);

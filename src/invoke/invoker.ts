@@ -47,8 +47,11 @@ export interface InvocationRecord {
   readonly durationMs: number;
   /** 1 for the first attempt, 2 for the first retry, ... */
   readonly attempt: number;
+  /** The handler's `context.log` lines, when the invoker keeps them (`recordLogs`); empty otherwise. */
   readonly logs: readonly { readonly level: string; readonly message: string }[];
 }
+
+const NO_LOGS: InvocationRecord['logs'] = Object.freeze([]);
 
 export interface InvokerOptions {
   readonly logger: Logger;
@@ -57,6 +60,8 @@ export interface InvokerOptions {
   readonly minimumLevel?: PinoLevel;
   /** Called with each finished invocation (the test host records them). */
   readonly onInvocation?: (record: InvocationRecord) => void;
+  /** Keep each invocation's `context.log` lines in its record (`logs`; the test host shows them). */
+  readonly recordLogs?: boolean;
   /** Called before each retry attempt. */
   readonly onRetry?: (fn: ResolvedFunction) => void;
   /** Where `redis` input and output bindings run their commands, per connection setting. */
@@ -68,13 +73,9 @@ export interface InvokerOptions {
  * functionTimeout, and never throws (a failing handler is a failed invocation, not a failed host).
  */
 export class Invoker {
-  private readonly loggers = new Map<string, FunctionLoggers>();
+  private readonly perFunction = new Map<ResolvedFunction, FunctionState>();
   private readonly closingSignal = new AbortController();
   private readonly deadlines: Deadlines;
-  private readonly optionsCache = new WeakMap<
-    ResolvedFunction,
-    NonNullable<InvocationContextInit['options']>
-  >();
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
 
@@ -106,16 +107,43 @@ export class Invoker {
    * own Executing/Executed lines and gets `context.retryContext`). Resolves with the last attempt.
    */
   invoke(request: InvocationRequest): Promise<InvocationRecord> {
-    this.inFlight++;
-    const retrying = request.fn.retry !== undefined || (request.firstAttempt ?? 1) > 1;
     try {
-      if (!retrying) return this.attempt(request, true); // ends the invocation itself
-      return this.invokeWithRetries(request).finally(() => this.finish());
+      const outcome = this.invokeNow(request);
+      return outcome instanceof Promise ? outcome : Promise.resolve(outcome);
     } catch (error) {
-      this.finish(); // thrown before the attempt could end
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what was thrown, as thrown
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * {@link invoke} for the batch listeners' hot path: when the handler returns synchronously (and no retry
+   * is due), the record comes back at once instead of in a promise, so a batch of quick handlers runs
+   * without a microtask per message. Throws only what reporting the record threw.
+   */
+  invokeNow(request: InvocationRequest): InvocationRecord | Promise<InvocationRecord> {
+    this.inFlight++;
+    const retrying = request.fn.retry !== undefined || (request.firstAttempt ?? 1) > 1;
+    if (!retrying) return this.attempt(request, true, true); // ends the invocation, also when it throws
+    return this.invokeWithRetries(request).finally(() => this.finish());
+  }
+
+  /**
+   * The clock reading the last attempt ended with, while the synchronous run that took it lasts (it is
+   * cleared at the next microtask). An invokeNow attempt started in that run (the next message of a batch
+   * of synchronous handlers) starts at it instead of reading the clock again: a reading costs as much as a
+   * quick handler, and the time between the two is the listener's own step to the next message.
+   */
+  private lastReading: number | undefined;
+  private readonly forgetReading = (): void => {
+    this.lastReading = undefined;
+  };
+
+  private clockReading(): number {
+    const now = performance.now();
+    if (this.lastReading === undefined) queueMicrotask(this.forgetReading);
+    this.lastReading = now;
+    return now;
   }
 
   private async invokeWithRetries(request: InvocationRequest): Promise<InvocationRecord> {
@@ -143,58 +171,48 @@ export class Invoker {
   }
 
   /**
-   * One attempt: the handler (with its input and output bindings) under functionTimeout. Never rejects.
-   * The hot path of every trigger, so it makes one promise of its own: no async layers, and a deadline
-   * only while the handler's promise is pending (a synchronous handler cannot outlive its timeout).
+   * One attempt: the handler (with its input and output bindings) under functionTimeout. A synchronous
+   * handler's record is returned as it is; otherwise a promise that never rejects (unless reporting the
+   * record throws). The hot path of every trigger, so it makes at most one promise of its own, and a
+   * deadline only while the handler's promise is pending (a synchronous handler cannot outlive its timeout).
+   * With `endsInvocation`, it ends the invocation (finish) exactly once, also when it throws.
    */
-  private attempt(request: InvocationRequest, endsInvocation = false): Promise<InvocationRecord> {
+  private attempt(
+    request: InvocationRequest,
+    endsInvocation = false,
+    startsAtLastReading = false,
+  ): InvocationRecord | Promise<InvocationRecord> {
     const { fn } = request;
-    const invocationId = newInvocationId();
-    const loggers = this.functionLoggers(fn.name);
-    const log = loggers.lines;
-    const ids = { invocationId }; // a field per line is cheaper than a child logger per invocation
-    const logs: { level: string; message: string }[] | undefined = this.options.onInvocation ? [] : undefined;
-    const context = new RedisInvocationContext({
-      invocationId,
-      functionName: fn.name,
-      triggerMetadata: request.triggerMetadata,
-      retryContext: request.retryContext,
-      options: this.contextOptions(fn),
-      logHandler: (level, ...args) => {
-        const message = format(...args);
-        logs?.push({ level, message });
-        const pinoLevel = contextLevelToPino(level);
-        if (pinoLevel !== 'silent') log[pinoLevel](ids, message);
-      },
-    });
-    const started = performance.now();
-    if (log.isLevelEnabled('info')) {
-      log.info(ids, `Executing 'Functions.${fn.name}' (Reason='${request.reason}', Id=${invocationId})`);
+    let invocationId: string;
+    let state: FunctionState;
+    try {
+      invocationId = newInvocationId();
+      state = this.functionState(fn);
+    } catch (error) {
+      if (endsInvocation) this.finish();
+      throw error;
     }
+    const logs: { level: string; message: string }[] | undefined = this.options.recordLogs ? [] : undefined;
+    const started = (startsAtLastReading ? this.lastReading : undefined) ?? performance.now();
     const done = (status: InvocationStatus, outcome: unknown): InvocationRecord => {
       try {
-        return this.record(
-          request,
-          invocationId,
-          loggers,
-          status,
-          outcome,
-          performance.now() - started,
-          logs ?? [],
-        );
+        const durationMs = this.clockReading() - started;
+        return this.record(request, invocationId, state, status, outcome, durationMs, logs ?? NO_LOGS);
       } finally {
         if (endsInvocation) this.finish();
       }
     };
+    let context: RedisInvocationContext;
     let running: unknown;
     let thenable: boolean;
     try {
+      context = this.context(request, invocationId, state, logs);
       running = this.runHandler(fn, request.input, context);
       thenable = isThenable(running); // reads `then`, which a handler's odd value may make throw
     } catch (error) {
-      return settledWith(() => done('failed', error));
+      return done('failed', error);
     }
-    if (!thenable) return settledWith(() => done('succeeded', running));
+    if (!thenable) return done('succeeded', running);
     const pending = running as PromiseLike<unknown>;
     const timeoutMs = this.options.host.functionTimeoutMs;
     return new Promise((resolve, reject) => {
@@ -230,11 +248,43 @@ export class Invoker {
     });
   }
 
+  /** The attempt's InvocationContext (its log lines carry the invocation id), after its Executing line. */
+  private context(
+    request: InvocationRequest,
+    invocationId: string,
+    state: FunctionState,
+    logs: { level: string; message: string }[] | undefined,
+  ): RedisInvocationContext {
+    const { fn } = request;
+    const log = state.lines;
+    let ids: { readonly invocationId: string } | undefined; // a field per line: cheaper than a child logger
+    const context = new RedisInvocationContext({
+      invocationId,
+      functionName: fn.name,
+      triggerMetadata: request.triggerMetadata,
+      retryContext: request.retryContext,
+      options: state.contextOptions,
+      logHandler: (level, ...args) => {
+        const message = format(...args);
+        logs?.push({ level, message });
+        const pinoLevel = contextLevelToPino(level);
+        if (pinoLevel !== 'silent') log[pinoLevel]((ids ??= { invocationId }), message);
+      },
+    });
+    if (log.isLevelEnabled('info')) {
+      log.info(
+        (ids ??= { invocationId }),
+        `Executing 'Functions.${fn.name}' (Reason='${request.reason}', Id=${invocationId})`,
+      );
+    }
+    return context;
+  }
+
   /** Logs the Executed line and reports the finished attempt. */
   private record(
     request: InvocationRequest,
     invocationId: string,
-    loggers: FunctionLoggers,
+    state: FunctionState,
     status: InvocationStatus,
     outcome: unknown,
     durationMs: number,
@@ -244,10 +294,10 @@ export class Invoker {
     const executed = (result: string): string =>
       `Executed 'Functions.${functionName}' (${result}, Id=${invocationId}, Duration=${Math.round(durationMs)}ms)`;
     if (status === 'succeeded') {
-      if (loggers.lines.isLevelEnabled('info')) loggers.lines.info({ invocationId }, executed('Succeeded'));
-    } else if (loggers.failures.isLevelEnabled('error')) {
+      if (state.lines.isLevelEnabled('info')) state.lines.info({ invocationId }, executed('Succeeded'));
+    } else if (state.failures.isLevelEnabled('error')) {
       const err = outcome instanceof Error ? outcome : { message: errorMessage(outcome) };
-      loggers.failures.error({ invocationId, err }, executed('Failed'));
+      state.failures.error({ invocationId, err }, executed('Failed'));
     }
     const attempt = (request.retryContext?.retryCount ?? 0) + 1;
     const { input, triggerMetadata } = request;
@@ -298,21 +348,6 @@ export class Invoker {
     return result;
   }
 
-  /** The binding options every context of a function shares (made once per function). */
-  private contextOptions(fn: ResolvedFunction): NonNullable<InvocationContextInit['options']> {
-    let options = this.optionsCache.get(fn);
-    if (!options) {
-      options = {
-        trigger: fn.definition.trigger,
-        extraInputs: fn.definition.extraInputs as never,
-        extraOutputs: fn.definition.extraOutputs as never,
-        return: fn.definition.returnBinding as never,
-      };
-      this.optionsCache.set(fn, options);
-    }
-    return options;
-  }
-
   private finish(): void {
     this.inFlight--;
     if (this.inFlight === 0) {
@@ -323,50 +358,50 @@ export class Invoker {
   }
 
   /**
-   * The function's loggers at its host.json level. The invocation lines carry only the invocation id and
-   * text (pino does not redact text), so they skip the redaction pass, which costs about as much as the
-   * rest of a line; failures, whose `err` may hold anything, keep it.
+   * What every invocation of a function shares, made at its first: its loggers at its host.json level and
+   * the binding options of its contexts. The invocation lines carry only the invocation id and text (pino
+   * does not redact text), so they skip the redaction pass, which costs about as much as the rest of a line;
+   * failures, whose `err` may hold anything, keep it.
    */
-  private functionLoggers(name: string): FunctionLoggers {
-    let loggers = this.loggers.get(name);
-    if (!loggers) {
+  private functionState(fn: ResolvedFunction): FunctionState {
+    let state = this.perFunction.get(fn);
+    if (!state) {
+      const { name, definition } = fn;
       const { logLevels } = this.options.host;
       const configured = logLevels.perFunction[name.toLowerCase()] ?? logLevels.function ?? logLevels.default;
       // A silent root (the test host) stays silent; otherwise host.json levels apply per function.
       const level =
         this.options.logger.level === 'silent' ? 'silent' : lowest(configured, this.options.minimumLevel);
       const root = this.options.logger;
-      loggers = {
+      state = {
         lines: root.child({ functionName: name }, { redact: { paths: [] }, level }),
         failures: root.child({ functionName: name }, { level }),
+        contextOptions: {
+          trigger: definition.trigger,
+          extraInputs: definition.extraInputs as never,
+          extraOutputs: definition.extraOutputs as never,
+          return: definition.returnBinding,
+        },
       };
-      this.loggers.set(name, loggers);
+      this.perFunction.set(fn, state);
     }
-    return loggers;
+    return state;
   }
 }
 
-interface FunctionLoggers {
+interface FunctionState {
   /** Executing/Executed and the handler's own lines: no redaction pass. */
   readonly lines: Logger;
   /** Failed invocations (their error objects are redacted). */
   readonly failures: Logger;
+  /** The binding options of its contexts (`context.options`). */
+  readonly contextOptions: NonNullable<InvocationContextInit['options']>;
 }
 
 const ORDER: readonly PinoLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 function lowest(a: PinoLevel, b: PinoLevel | undefined): PinoLevel {
   return b !== undefined && ORDER.indexOf(b) < ORDER.indexOf(a) ? b : a;
-}
-
-/** A promise of `make()`'s value, rejected if it throws. */
-function settledWith<T>(make: () => T): Promise<T> {
-  try {
-    return Promise.resolve(make());
-  } catch (error) {
-    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what was thrown, as thrown
-    return Promise.reject(error);
-  }
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

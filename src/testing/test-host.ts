@@ -67,6 +67,7 @@ export class TestHost {
           broker: broker.instance(index),
           logger: silentLogger(),
           onInvocation: (record) => records.push(record),
+          recordLogs: true,
         }),
     );
     const testHost = new TestHost(broker, hosts, restoreEnv);

@@ -7,7 +7,7 @@ import { deadLetterElements, isLastAttempt } from './dead-letter';
 import { groupByKey } from './group-by-key';
 import { forEachConcurrent, pollingLoopFor, requirePort, type PollingLoop } from './polling';
 import type { ListElement, ListEnd, ListPopCommand, ListPort } from './ports';
-import type { Listener, ListenerDeps, ListenerState, ManualInput } from './trigger';
+import type { Listener, ListenerDeps, ListenerState } from './trigger';
 
 /** How long one blocking read waits before it is issued again (BLMPOP, BLPOP, single-key BLMOVE). */
 export const LIST_BLOCK_MS = 5000;
@@ -31,6 +31,8 @@ export function heartbeatEveryMs(heartbeatTimeoutMs: number): number {
 }
 
 const opposite = (end: ListEnd): ListEnd => (end === 'left' ? 'right' : 'left');
+const isGroup = (group: ListElement | readonly ListElement[]): group is readonly ListElement[] =>
+  Array.isArray(group);
 const plural = (n: number): string => `${n} element${n === 1 ? '' : 's'}`;
 
 /**
@@ -50,6 +52,7 @@ export class ListListener implements Listener {
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
+  private reason = { key: '', text: '' };
 
   constructor(private readonly deps: ListenerDeps<ListTriggerOptions>) {
     this.port = requirePort(deps.ports.lists, deps.fn.name, 'list');
@@ -157,22 +160,29 @@ export class ListListener implements Listener {
 
   private async handle(batch: readonly ListElement[]): Promise<void> {
     const o = this.options;
-    const groups =
-      o.cardinality === 'many' ? [...groupByKey(batch).values()] : batch.map((element) => [element]);
     let failed = 0;
     // Reliable mode: the handled elements leave the processing list together once the batch is done (one
     // command per key); failed ones go back to their list as they fail, without holding up the others.
     const handled: ListElement[] = [];
     const requeuing: Promise<void>[] = [];
-    await forEachConcurrent(groups, o.concurrency, (elements) =>
-      this.run(elements).then((record) => {
-        const ok = record.status === 'succeeded';
-        if (!ok) failed += elements.length;
-        if (!o.reliable) return;
-        if (ok) handled.push(...elements);
-        else return this.afterFailure(elements, record, handled, requeuing);
-      }),
-    );
+    const settle = (group: ListElement | readonly ListElement[], record: InvocationRecord) => {
+      const ok = record.status === 'succeeded';
+      if (ok && !o.reliable) return;
+      const elements = isGroup(group) ? group : [group];
+      if (!ok) failed += elements.length;
+      if (!o.reliable) return;
+      if (ok) handled.push(...elements);
+      else return this.afterFailure(elements, record, handled, requeuing);
+    };
+    // A synchronous handler's record comes back at once: a batch of them runs without a promise each.
+    const run = (group: ListElement | readonly ListElement[]) => {
+      const outcome = this.run(group);
+      return outcome instanceof Promise
+        ? outcome.then((record) => settle(group, record))
+        : settle(group, outcome);
+    };
+    if (o.cardinality === 'many') await forEachConcurrent([...groupByKey(batch).values()], o.concurrency, run);
+    else await forEachConcurrent(batch, o.concurrency, run);
     if (o.reliable) await Promise.all([this.removeHandled(handled), ...requeuing]);
     if (failed > 0 && !o.reliable) {
       this.deps.logger.warn(
@@ -200,18 +210,22 @@ export class ListListener implements Listener {
     requeuing.push(this.requeue(elements));
   }
 
-  private run(elements: readonly ListElement[]): Promise<InvocationRecord> {
+  /** An element's invocation, or (cardinality 'many') one for a key's elements of the batch. */
+  private run(group: ListElement | readonly ListElement[]): InvocationRecord | Promise<InvocationRecord> {
     const { fn, invoker } = this.deps;
-    const first = elements[0] as ListElement;
-    const { input, triggerMetadata }: ManualInput =
-      this.options.cardinality === 'many'
-        ? elementsInput(this.options, elements)
-        : elementInput(this.options, first);
-    const reason =
-      elements.length === 1 && this.options.cardinality === 'one'
-        ? `New element on list ${first.key}`
-        : `${plural(elements.length)} on list ${first.key}`;
-    return invoker.invoke({ fn, input, triggerMetadata, reason });
+    if (isGroup(group)) {
+      const { input, triggerMetadata } = elementsInput(this.options, group);
+      const reason = `${plural(group.length)} on list ${group[0]?.key ?? ''}`;
+      return invoker.invokeNow({ fn, input, triggerMetadata, reason });
+    }
+    const { input, triggerMetadata } = elementInput(this.options, group);
+    return invoker.invokeNow({ fn, input, triggerMetadata, reason: this.reasonFor(group.key) });
+  }
+
+  /** `New element on list <key>`, made once per run of elements of one key. */
+  private reasonFor(key: string): string {
+    if (key !== this.reason.key) this.reason = { key, text: `New element on list ${key}` };
+    return this.reason.text;
   }
 
   /** Reliable mode: the batch's handled elements out of the processing lists. */

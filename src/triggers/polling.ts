@@ -131,20 +131,26 @@ export class PollingLoop<T> {
 
 export { sleep } from '../timers';
 
-/** Runs `work` over `items` with at most `limit` running at once; resolves when all settled. */
+/**
+ * Runs `work` over `items` with at most `limit` running at once; resolves when all settled. An item whose
+ * work returns no promise (a synchronous handler) is done at once: a worker goes on to the next item without
+ * a microtask, and a second worker starts only when one is waiting on a promise.
+ */
 export async function forEachConcurrent<T>(
   items: readonly T[],
   limit: number,
-  work: (item: T) => Promise<void>,
+  work: (item: T) => void | PromiseLike<void>,
 ): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
+      const pending = work(items[next++] as T);
+      if (pending) await pending;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const workers: Promise<void>[] = [];
+  while (workers.length < limit && next < items.length) workers.push(worker());
+  await Promise.all(workers);
 }
 
 /** The options a polled trigger (lists, streams) shares. */

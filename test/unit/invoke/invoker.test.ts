@@ -22,19 +22,28 @@ function fnWith(handler: Handler): ResolvedFunction {
   };
 }
 
-function invoker(functionTimeout = '00:00:00.2'): { invoker: Invoker; records: InvocationRecord[] } {
+function invoker(
+  functionTimeout = '00:00:00.2',
+  recordLogs = false,
+): { invoker: Invoker; records: InvocationRecord[] } {
   const records: InvocationRecord[] = [];
   const host = parseHostJson({ version: '2.0', functionTimeout });
   const invoker = new Invoker({
     logger: pino({ level: 'silent' }),
     host,
     onInvocation: (r) => records.push(r),
+    recordLogs,
   });
   return { invoker, records };
 }
 
-const run = (i: Invoker, handler: Handler) =>
-  i.invoke({ fn: fnWith(handler), input: 'in', triggerMetadata: {}, reason: 'test' });
+const request = (handler: Handler) => ({ fn: fnWith(handler), input: 'in', triggerMetadata: {}, reason: 'test' });
+const run = (i: Invoker, handler: Handler) => i.invoke(request(handler));
+
+function busyFor(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
 
 describe('Invoker', () => {
   it('takes a synchronous handler: its value succeeds, its throw fails', async () => {
@@ -129,5 +138,82 @@ describe('Invoker', () => {
     );
     expect(lines[3]).toMatchObject({ level: 'error', err: { password: '[redacted]' } });
     expect(JSON.stringify(lines)).not.toContain('hunter2');
+  });
+
+  describe('invokeNow', () => {
+    it('returns a synchronous handler\'s record at once, and a promise for anything else', async () => {
+      const { invoker: i, records } = invoker();
+      const now = i.invokeNow(request(() => 'sync'));
+      expect(now).not.toBeInstanceOf(Promise);
+      expect(now).toMatchObject({ status: 'succeeded', result: 'sync' });
+      expect(i.activeCount).toBe(0);
+      const thrown = i.invokeNow(
+        request(() => {
+          throw new Error('sync boom');
+        }),
+      );
+      expect(thrown).toMatchObject({ status: 'failed', error: new Error('sync boom') });
+      const later = i.invokeNow(request(() => Promise.resolve('async')));
+      expect(later).toBeInstanceOf(Promise);
+      expect(i.activeCount).toBe(1);
+      expect(await later).toMatchObject({ status: 'succeeded', result: 'async' });
+      expect(records.map((r) => r.status)).toEqual(['succeeded', 'failed', 'succeeded']);
+      expect(i.activeCount).toBe(0);
+    });
+
+    it('goes through the retry policy (a promise) when a retry may be due', async () => {
+      const { invoker: i } = invoker();
+      let calls = 0;
+      const fn = {
+        ...fnWith(() => {
+          calls++;
+          if (calls === 1) throw new Error('first fails');
+          return 'second';
+        }),
+        retry: { strategy: 'fixedDelay', maxRetryCount: 1, minimumIntervalMs: 1, maximumIntervalMs: 1 } as const,
+      };
+      const outcome = i.invokeNow({ fn, input: 'in', triggerMetadata: {}, reason: 'test' });
+      expect(outcome).toBeInstanceOf(Promise);
+      expect(await outcome).toMatchObject({ status: 'succeeded', result: 'second', attempt: 2 });
+      expect(i.activeCount).toBe(0);
+    });
+
+    it('ends the invocation and throws when reporting a synchronous record throws', () => {
+      const i = new Invoker({
+        logger: pino({ level: 'silent' }),
+        host: parseHostJson({ version: '2.0' }),
+        onInvocation: () => {
+          throw new Error('report failed');
+        },
+      });
+      expect(() => i.invokeNow(request(() => 'x'))).toThrow('report failed');
+      expect(i.activeCount).toBe(0);
+    });
+
+    it('measures each synchronous handler, in a run of them and after an await', async () => {
+      const { invoker: i } = invoker();
+      const quick = () => i.invokeNow(request(() => 'quick')) as InvocationRecord;
+      const slow = i.invokeNow(request(() => busyFor(15))) as InvocationRecord;
+      const next = quick(); // starts at the reading that ended the slow one
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const afterWait = quick(); // the 30 ms wait is not its duration
+      expect(slow.durationMs).toBeGreaterThanOrEqual(15);
+      expect(next.durationMs).toBeLessThan(10);
+      expect(afterWait.durationMs).toBeLessThan(10);
+    });
+  });
+
+  it('keeps the handler\'s log lines in the record only when asked to (recordLogs)', async () => {
+    const handler: Handler = (_input, context) => {
+      context.log('one', 1);
+      context.warn('two');
+    };
+    const kept = await run(invoker(undefined, true).invoker, handler);
+    const dropped = await run(invoker().invoker, handler);
+    expect(kept.logs).toEqual([
+      { level: 'information', message: 'one 1' },
+      { level: 'warning', message: 'two' },
+    ]);
+    expect(dropped.logs).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { PollingLoop, type PollingLoopOptions } from '../../../src/triggers/polling';
+import { PollingLoop, forEachConcurrent, type PollingLoopOptions } from '../../../src/triggers/polling';
 
 /** A source of numbered batches: `fetch` resolves with the next batch once the test lets it. */
 function source(batches: number[][]) {
@@ -147,5 +147,53 @@ describe('PollingLoop', () => {
     for (let i = 0; i < 50 && handled.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
     await loop.close();
     expect(handled).toEqual([[1, 2], [3]]);
+  });
+});
+
+describe('forEachConcurrent', () => {
+  it('runs synchronous work item after item without waiting for a microtask', async () => {
+    const order: string[] = [];
+    void Promise.resolve().then(() => order.push('microtask'));
+    const done = forEachConcurrent([1, 2, 3], 2, (n) => void order.push(`item ${n}`));
+    order.push('returned');
+    await done;
+    expect(order).toEqual(['item 1', 'item 2', 'item 3', 'returned', 'microtask']);
+  });
+
+  it('keeps at most `limit` promises pending, and starts the next item as one settles', async () => {
+    const releases: (() => void)[] = [];
+    let running = 0;
+    let most = 0;
+    const started: number[] = [];
+    const done = forEachConcurrent([1, 2, 3, 4, 5], 2, (n) => {
+      started.push(n);
+      if (n === 3) return; // synchronous among asynchronous ones
+      running++;
+      most = Math.max(most, running);
+      return new Promise<void>((resolve) =>
+        releases.push(() => {
+          running--;
+          resolve();
+        }),
+      );
+    });
+    expect(started).toEqual([1, 2]);
+    releases.shift()?.();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual([1, 2, 3, 4]);
+    while (releases.length > 0) {
+      releases.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await done;
+    expect([started, most]).toEqual([[1, 2, 3, 4, 5], 2]);
+  });
+
+  it('rejects with what a synchronous item threw', async () => {
+    await expect(
+      forEachConcurrent([1, 2], 1, (n) => {
+        if (n === 2) throw new Error('item 2 threw');
+      }),
+    ).rejects.toThrow('item 2 threw');
   });
 });
