@@ -18,6 +18,7 @@ import { RedisBroker } from '../src/redis/redis-broker';
 import { definitionFromRegistration } from '../src/registration/from-core';
 import {
   devNullLogger,
+  handledCounter,
   measureRow,
   percentile,
   printTable,
@@ -90,25 +91,16 @@ function listHost(
     },
     'bench',
   );
-  let finished = 0;
-  const waiters: { count: number; resolve: () => void }[] = [];
+  const handled = handledCounter();
   const host = new FunctionHost({
     host: hostConfig,
     functions: resolveFunctions([definition], settings, hostConfig),
     broker: new RedisBroker(new RedisConnections({ settings, logger, embeddedDefault: false })),
     logger,
     metrics: new HostMetrics(), // as in redis-func start
-    onInvocation: (record) => {
-      finished += Array.isArray(record.input) ? record.input.length : 1;
-      for (const w of waiters.filter((w) => w.count <= finished)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve();
-      }
-    },
+    onInvocation: handled.count,
   });
-  const until = (count: number): Promise<void> =>
-    count <= finished ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve }));
-  return { host, until };
+  return { host, until: handled.until };
 }
 
 interface Variant {

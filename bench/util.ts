@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { InvocationRecord } from '../src/invoke/invoker';
 import { createLogger, jsonDestination, type Logger } from '../src/logging';
 /** Helpers shared by the benchmarks: percentiles, a plain-text table and the host logger. */
 
@@ -36,6 +37,29 @@ function formatNumber(n: number): string {
 /** The logger `redis-func start --json` makes (JSON lines, asynchronous writes, redaction), into /dev/null. */
 export function devNullLogger(): Logger {
   return createLogger({ json: true, destination: jsonDestination('/dev/null') });
+}
+
+/**
+ * Counts the messages a bench host handled (from its onInvocation records; an array input counts each of
+ * its messages) and resolves `until(n)` once n are done. Constant work per record: it runs on the measured side.
+ */
+export function handledCounter(): {
+  readonly count: (record: InvocationRecord) => void;
+  readonly until: (count: number) => Promise<void>;
+} {
+  let handled = 0;
+  let waiter: { readonly count: number; readonly resolve: () => void } | undefined; // one at a time
+  return {
+    count: (record) => {
+      handled += Array.isArray(record.input) ? record.input.length : 1;
+      if (waiter && waiter.count <= handled) {
+        waiter.resolve();
+        waiter = undefined;
+      }
+    },
+    until: (count) =>
+      count <= handled ? Promise.resolve() : new Promise((resolve) => (waiter = { count, resolve })),
+  };
 }
 
 /** A throughput row measured in a process of its own: the plain loop's rate and redis-func's, per second. */
