@@ -1,6 +1,7 @@
 /**
- * `npm run bench -- lists [--elements N] [--latency N] [--rate N]`: the list trigger next to a plain
- * node-redis loop doing the same pops (LMPOP ... COUNT batch, a no-op per element), in one run.
+ * `npm run bench -- lists [--elements N] [--latency N] [--rate N] [--repeat N] [--no-pin]`: the list
+ * trigger next to a plain node-redis loop doing the same pops (LMPOP ... COUNT batch, a no-op per element),
+ * in one run (see pinApart and rowsInChildren for --no-pin and --repeat).
  * Throughput drains a pre-filled list; latency pushes elements at a steady rate (default 1,000/s) and
  * measures push -> handler in blocking mode, next to a plain BLMPOP loop.
  */
@@ -21,7 +22,9 @@ import {
   handledCounter,
   measureRow,
   percentile,
+  pinApart,
   printTable,
+  repeatArg,
   rowArg,
   rowDriver,
   rowsInChildren,
@@ -81,24 +84,26 @@ function listHost(
   const hostConfig = parseHostJson({ version: '2.0', logging: { logLevel: { default: logLevel } } });
   const settings = new Settings(EMPTY_LOCAL_SETTINGS, { Redis: url });
   const logger = devNullLogger();
+  const handled = handledCounter();
   const definition = definitionFromRegistration(
     {
       name: 'onElement',
       options: {
         trigger: trigger.generic({ type: 'redisListTrigger', connection: 'Redis', key, ...options }),
-        handler: onElement,
+        handler: (input: unknown) => {
+          onElement(input);
+          handled.count(input);
+        },
       },
     },
     'bench',
   );
-  const handled = handledCounter();
   const host = new FunctionHost({
     host: hostConfig,
     functions: resolveFunctions([definition], settings, hostConfig),
     broker: new RedisBroker(new RedisConnections({ settings, logger, embeddedDefault: false })),
     logger,
     metrics: new HostMetrics(), // as in redis-func start
-    onInvocation: handled.count,
   });
   return { host, until: handled.until };
 }
@@ -185,9 +190,12 @@ function driver(url: string, client: Client, key: string, row: number) {
   });
 }
 
-async function throughputTable(url: string, elements: number): Promise<void> {
-  console.log(`Throughput: draining ${elements.toLocaleString('en-US')} elements; no-op handler`);
-  const rates = await rowsInChildren('lists', ROWS.length, ['--elements', String(elements)], url);
+async function throughputTable(url: string, elements: number, repeat: number, placement: string) {
+  console.log(
+    `Throughput: draining ${elements.toLocaleString('en-US')} elements; no-op handler; median of ` +
+      `${repeat} run(s) per row; ${placement}`,
+  );
+  const rates = await rowsInChildren('lists', ROWS.length, ['--elements', String(elements)], url, repeat);
   const rows: Row[] = ROWS.map(({ batch, variant }, i) => {
     const { plain, host } = rates[i] ?? { plain: 0, host: 0 };
     return [String(batch), variant.label, plain, host, `${Math.round((host / plain) * 100)}%`];
@@ -227,7 +235,7 @@ export async function run(args: readonly string[]): Promise<void> {
       console.log(JSON.stringify(await measureRow(driver(url, client, key, row), elements)));
       return;
     }
-    await throughputTable(url, elements);
+    await throughputTable(url, elements, repeatArg(args), pinApart(server?.pid, args));
     await latencyTable(url, client, key, latencyCount, rate);
   } finally {
     await client.del(key);

@@ -1,6 +1,7 @@
 /**
- * `npm run bench -- streams [--entries N] [--latency N]`: the stream trigger next to a plain node-redis
- * XREADGROUP + XACK loop doing the same work (same batch, a no-op handler), in one run.
+ * `npm run bench -- streams [--entries N] [--latency N] [--repeat N] [--no-pin]`: the stream trigger next
+ * to a plain node-redis XREADGROUP + XACK loop doing the same work (same batch, a no-op handler), in one run
+ * (see pinApart and rowsInChildren for --no-pin and --repeat).
  * Throughput drains a pre-filled stream; latency adds one entry at a time (XADD -> handler) in blocking mode.
  */
 import { trigger } from '@azure/functions';
@@ -20,7 +21,9 @@ import {
   handledCounter,
   measureRow,
   percentile,
+  pinApart,
   printTable,
+  repeatArg,
   rowArg,
   rowDriver,
   rowsInChildren,
@@ -93,24 +96,26 @@ function streamHost(
   const hostConfig = parseHostJson({ version: '2.0', logging: { logLevel: { default: logLevel } } });
   const settings = new Settings(EMPTY_LOCAL_SETTINGS, { Redis: url });
   const logger = devNullLogger();
+  const handled = handledCounter();
   const definition = definitionFromRegistration(
     {
       name: 'onEntry',
       options: {
         trigger: trigger.generic({ type: 'redisStreamTrigger', connection: 'Redis', key, ...options }),
-        handler: onEntry,
+        handler: (input: unknown) => {
+          onEntry(input);
+          handled.count(input);
+        },
       },
     },
     'bench',
   );
-  const handled = handledCounter();
   const host = new FunctionHost({
     host: hostConfig,
     functions: resolveFunctions([definition], settings, hostConfig),
     broker: new RedisBroker(new RedisConnections({ settings, logger, embeddedDefault: false })),
     logger,
     metrics: new HostMetrics(), // as in redis-func start
-    onInvocation: handled.count,
   });
   return { host, until: handled.until };
 }
@@ -228,8 +233,13 @@ export async function run(args: readonly string[]): Promise<void> {
       console.log(JSON.stringify(await measureRow(driver(url, client, key, row), entries)));
       return;
     }
-    console.log(`Throughput: draining ${entries.toLocaleString('en-US')} entries; no-op handler`);
-    const rates = await rowsInChildren('streams', ROWS.length, ['--entries', String(entries)], url);
+    const repeat = repeatArg(args);
+    const placement = pinApart(server?.pid, args);
+    console.log(
+      `Throughput: draining ${entries.toLocaleString('en-US')} entries; no-op handler; median of ` +
+        `${repeat} run(s) per row; ${placement}`,
+    );
+    const rates = await rowsInChildren('streams', ROWS.length, ['--entries', String(entries)], url, repeat);
     const rows: Row[] = ROWS.map(({ batch, variant }, i) => {
       const { plain, host } = rates[i] ?? { plain: 0, host: 0 };
       return [String(batch), variant.label, plain, host, `${Math.round((host / plain) * 100)}%`];

@@ -1,6 +1,6 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
-import type { InvocationRecord } from '../src/invoke/invoker';
 import { createLogger, jsonDestination, type Logger } from '../src/logging';
 /** Helpers shared by the benchmarks: percentiles, a plain-text table and the host logger. */
 
@@ -40,18 +40,20 @@ export function devNullLogger(): Logger {
 }
 
 /**
- * Counts the messages a bench host handled (from its onInvocation records; an array input counts each of
- * its messages) and resolves `until(n)` once n are done. Constant work per record: it runs on the measured side.
+ * Counts the messages a bench host's handler received (an array input, cardinality 'many', counts each of
+ * its messages) and resolves `until(n)` once n have been. The handler counts, not an onInvocation
+ * callback: a host with one builds a full record (id included) per invocation, which `redis-func start`
+ * does not. Constant work per call: it runs on the measured side.
  */
 export function handledCounter(): {
-  readonly count: (record: InvocationRecord) => void;
+  readonly count: (input: unknown) => void;
   readonly until: (count: number) => Promise<void>;
 } {
   let handled = 0;
   let waiter: { readonly count: number; readonly resolve: () => void } | undefined; // one at a time
   return {
-    count: (record) => {
-      handled += Array.isArray(record.input) ? record.input.length : 1;
+    count: (input) => {
+      handled += Array.isArray(input) ? input.length : 1;
       if (waiter && waiter.count <= handled) {
         waiter.resolve();
         waiter = undefined;
@@ -69,27 +71,63 @@ export interface RowRates {
 }
 
 /**
- * Measures each row of a throughput table in a fresh Node process (`--row i`), one after the other,
- * against the same Redis: every variant starts from the same JIT and heap state instead of inheriting
- * what the rows before it left (which moved a row by up to 2x depending on its place in the table).
+ * Measures each row of a throughput table in fresh Node processes (`--row i`), one after the other, against
+ * the same Redis: every variant starts from the same JIT and heap state instead of inheriting what the rows
+ * before it left (which moved a row by up to 2x depending on its place in the table). Each row runs
+ * `repeat` times; its plain and redis-func rates are the medians of those runs.
  */
 export async function rowsInChildren(
   bench: string,
   rowCount: number,
   args: readonly string[],
   url: string,
+  repeat = 1,
 ): Promise<RowRates[]> {
   const rates: RowRates[] = [];
   for (let row = 0; row < rowCount; row++) {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [process.argv[1] ?? '', bench, ...args, '--row', String(row)],
-      { env: { ...process.env, REDIS_URL: url }, maxBuffer: 1 << 20 },
-    );
-    const last = stdout.trim().split('\n').pop() ?? '';
-    rates.push(JSON.parse(last) as RowRates);
+    const runs: RowRates[] = [];
+    for (let run = 0; run < repeat; run++) {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [process.argv[1] ?? '', bench, ...args, '--row', String(row)],
+        { env: { ...process.env, REDIS_URL: url }, maxBuffer: 1 << 20 },
+      );
+      const last = stdout.trim().split('\n').pop() ?? '';
+      runs.push(JSON.parse(last) as RowRates);
+    }
+    rates.push({ plain: median(runs.map((r) => r.plain)), host: median(runs.map((r) => r.host)) });
   }
   return rates;
+}
+
+function median(values: readonly number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 50);
+}
+
+/**
+ * Puts this process (and the rows' processes it starts) on CPU 0 and its redis-server on CPU 1, with
+ * `taskset`, when there are two CPUs or more. Left to the scheduler, the two sometimes share one CPU and
+ * sometimes not, from run to run: sharing serializes the server's work with the client's and moved a
+ * ratio between about 55% and 95%. Apart is how a function app meets Redis in production (another
+ * machine). Returns what it did, for the table's heading; `--no-pin` leaves placement to the scheduler.
+ */
+export function pinApart(redisPid: number | undefined, args: readonly string[]): string {
+  if (args.includes('--no-pin') || redisPid === undefined) return 'placement left to the scheduler';
+  if (availableParallelism() < 2) return 'one CPU: placement left to the scheduler';
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', '1', String(redisPid)], { stdio: 'ignore' });
+    execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+    return 'Node on CPU 0, redis-server on CPU 1';
+  } catch {
+    return 'no taskset: placement left to the scheduler';
+  }
+}
+
+/** `--repeat N`: how many times each throughput row runs (its medians are reported); default 3. */
+export function repeatArg(args: readonly string[]): number {
+  const i = args.indexOf('--repeat');
+  const value = i >= 0 ? Number(args[i + 1]) : 3;
+  return Number.isInteger(value) && value > 0 ? value : 3;
 }
 
 /** How one throughput row fills Redis and drains it (plain loop, then redis-func), `count` messages each. */

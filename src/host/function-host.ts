@@ -41,10 +41,8 @@ export class FunctionHost implements AsyncDisposable {
       host: options.host,
       minimumLevel: options.minimumLevel,
       recordLogs: options.recordLogs,
-      onInvocation: (record) => {
-        options.metrics?.observeInvocation(record);
-        options.onInvocation?.(record);
-      },
+      onOutcome: options.metrics && ((outcome) => options.metrics?.observeInvocation(outcome)),
+      onInvocation: options.onInvocation,
       onRetry: (fn) => options.metrics?.count('retried', fn.name),
       commands: (connection) => options.broker.ports(connection).commands,
     });

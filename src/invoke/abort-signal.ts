@@ -35,7 +35,6 @@ const UNKNOWN = 'unknown';
  * invocation outlives host.json `functionTimeout`; its AbortController is made only when a handler asks.
  */
 export class RedisInvocationContext implements InvocationContext {
-  invocationId: string;
   functionName: string;
   #extraInputs: InvocationContextExtraInputs | undefined;
   #extraOutputs: InvocationContextExtraOutputs | undefined;
@@ -44,12 +43,18 @@ export class RedisInvocationContext implements InvocationContext {
   triggerMetadata?: TriggerMetadata;
   options: EffectiveFunctionOptions;
   readonly #logHandler: LogHandler;
+  #invocationId: string | undefined;
+  readonly #id: { readonly value: string } | undefined;
   #controller: AbortController | undefined;
   #reason: unknown;
   #aborted = false;
 
-  constructor(init: InvocationContextInit & { readonly logHandler: LogHandler }) {
-    this.invocationId = init.invocationId || UNKNOWN;
+  /** `id`, when given, is the invocation id made text only if read (see InvocationId). */
+  constructor(
+    init: InvocationContextInit & { readonly logHandler: LogHandler; readonly id?: { readonly value: string } },
+  ) {
+    this.#id = init.id;
+    this.#invocationId = init.invocationId || (init.id ? undefined : UNKNOWN);
     this.functionName = init.functionName || UNKNOWN;
     this.retryContext = init.retryContext;
     this.traceContext = init.traceContext;
@@ -61,6 +66,14 @@ export class RedisInvocationContext implements InvocationContext {
       extraOutputs: init.options?.extraOutputs ?? [],
     };
     this.#logHandler = init.logHandler;
+  }
+
+  get invocationId(): string {
+    return (this.#invocationId ??= this.#id?.value ?? UNKNOWN);
+  }
+
+  set invocationId(value: string) {
+    this.#invocationId = value;
   }
 
   /** Made on first use: most invocations have no extra bindings. */

@@ -11,7 +11,7 @@ import { resolveInputs, runOutputs } from './redis-bindings';
 import { RedisInvocationContext } from './abort-signal';
 import { Deadlines, tickFor } from './deadlines';
 import { retryDelayMs } from './retry-policy';
-import { invocationId as newInvocationId } from './invocation-id';
+import { drawInvocationId, type InvocationId } from './invocation-id';
 
 export type InvocationStatus = 'succeeded' | 'failed';
 
@@ -36,8 +36,8 @@ export interface RetryStore {
   resume(attempt: number): Promise<boolean>;
 }
 
-export interface InvocationRecord {
-  readonly invocationId: string;
+/** How an attempt ended, as the triggers and the host's metrics see it: its record without the id. */
+export interface InvocationOutcome {
   readonly functionName: string;
   readonly input: unknown;
   readonly triggerMetadata: Record<string, unknown>;
@@ -51,14 +51,33 @@ export interface InvocationRecord {
   readonly logs: readonly { readonly level: string; readonly message: string }[];
 }
 
+/** One finished attempt, as `invoke` returns it and `onInvocation` (the test host) receives it. */
+export interface InvocationRecord extends InvocationOutcome {
+  readonly invocationId: string;
+}
+
 const NO_LOGS: InvocationRecord['logs'] = Object.freeze([]);
+
+/** How an attempt runs: whether it ends the invocation, starts at the last clock reading, has its id in its record. */
+interface AttemptMode {
+  readonly endsInvocation: boolean;
+  readonly fromLastReading: boolean;
+  readonly withId: boolean;
+}
+
+const INVOKE: AttemptMode = { endsInvocation: true, fromLastReading: false, withId: true };
+const INVOKE_NOW: AttemptMode = { endsInvocation: true, fromLastReading: true, withId: false };
+const RETRIED: AttemptMode = { endsInvocation: false, fromLastReading: false, withId: false };
+const RETRIED_WITH_ID: AttemptMode = { ...RETRIED, withId: true };
 
 export interface InvokerOptions {
   readonly logger: Logger;
   readonly host: HostConfig;
   /** Lowest level for every function (e.g. `debug` with --verbose); host.json levels apply otherwise. */
   readonly minimumLevel?: PinoLevel;
-  /** Called with each finished invocation (the test host records them). */
+  /** Called with each finished attempt, without its id (the host's metrics). */
+  readonly onOutcome?: (outcome: InvocationOutcome) => void;
+  /** Called with each finished attempt's record, id included (the test host keeps them). */
   readonly onInvocation?: (record: InvocationRecord) => void;
   /** Keep each invocation's `context.log` lines in its record (`logs`; the test host shows them). */
   readonly recordLogs?: boolean;
@@ -108,7 +127,8 @@ export class Invoker {
    */
   invoke(request: InvocationRequest): Promise<InvocationRecord> {
     try {
-      const outcome = this.invokeNow(request);
+      // INVOKE puts the id in the record
+      const outcome = this.start(request, INVOKE) as InvocationRecord | Promise<InvocationRecord>;
       return outcome instanceof Promise ? outcome : Promise.resolve(outcome);
     } catch (error) {
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what was thrown, as thrown
@@ -118,14 +138,20 @@ export class Invoker {
 
   /**
    * {@link invoke} for the batch listeners' hot path: when the handler returns synchronously (and no retry
-   * is due), the record comes back at once instead of in a promise, so a batch of quick handlers runs
-   * without a microtask per message. Throws only what reporting the record threw.
+   * is due), the outcome comes back at once instead of in a promise, so a batch of quick handlers runs
+   * without a microtask per message; and the invocation id is made text only if something reads it (a log
+   * line, the handler, `onInvocation`). Throws only what reporting the outcome threw.
    */
-  invokeNow(request: InvocationRequest): InvocationRecord | Promise<InvocationRecord> {
+  invokeNow(request: InvocationRequest): InvocationOutcome | Promise<InvocationOutcome> {
+    return this.start(request, INVOKE_NOW);
+  }
+
+  private start(request: InvocationRequest, mode: AttemptMode): InvocationOutcome | Promise<InvocationOutcome> {
     this.inFlight++;
     const retrying = request.fn.retry !== undefined || (request.firstAttempt ?? 1) > 1;
-    if (!retrying) return this.attempt(request, true, true); // ends the invocation, also when it throws
-    return this.invokeWithRetries(request).finally(() => this.finish());
+    if (!retrying) return this.attempt(request, mode); // ends the invocation, also when it throws
+    const retried = mode.withId ? RETRIED_WITH_ID : RETRIED;
+    return this.invokeWithRetries(request, retried).finally(() => this.finish());
   }
 
   /**
@@ -146,13 +172,14 @@ export class Invoker {
     return now;
   }
 
-  private async invokeWithRetries(request: InvocationRequest): Promise<InvocationRecord> {
+  private async invokeWithRetries(request: InvocationRequest, mode: AttemptMode): Promise<InvocationOutcome> {
     const policy = request.fn.retry;
     const { signal } = this.closingSignal;
     const maxRetryCount = policy && Number.isFinite(policy.maxRetryCount) ? policy.maxRetryCount : -1;
     const first = Math.max(1, request.firstAttempt ?? 1);
     let record = await this.attempt(
       first > 1 ? { ...request, retryContext: { retryCount: first - 1, maxRetryCount } } : request,
+      mode,
     );
     for (
       let retry = first;
@@ -165,7 +192,7 @@ export class Invoker {
       if (signal.aborted) break;
       if (request.retries && !(await request.retries.resume(retry + 1))) break;
       this.options.onRetry?.(request.fn);
-      record = await this.attempt({ ...request, retryContext: { retryCount: retry, maxRetryCount } });
+      record = await this.attempt({ ...request, retryContext: { retryCount: retry, maxRetryCount } }, mode);
     }
     return record;
   }
@@ -175,29 +202,26 @@ export class Invoker {
    * handler's record is returned as it is; otherwise a promise that never rejects (unless reporting the
    * record throws). The hot path of every trigger, so it makes at most one promise of its own, and a
    * deadline only while the handler's promise is pending (a synchronous handler cannot outlive its timeout).
-   * With `endsInvocation`, it ends the invocation (finish) exactly once, also when it throws.
+   * A mode that `endsInvocation` ends the invocation (finish) exactly once, also when this throws.
    */
-  private attempt(
-    request: InvocationRequest,
-    endsInvocation = false,
-    startsAtLastReading = false,
-  ): InvocationRecord | Promise<InvocationRecord> {
+  private attempt(request: InvocationRequest, mode: AttemptMode): InvocationOutcome | Promise<InvocationOutcome> {
     const { fn } = request;
-    let invocationId: string;
+    const { endsInvocation } = mode;
+    let id: InvocationId;
     let state: FunctionState;
     try {
-      invocationId = newInvocationId();
+      id = drawInvocationId();
       state = this.functionState(fn);
     } catch (error) {
       if (endsInvocation) this.finish();
       throw error;
     }
     const logs: { level: string; message: string }[] | undefined = this.options.recordLogs ? [] : undefined;
-    const started = (startsAtLastReading ? this.lastReading : undefined) ?? performance.now();
-    const done = (status: InvocationStatus, outcome: unknown): InvocationRecord => {
+    const started = (mode.fromLastReading ? this.lastReading : undefined) ?? performance.now();
+    const done = (status: InvocationStatus, outcome: unknown): InvocationOutcome => {
       try {
         const durationMs = this.clockReading() - started;
-        return this.record(request, invocationId, state, status, outcome, durationMs, logs ?? NO_LOGS);
+        return this.record(request, id, mode, state, status, outcome, durationMs, logs ?? NO_LOGS);
       } finally {
         if (endsInvocation) this.finish();
       }
@@ -206,7 +230,7 @@ export class Invoker {
     let running: unknown;
     let thenable: boolean;
     try {
-      context = this.context(request, invocationId, state, logs);
+      context = this.context(request, id, state, logs);
       running = this.runHandler(fn, request.input, context);
       thenable = isThenable(running); // reads `then`, which a handler's odd value may make throw
     } catch (error) {
@@ -251,7 +275,7 @@ export class Invoker {
   /** The attempt's InvocationContext (its log lines carry the invocation id), after its Executing line. */
   private context(
     request: InvocationRequest,
-    invocationId: string,
+    id: InvocationId,
     state: FunctionState,
     logs: { level: string; message: string }[] | undefined,
   ): RedisInvocationContext {
@@ -259,7 +283,7 @@ export class Invoker {
     const log = state.lines;
     let ids: { readonly invocationId: string } | undefined; // a field per line: cheaper than a child logger
     const context = new RedisInvocationContext({
-      invocationId,
+      id,
       functionName: fn.name,
       triggerMetadata: request.triggerMetadata,
       retryContext: request.retryContext,
@@ -268,64 +292,52 @@ export class Invoker {
         const message = format(...args);
         logs?.push({ level, message });
         const pinoLevel = contextLevelToPino(level);
-        if (pinoLevel !== 'silent') log[pinoLevel]((ids ??= { invocationId }), message);
+        if (pinoLevel !== 'silent') log[pinoLevel]((ids ??= { invocationId: id.value }), message);
       },
     });
     if (log.isLevelEnabled('info')) {
-      log.info(
-        (ids ??= { invocationId }),
-        `Executing 'Functions.${fn.name}' (Reason='${request.reason}', Id=${invocationId})`,
-      );
+      ids ??= { invocationId: id.value };
+      log.info(ids, `Executing 'Functions.${fn.name}' (Reason='${request.reason}', Id=${ids.invocationId})`);
     }
     return context;
   }
 
-  /** Logs the Executed line and reports the finished attempt. */
+  /**
+   * Logs the Executed line and reports the finished attempt (onOutcome, onInvocation). Returns its record,
+   * id included, when the mode or onInvocation wants one; otherwise its outcome, so that an id nobody reads
+   * is never made text.
+   */
   private record(
     request: InvocationRequest,
-    invocationId: string,
+    id: InvocationId,
+    mode: AttemptMode,
     state: FunctionState,
     status: InvocationStatus,
     outcome: unknown,
     durationMs: number,
     logs: readonly { level: string; message: string }[],
-  ): InvocationRecord {
+  ): InvocationOutcome {
     const functionName = request.fn.name;
     const executed = (result: string): string =>
-      `Executed 'Functions.${functionName}' (${result}, Id=${invocationId}, Duration=${Math.round(durationMs)}ms)`;
+      `Executed 'Functions.${functionName}' (${result}, Id=${id.value}, Duration=${Math.round(durationMs)}ms)`;
     if (status === 'succeeded') {
-      if (state.lines.isLevelEnabled('info')) state.lines.info({ invocationId }, executed('Succeeded'));
+      if (state.lines.isLevelEnabled('info'))
+        state.lines.info({ invocationId: id.value }, executed('Succeeded'));
     } else if (state.failures.isLevelEnabled('error')) {
       const err = outcome instanceof Error ? outcome : { message: errorMessage(outcome) };
-      state.failures.error({ invocationId, err }, executed('Failed'));
+      state.failures.error({ invocationId: id.value, err }, executed('Failed'));
     }
     const attempt = (request.retryContext?.retryCount ?? 0) + 1;
     const { input, triggerMetadata } = request;
-    const record: InvocationRecord =
+    const ended: InvocationOutcome =
       status === 'succeeded'
-        ? {
-            invocationId,
-            functionName,
-            input,
-            triggerMetadata,
-            status,
-            result: outcome,
-            durationMs,
-            attempt,
-            logs,
-          }
-        : {
-            invocationId,
-            functionName,
-            input,
-            triggerMetadata,
-            status,
-            error: outcome,
-            durationMs,
-            attempt,
-            logs,
-          };
-    this.options.onInvocation?.(record);
+        ? { functionName, input, triggerMetadata, status, result: outcome, durationMs, attempt, logs }
+        : { functionName, input, triggerMetadata, status, error: outcome, durationMs, attempt, logs };
+    this.options.onOutcome?.(ended);
+    const { onInvocation } = this.options;
+    if (!mode.withId && !onInvocation) return ended;
+    const record: InvocationRecord = { invocationId: id.value, ...ended };
+    onInvocation?.(record);
     return record;
   }
 
@@ -412,6 +424,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-function isRetryable(record: InvocationRecord): boolean {
+function isRetryable(record: InvocationOutcome): boolean {
   return record.status === 'failed' && !(record.error instanceof NonRetryableError);
 }

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, type Metric } from 'prom-client';
-import type { InvocationRecord } from '../invoke/invoker';
+import type { InvocationOutcome } from '../invoke/invoker';
 
 /**
  * The host's Prometheus metrics, in a registry of its own (several hosts in one process do not collide).
@@ -43,7 +43,7 @@ export class HostMetrics {
     ),
   };
 
-  observeInvocation(record: InvocationRecord): void {
+  observeInvocation(record: InvocationOutcome): void {
     this.invocations.observe(record.functionName, record.status, record.durationMs / 1000);
   }
 

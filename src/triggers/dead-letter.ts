@@ -1,5 +1,5 @@
 import { errorMessage } from '../errors';
-import type { InvocationRecord } from '../invoke/invoker';
+import type { InvocationOutcome } from '../invoke/invoker';
 import type { ListElement, StreamEntry } from './ports';
 import type { StreamTriggerOptions } from './stream-options';
 import type { ListenerDeps, TriggerOptions } from './trigger';
@@ -17,7 +17,7 @@ export async function deadLetter(
   deps: ListenerDeps<StreamTriggerOptions>,
   options: StreamTriggerOptions,
   entries: readonly StreamEntry[],
-  record: Pick<InvocationRecord, 'error' | 'attempt'>,
+  record: Pick<InvocationOutcome, 'error' | 'attempt'>,
 ): Promise<void> {
   const { fn, ports, logger } = deps;
   if (!ports.commands) throw new Error('this broker cannot write the dead-letter stream');
@@ -60,7 +60,7 @@ export async function deadLetter(
  * retry policy (its retries are used up) or the handler threw a NonRetryableError.
  */
 export function isLastAttempt(
-  record: InvocationRecord,
+  record: InvocationOutcome,
   deps: ListenerDeps<TriggerOptions>,
   deadLetterKey: string | undefined,
 ): boolean {
@@ -78,7 +78,7 @@ export async function deadLetterElements(
   deps: ListenerDeps<TriggerOptions>,
   template: string,
   elements: readonly ListElement[],
-  record: InvocationRecord,
+  record: InvocationOutcome,
 ): Promise<boolean> {
   const { fn, ports, logger } = deps;
   try {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConfigError, ErrorCodes, errorMessage } from '../errors';
 import { elementInput, elementsInput } from './list-input';
 import type { ListTriggerOptions } from './list-options';
-import type { InvocationRecord } from '../invoke/invoker';
+import type { InvocationOutcome } from '../invoke/invoker';
 import { deadLetterElements, isLastAttempt } from './dead-letter';
 import { groupByKey } from './group-by-key';
 import { forEachConcurrent, pollingLoopFor, requirePort, type PollingLoop } from './polling';
@@ -165,7 +165,7 @@ export class ListListener implements Listener {
     // command per key); failed ones go back to their list as they fail, without holding up the others.
     const handled: ListElement[] = [];
     const requeuing: Promise<void>[] = [];
-    const settle = (group: ListElement | readonly ListElement[], record: InvocationRecord) => {
+    const settle = (group: ListElement | readonly ListElement[], record: InvocationOutcome) => {
       const ok = record.status === 'succeeded';
       if (ok && !o.reliable) return;
       const elements = isGroup(group) ? group : [group];
@@ -196,7 +196,7 @@ export class ListListener implements Listener {
   /** Reliable mode: dead-lettered after the last attempt (then done with), else back to the list. */
   private async afterFailure(
     elements: readonly ListElement[],
-    record: InvocationRecord,
+    record: InvocationOutcome,
     handled: ListElement[],
     requeuing: Promise<void>[],
   ): Promise<void> {
@@ -211,7 +211,7 @@ export class ListListener implements Listener {
   }
 
   /** An element's invocation, or (cardinality 'many') one for a key's elements of the batch. */
-  private run(group: ListElement | readonly ListElement[]): InvocationRecord | Promise<InvocationRecord> {
+  private run(group: ListElement | readonly ListElement[]): InvocationOutcome | Promise<InvocationOutcome> {
     const { fn, invoker } = this.deps;
     if (isGroup(group)) {
       const { input, triggerMetadata } = elementsInput(this.options, group);

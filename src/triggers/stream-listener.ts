@@ -3,7 +3,7 @@ import { ConnectionError, errorMessage } from '../errors';
 import { deadLetter, isLastAttempt } from './dead-letter';
 import { groupByKey } from './group-by-key';
 import { forEachConcurrent, pollingLoopFor, requirePort, type PollingLoop } from './polling';
-import type { InvocationRecord, RetryStore } from '../invoke/invoker';
+import type { InvocationOutcome, RetryStore } from '../invoke/invoker';
 import type { RetryMark, StreamEntry, StreamPort } from './ports';
 import { batchInput, entryInput } from './stream-input';
 import type { StreamTriggerOptions } from './stream-options';
@@ -350,7 +350,7 @@ export class StreamListener implements Listener {
   /** Writes the entries to the dead-letter stream; true when done (the caller acks them next). */
   private async deadLetter(
     entries: readonly StreamEntry[],
-    record: Pick<InvocationRecord, 'error' | 'attempt'>,
+    record: Pick<InvocationOutcome, 'error' | 'attempt'>,
   ): Promise<boolean> {
     const { fn } = this.deps;
     try {

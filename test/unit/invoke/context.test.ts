@@ -68,4 +68,21 @@ describe('RedisInvocationContext', () => {
     late.abortWith('late');
     expect(invocationSignal(late).reason).toBe('late');
   });
+
+  it('makes a lazily given invocation id text only when read, and lets it be set', () => {
+    let reads = 0;
+    const context = new RedisInvocationContext({
+      id: {
+        get value() {
+          reads++;
+          return 'made-late';
+        },
+      },
+      logHandler: () => undefined,
+    });
+    expect(reads).toBe(0);
+    expect([context.invocationId, context.invocationId, reads]).toEqual(['made-late', 'made-late', 1]);
+    context.invocationId = 'set';
+    expect(context.invocationId).toBe('set');
+  });
 });

@@ -216,4 +216,27 @@ describe('Invoker', () => {
     ]);
     expect(dropped.logs).toEqual([]);
   });
+
+  it('gives ids in records (invoke, onInvocation) that match the handler\'s context and the log lines', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({
+      json: true,
+      destination: { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+    });
+    const host = parseHostJson({ version: '2.0' });
+    const seen: string[] = [];
+    const handler: Handler = (_input, context) => void seen.push(context.invocationId);
+    const quiet = new Invoker({ logger: pino({ level: 'silent' }), host });
+    const outcome = quiet.invokeNow(request(handler)) as InvocationRecord;
+    expect(outcome.status).toBe('succeeded');
+    expect('invocationId' in outcome).toBe(false); // invokeNow, nobody to receive a record: no id made
+    const received: InvocationRecord[] = [];
+    const watched = new Invoker({ logger, host, onInvocation: (r) => received.push(r) });
+    const now = watched.invokeNow(request(handler)) as InvocationRecord;
+    const invoked = await watched.invoke(request(handler));
+    expect(received).toEqual([now, invoked]);
+    expect([now.invocationId, invoked.invocationId]).toEqual(seen.slice(1));
+    expect(new Set(lines.map((l) => l['invocationId']))).toEqual(new Set(seen.slice(1)));
+    expect(now.invocationId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
 });
