@@ -17,7 +17,7 @@ describe('invocationId', () => {
     }
   });
 
-  it('keeps the bytes of an id drawn long before its text is read, and gives the same text each time', () => {
+  it('makes a drawn id when first read, unique, and the same text at every read', () => {
     const drawn = Array.from({ length: 1_000 }, () => drawInvocationId()); // several blocks of randomness
     const texts = drawn.map((id) => id.value);
     expect(new Set(texts).size).toBe(drawn.length);
