@@ -41,7 +41,8 @@ export class RedisInvocationContext implements InvocationContext {
   retryContext?: RetryContext;
   traceContext?: TraceContext;
   triggerMetadata?: TriggerMetadata;
-  options: EffectiveFunctionOptions;
+  #options: EffectiveFunctionOptions | undefined;
+  readonly #bindings: InvocationContextInit['options'];
   readonly #logHandler: LogHandler;
   #invocationId: string | undefined;
   readonly #id: { readonly value: string } | undefined;
@@ -59,13 +60,22 @@ export class RedisInvocationContext implements InvocationContext {
     this.retryContext = init.retryContext;
     this.traceContext = init.traceContext;
     this.triggerMetadata = init.triggerMetadata;
-    this.options = {
-      trigger: init.options?.trigger ?? { name: UNKNOWN, type: UNKNOWN },
-      return: init.options?.return,
-      extraInputs: init.options?.extraInputs ?? [],
-      extraOutputs: init.options?.extraOutputs ?? [],
-    };
+    this.#bindings = init.options;
     this.#logHandler = init.logHandler;
+  }
+
+  /** The function's bindings, made on first use (a context of its own each, as in @azure/functions). */
+  get options(): EffectiveFunctionOptions {
+    return (this.#options ??= {
+      trigger: this.#bindings?.trigger ?? { name: UNKNOWN, type: UNKNOWN },
+      return: this.#bindings?.return,
+      extraInputs: this.#bindings?.extraInputs ?? [],
+      extraOutputs: this.#bindings?.extraOutputs ?? [],
+    });
+  }
+
+  set options(value: EffectiveFunctionOptions) {
+    this.#options = value;
   }
 
   get invocationId(): string {

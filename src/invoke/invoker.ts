@@ -199,45 +199,48 @@ export class Invoker {
 
   /**
    * One attempt: the handler (with its input and output bindings) under functionTimeout. A synchronous
-   * handler's record is returned as it is; otherwise a promise that never rejects (unless reporting the
-   * record throws). The hot path of every trigger, so it makes at most one promise of its own, and a
-   * deadline only while the handler's promise is pending (a synchronous handler cannot outlive its timeout).
-   * A mode that `endsInvocation` ends the invocation (finish) exactly once, also when this throws.
+   * handler's outcome is returned as it is; otherwise a promise that never rejects (unless reporting the
+   * outcome throws). The hot path of every trigger: a synchronous handler costs no promise and no closure,
+   * and a deadline is set only while a handler's promise is pending (a synchronous handler cannot outlive
+   * its timeout). A mode that `endsInvocation` ends the invocation (finish) exactly once, also when this
+   * throws.
    */
   private attempt(request: InvocationRequest, mode: AttemptMode): InvocationOutcome | Promise<InvocationOutcome> {
-    const { fn } = request;
-    const { endsInvocation } = mode;
-    let id: InvocationId;
     let state: FunctionState;
     try {
-      id = drawInvocationId();
-      state = this.functionState(fn);
+      state = this.functionState(request.fn);
     } catch (error) {
-      if (endsInvocation) this.finish();
+      if (mode.endsInvocation) this.finish();
       throw error;
     }
-    const logs: { level: string; message: string }[] | undefined = this.options.recordLogs ? [] : undefined;
-    const started = (mode.fromLastReading ? this.lastReading : undefined) ?? performance.now();
-    const done = (status: InvocationStatus, outcome: unknown): InvocationOutcome => {
-      try {
-        const durationMs = this.clockReading() - started;
-        return this.record(request, id, mode, state, status, outcome, durationMs, logs ?? NO_LOGS);
-      } finally {
-        if (endsInvocation) this.finish();
-      }
+    const run: Attempt = {
+      request,
+      mode,
+      state,
+      id: drawInvocationId(),
+      logs: this.options.recordLogs ? [] : undefined,
+      started: (mode.fromLastReading ? this.lastReading : undefined) ?? performance.now(),
     };
     let context: RedisInvocationContext;
     let running: unknown;
     let thenable: boolean;
     try {
-      context = this.context(request, id, state, logs);
-      running = this.runHandler(fn, request.input, context);
+      context = this.context(run);
+      running = this.runHandler(request.fn, request.input, context);
       thenable = isThenable(running); // reads `then`, which a handler's odd value may make throw
     } catch (error) {
-      return done('failed', error);
+      return this.settle(run, 'failed', error);
     }
-    if (!thenable) return done('succeeded', running);
-    const pending = running as PromiseLike<unknown>;
+    if (!thenable) return this.settle(run, 'succeeded', running);
+    return this.awaitHandler(run, running as PromiseLike<unknown>, context);
+  }
+
+  /** The end of an attempt whose handler returned a promise (or another thenable), under functionTimeout. */
+  private awaitHandler(
+    run: Attempt,
+    pending: PromiseLike<unknown>,
+    context: RedisInvocationContext,
+  ): Promise<InvocationOutcome> {
     const timeoutMs = this.options.host.functionTimeoutMs;
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -246,9 +249,9 @@ export class Invoker {
         settled = true;
         cancel?.();
         try {
-          resolve(done(status, outcome));
+          resolve(this.settle(run, status, outcome));
         } catch (error) {
-          // only if reporting the record failed: the caller gets what was thrown
+          // only if reporting the outcome failed: the caller gets what was thrown
           // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
           reject(error);
         }
@@ -257,7 +260,7 @@ export class Invoker {
         timeoutMs === undefined
           ? undefined
           : this.deadlines.add(timeoutMs, () => {
-              const error = new FunctionTimeoutError(fn.name, timeoutMs);
+              const error = new FunctionTimeoutError(run.request.fn.name, timeoutMs);
               context.abortWith(error); // tells the handler to stop; the invocation is Failed either way
               finish('failed', error);
             });
@@ -272,13 +275,18 @@ export class Invoker {
     });
   }
 
+  /** Ends an attempt: its duration, its record or outcome (see record), and the invocation if it ends it. */
+  private settle(run: Attempt, status: InvocationStatus, outcome: unknown): InvocationOutcome {
+    try {
+      return this.record(run, status, outcome, this.clockReading() - run.started);
+    } finally {
+      if (run.mode.endsInvocation) this.finish();
+    }
+  }
+
   /** The attempt's InvocationContext (its log lines carry the invocation id), after its Executing line. */
-  private context(
-    request: InvocationRequest,
-    id: InvocationId,
-    state: FunctionState,
-    logs: { level: string; message: string }[] | undefined,
-  ): RedisInvocationContext {
+  private context(run: Attempt): RedisInvocationContext {
+    const { request, id, state, logs } = run;
     const { fn } = request;
     const log = state.lines;
     let ids: { readonly invocationId: string } | undefined; // a field per line: cheaper than a child logger
@@ -307,16 +315,9 @@ export class Invoker {
    * id included, when the mode or onInvocation wants one; otherwise its outcome, so that an id nobody reads
    * is never made text.
    */
-  private record(
-    request: InvocationRequest,
-    id: InvocationId,
-    mode: AttemptMode,
-    state: FunctionState,
-    status: InvocationStatus,
-    outcome: unknown,
-    durationMs: number,
-    logs: readonly { level: string; message: string }[],
-  ): InvocationOutcome {
+  private record(run: Attempt, status: InvocationStatus, outcome: unknown, durationMs: number): InvocationOutcome {
+    const { request, id, mode, state } = run;
+    const logs = run.logs ?? NO_LOGS;
     const functionName = request.fn.name;
     const executed = (result: string): string =>
       `Executed 'Functions.${functionName}' (${result}, Id=${id.value}, Duration=${Math.round(durationMs)}ms)`;
@@ -399,6 +400,17 @@ export class Invoker {
     }
     return state;
   }
+}
+
+/** One attempt under way. */
+interface Attempt {
+  readonly request: InvocationRequest;
+  readonly mode: AttemptMode;
+  readonly state: FunctionState;
+  readonly id: InvocationId;
+  /** The handler's log lines, when kept (recordLogs). */
+  readonly logs: { level: string; message: string }[] | undefined;
+  readonly started: number;
 }
 
 interface FunctionState {
