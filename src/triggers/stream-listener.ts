@@ -242,9 +242,16 @@ export class StreamListener implements Listener {
   /** One invocation per entry; resolves with the entries whose invocation succeeded. */
   private async runEach(batch: readonly StreamEntry[]): Promise<StreamEntry[]> {
     const ok: StreamEntry[] = [];
-    await forEachConcurrent(batch, this.options.concurrency, async (entry) => {
+    // A synchronous handler's outcome comes back at once: a batch of them runs without a promise each.
+    await forEachConcurrent(batch, this.options.concurrency, (entry) => {
       const reason = `New entry ${entry.id} on stream ${entry.key}`;
-      if (await this.run(entryInput(this.options, entry), reason, [entry])) ok.push(entry);
+      const done = this.run(entryInput(this.options, entry), reason, [entry]);
+      if (done === true) ok.push(entry);
+      else if (done !== false) {
+        return done.then((yes) => {
+          if (yes) ok.push(entry);
+        });
+      }
     });
     return ok;
   }
@@ -262,15 +269,17 @@ export class StreamListener implements Listener {
   /**
    * True when the entries are done with: the invocation succeeded, or it failed for the last time and the
    * entries were written to the dead-letter stream (before their XACK, so a crash duplicates, never loses).
+   * At once when the handler was synchronous and nothing is left to write.
    */
-  private async run(
+  private run(
     { input, triggerMetadata }: ManualInput,
     reason: string,
     entries: readonly StreamEntry[],
-  ): Promise<boolean> {
+  ): boolean | Promise<boolean> {
     const { fn, invoker } = this.deps;
     // A claimed entry was delivered before: its attempts go on from its delivery count.
-    const firstAttempt = Math.max(1, ...entries.map((e) => e.deliveries ?? 1));
+    let firstAttempt = 1;
+    for (const entry of entries) firstAttempt = Math.max(firstAttempt, entry.deliveries ?? 1);
     const policy = fn.retry;
     if (policy && firstAttempt > policy.maxRetryCount + 1 && this.options.deadLetterKey !== undefined) {
       const error = new Error(
@@ -280,11 +289,22 @@ export class StreamListener implements Listener {
       return this.deadLetter(entries, { error, attempt: firstAttempt - 1 });
     }
     const retries = policy ? this.retryStore(entries, firstAttempt) : undefined;
-    const record = await invoker.invoke({ fn, input, triggerMetadata, reason, firstAttempt, retries });
-    if (record.status === 'succeeded') return true;
+    const outcome = invoker.invokeNow({ fn, input, triggerMetadata, reason, firstAttempt, retries });
+    return outcome instanceof Promise
+      ? outcome.then((ended) => this.afterRun(ended, entries, retries))
+      : this.afterRun(outcome, entries, retries);
+  }
+
+  /** What `run` resolves with once the invocation ended. */
+  private afterRun(
+    outcome: InvocationOutcome,
+    entries: readonly StreamEntry[],
+    retries: { readonly handedOver: boolean } | undefined,
+  ): boolean | Promise<boolean> {
+    if (outcome.status === 'succeeded') return true;
     if (retries?.handedOver) return false;
-    if (!isLastAttempt(record, this.deps, this.options.deadLetterKey)) return false;
-    return this.deadLetter(entries, record);
+    if (!isLastAttempt(outcome, this.deps, this.options.deadLetterKey)) return false;
+    return this.deadLetter(entries, outcome);
   }
 
   /**
