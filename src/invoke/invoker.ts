@@ -263,7 +263,7 @@ export class Invoker {
               const error = new FunctionTimeoutError(run.request.fn.name, timeoutMs);
               context.abortWith(error); // tells the handler to stop; the invocation is Failed either way
               finish('failed', error);
-            });
+            }, run.started);
       try {
         pending.then(
           (value) => finish('succeeded', value),
