@@ -80,6 +80,7 @@ function listHost(
   options: Record<string, unknown>,
   logLevel: string,
   onElement: (input: unknown) => void = () => undefined,
+  asyncHandler = false,
 ): HostRun {
   const hostConfig = parseHostJson({ version: '2.0', logging: { logLevel: { default: logLevel } } });
   const settings = new Settings(EMPTY_LOCAL_SETTINGS, { Redis: url });
@@ -90,10 +91,16 @@ function listHost(
       name: 'onElement',
       options: {
         trigger: trigger.generic({ type: 'redisListTrigger', connection: 'Redis', key, ...options }),
-        handler: (input: unknown) => {
-          onElement(input);
-          handled.count(input);
-        },
+        handler: asyncHandler
+          ? async (input: unknown) => {
+              onElement(input);
+              handled.count(input);
+              await Promise.resolve();
+            }
+          : (input: unknown) => {
+              onElement(input);
+              handled.count(input);
+            },
       },
     },
     'bench',
@@ -112,10 +119,18 @@ interface Variant {
   readonly label: string;
   readonly options: Record<string, unknown>;
   readonly logLevel: string;
+  /** An `async` handler (a promise per invocation), as most apps write them. */
+  readonly asyncHandler?: boolean;
 }
 
 const VARIANTS: readonly Variant[] = [
   { label: 'an invocation per element, logs off', options: {}, logLevel: 'Warning' },
+  {
+    label: 'an invocation per element, async handler, logs off',
+    options: {},
+    logLevel: 'Warning',
+    asyncHandler: true,
+  },
   { label: 'an invocation per element, Executing/Executed logged', options: {}, logLevel: 'Information' },
   {
     label: "cardinality 'many' (a batch per invocation), logged",
@@ -127,7 +142,7 @@ const VARIANTS: readonly Variant[] = [
 
 async function hostThroughput(url: string, key: string, batch: number, total: number, variant: Variant) {
   const options = { batchSize: batch, pollingIntervalInMs: 100, ...variant.options };
-  const run = listHost(url, key, options, variant.logLevel);
+  const run = listHost(url, key, options, variant.logLevel, undefined, variant.asyncHandler);
   await run.host.start(); // connects and issues the first pop
   const started = performance.now();
   await run.until(total);
