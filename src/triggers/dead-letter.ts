@@ -96,7 +96,13 @@ export async function deadLetterElements(
       await ports.commands.execute(['RPUSH', target, JSON.stringify(payload)]);
       deps.metrics?.count('deadLettered', fn.name);
       logger.warn(
-        { functionName: fn.name, key: element.key, deadLetter: target, attempts: record.attempt },
+        {
+          functionName: fn.name,
+          key: element.key,
+          list: element.key,
+          deadLetter: target,
+          attempts: record.attempt,
+        },
         `An element of '${element.key}' failed ${record.attempt} time(s); moved to '${target}'`,
       );
     }

@@ -181,8 +181,9 @@ export class ListListener implements Listener {
         ? outcome.then((record) => settle(group, record))
         : settle(group, outcome);
     };
-    if (o.cardinality === 'many') await forEachConcurrent([...groupByKey(batch).values()], o.concurrency, run);
-    else await forEachConcurrent(batch, o.concurrency, run);
+    const groups: readonly (ListElement | readonly ListElement[])[] =
+      o.cardinality === 'many' ? [...groupByKey(batch).values()] : batch;
+    await forEachConcurrent(groups, o.concurrency, run);
     if (o.reliable) await Promise.all([this.removeHandled(handled), ...requeuing]);
     if (failed > 0 && !o.reliable) {
       this.deps.logger.warn(
@@ -250,7 +251,7 @@ export class ListListener implements Listener {
       ),
     );
     logger.warn(
-      { functionName: fn.name, key: elements[0]?.key, count: elements.length },
+      { functionName: fn.name, key: elements[0]?.key, list: elements[0]?.key, count: elements.length },
       `${plural(elements.length)} of '${fn.name}' failed; back at the ${to} end of the list to run again`,
     );
   }
@@ -258,7 +259,7 @@ export class ListListener implements Listener {
   private settleFailed(error: unknown, elements: readonly ListElement[]): void {
     const key = elements[0]?.key ?? '';
     this.deps.logger.warn(
-      { functionName: this.deps.fn.name, key, count: elements.length, err: errorMessage(error) },
+      { functionName: this.deps.fn.name, key, list: key, count: elements.length, err: errorMessage(error) },
       `Settling ${plural(elements.length)} of '${key}' failed; they stay in the processing list of ` +
         `${this.owner} and go back to the list when this listener is gone`,
     );
@@ -290,7 +291,7 @@ export class ListListener implements Listener {
       const moved = await this.port.recover(key, this.options.direction);
       if (moved === 0) continue;
       logger.info(
-        { functionName: fn.name, key, count: moved },
+        { functionName: fn.name, key, list: key, count: moved }, // `key` is redacted in JSON logs
         `Returned ${plural(moved)} left in processing by a listener that is gone to the head of '${key}'`,
       );
     }
