@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
 import { ConnectionError, ErrorCodes } from '../errors';
 
 /** A private `redis-server` child process on a free loopback port. */
@@ -34,9 +36,8 @@ export async function freePort(): Promise<number> {
 export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Promise<EmbeddedRedis> {
   const port = options.port ?? (await freePort());
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-  const child = spawn('redis-server', [...args, ...(options.args ?? [])], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const [command, commandArgs] = serverCommand([...args, ...(options.args ?? [])]);
+  const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
   await waitUntilReady(child, options.reason);
   let stopped: Promise<void> | undefined;
   return {
@@ -45,6 +46,32 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Pr
     pid: child.pid,
     stop: () => (stopped ??= stopChild(child)),
   };
+}
+
+/**
+ * `redis-server <args>`, started through `setpriv --pdeathsig KILL` where there is one (util-linux, on
+ * Linux) and redis-server is on PATH: the kernel then ends the server when this process ends, also when it
+ * is killed with SIGKILL, instead of leaving it running with nobody to stop it. Otherwise plainly.
+ */
+function serverCommand(args: readonly string[]): [string, string[]] {
+  if (process.platform === 'linux' && onPath('setpriv') && onPath('redis-server'))
+    return ['setpriv', ['--pdeathsig', 'KILL', 'redis-server', ...args]];
+  return ['redis-server', [...args]];
+}
+
+function onPath(name: string): boolean {
+  return (process.env['PATH'] ?? '')
+    .split(delimiter)
+    .some((dir) => dir !== '' && isExecutable(join(dir, name)));
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function waitUntilReady(child: ChildProcess, reason: string | undefined): Promise<void> {

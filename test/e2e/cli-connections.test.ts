@@ -13,6 +13,16 @@ afterEach(async () => {
   for (const server of servers.splice(0)) await server.stop();
 });
 
+/** Whether a process runs (signal 0 checks without sending). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const msg = (line: Record<string, unknown>): string => (typeof line['msg'] === 'string' ? line['msg'] : '');
 
 function start(env: Record<string, string>, extra: string[] = []): CliProcess {
@@ -45,6 +55,23 @@ describe('redis-func start: connections', () => {
     const probe = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false } });
     probe.on('error', () => undefined);
     await expect(probe.connect()).rejects.toThrow();
+  });
+
+  it('leaves no private redis-server behind when the host is killed with SIGKILL', async () => {
+    const cli = start({ RedisConnectionString: '' });
+    const notice = await cli.waitForLine((l) => msg(l).includes('started a private redis-server'));
+    await cli.waitForLine((l) => msg(l) === 'Host started');
+    const client = createClient({ url: `redis://127.0.0.1:${Number(notice['port'])}` });
+    client.on('error', () => undefined);
+    await client.connect();
+    const serverPid = Number(/process_id:(\d+)/.exec(await client.info('server'))?.[1]);
+    client.destroy();
+    expect(isAlive(serverPid)).toBe(true);
+    cli.child.kill('SIGKILL'); // no handler of ours runs: the kernel ends the server (setpriv --pdeathsig)
+    await cli.exited;
+    const until = Date.now() + 5000;
+    while (isAlive(serverPid) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(isAlive(serverPid)).toBe(false);
   });
 
   it('names the setting and the fix when redis-server is not on PATH', async () => {
