@@ -19,7 +19,7 @@ export interface FunctionHostOptions {
   readonly hooks?: readonly { readonly name: string; readonly callback: HookCallback }[];
   readonly minimumLevel?: PinoLevel;
   readonly onInvocation?: (record: InvocationRecord) => void;
-  /** Keep each invocation's `context.log` lines in its record (the test host does). */
+  /** Keep each invocation's `context.log` lines in its record (`logs`); default: when onInvocation is set. */
   readonly recordLogs?: boolean;
   /** Prometheus metrics (GET /metrics on the admin port). */
   readonly metrics?: HostMetrics;
@@ -40,7 +40,7 @@ export class FunctionHost implements AsyncDisposable {
       logger: options.logger,
       host: options.host,
       minimumLevel: options.minimumLevel,
-      recordLogs: options.recordLogs,
+      recordLogs: options.recordLogs ?? options.onInvocation !== undefined,
       onOutcome: options.metrics && ((outcome) => options.metrics?.observeInvocation(outcome)),
       onInvocation: options.onInvocation,
       onRetry: (fn) => options.metrics?.count('retried', fn.name),
