@@ -84,6 +84,8 @@ export class RedisConnections {
   private readonly connections = new Map<string, Promise<Connection>>();
   private readonly embedded: EmbeddedServers;
   private closed = false;
+  /** The command client of each setting whose server is known to be standalone (see isKnownStandalone). */
+  private readonly standalone = new Map<string, RedisClient>();
 
   constructor(private readonly options: ConnectionsOptions) {
     this.embedded = options.embeddedServers ?? new EmbeddedServers(options.logger);
@@ -114,9 +116,28 @@ export class RedisConnections {
    * Runs `call` with the client that serves `key`: the shared command client, or on a cluster the node client
    * of the slot's master. A MOVED or ASK reply refreshes the slot map and runs `call` again on the new owner.
    */
-  async withKey<T>(settingName: string, key: string, call: (client: RedisClient) => Promise<T>): Promise<T> {
+  withKey<T>(settingName: string, key: string, call: (client: RedisClient) => Promise<T>): Promise<T> {
+    const standalone = this.standalone.get(settingName);
+    if (!standalone) return this.routeByKey(settingName, key, call);
+    try {
+      return call(standalone); // at once: the command is queued before this returns
+    } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what was thrown, as thrown
+      return Promise.reject(error);
+    }
+  }
+
+  private async routeByKey<T>(
+    settingName: string,
+    key: string,
+    call: (client: RedisClient) => Promise<T>,
+  ): Promise<T> {
     const cluster = await this.clusterOf(settingName);
-    if (!cluster) return call(await this.shared(settingName, 'command', 'command'));
+    if (!cluster) {
+      const client = await this.shared(settingName, 'command', 'command');
+      this.standalone.set(settingName, client);
+      return call(client);
+    }
     for (let attempt = 0; ; attempt++) {
       const client = await cluster.getNodeClientForKey(key);
       try {
@@ -126,6 +147,14 @@ export class RedisConnections {
         await cluster._slots.rediscover(client);
       }
     }
+  }
+
+  /**
+   * True once the setting's server is known to be standalone and its command client made: {@link withKey}
+   * and {@link slotGroups} then answer at once, so a command is queued before the call returns.
+   */
+  isKnownStandalone(settingName: string): boolean {
+    return this.standalone.has(settingName);
   }
 
   /** Reads the cluster's slot map again (after a MOVED seen outside {@link withKey}); nothing standalone. */
@@ -150,8 +179,9 @@ export class RedisConnections {
   }
 
   /** `keys` grouped so each group can be named by one multi-key command (one group unless on a cluster). */
-  async slotGroups(settingName: string, keys: readonly string[]): Promise<string[][]> {
-    return (await this.isCluster(settingName)) ? groupBySlot(keys) : [[...keys]];
+  slotGroups(settingName: string, keys: readonly string[]): string[][] | Promise<string[][]> {
+    if (this.standalone.has(settingName)) return [[...keys]]; // at once (see isKnownStandalone)
+    return this.isCluster(settingName).then((cluster) => (cluster ? groupBySlot(keys) : [[...keys]]));
   }
 
   /** Any command; on a cluster routed by `firstKey` (or to any node without one). */

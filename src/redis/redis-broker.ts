@@ -20,7 +20,7 @@ export class RedisBroker implements Broker {
         streams: new RedisStreamPort(this.connections, connection),
         lists: new RedisListPort(this.connections, connection),
         scale: new RedisScalePort(this.connections, connection),
-        sendOff,
+        sendOff: (mode) => sendOff(mode === 'polling' && this.connections.isKnownStandalone(connection)),
       };
       this.cache.set(connection, ports);
     }
@@ -37,13 +37,16 @@ export class RedisBroker implements Broker {
 }
 
 /**
- * Lets a command just started reach the socket. node-redis writes from a setImmediate queued once the
- * command passed its own awaits, and a batch of quick handlers runs in microtasks alone: without this, a
- * fetch sent ahead would only be written once the batch is done. Two turns: ours is queued before
- * node-redis's, the second after it.
+ * Lets a command just started reach the socket. node-redis writes from a setImmediate queued when a command
+ * is queued, and a batch of quick handlers runs in microtasks alone: without this, a fetch sent ahead would
+ * only be written once the batch is done. When the command was queued before the fetch returned (a polling
+ * read on a standalone server: see RedisConnections.isKnownStandalone), node-redis's setImmediate runs
+ * before ours: one turn. Otherwise it is queued after ours, from a microtask: a second turn waits for it.
  */
-function sendOff(): Promise<void> {
-  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+function sendOff(queuedAtOnce: boolean): Promise<void> {
+  return new Promise((resolve) =>
+    queuedAtOnce ? setImmediate(resolve) : setImmediate(() => setImmediate(resolve)),
+  );
 }
 
 /** Runs binding commands on the shared command connection. */

@@ -77,20 +77,8 @@ export class RedisListPort implements ListPort {
     const pop = request.from === 'left' ? 'LPOP' : 'RPOP';
     switch (request.command) {
       case 'lmpop': {
-        // One LMPOP per hash slot (one in all unless on a cluster), in key order, until one pops something.
-        for (const keys of await this.connections.slotGroups(this.settingName, request.keys)) {
-          const args = [
-            'LMPOP',
-            String(keys.length),
-            ...keys,
-            side(request.from),
-            'COUNT',
-            String(request.count),
-          ];
-          const popped = multiPopReply(await this.onKey(keys[0] ?? '', (client) => client.sendCommand(args)));
-          if (popped.length > 0) return popped;
-        }
-        return [];
+        const groups = this.connections.slotGroups(this.settingName, request.keys);
+        return this.multiPop(Array.isArray(groups) ? groups : await groups, request);
       }
       case 'pop-count':
         return values(key, await this.onKey(key, (c) => c.sendCommand([pop, key, String(request.count)])));
@@ -103,12 +91,22 @@ export class RedisListPort implements ListPort {
     }
   }
 
+  /** One LMPOP per hash slot (one in all unless on a cluster), in key order, until one pops something. */
+  private async multiPop(groups: readonly string[][], request: ListPopRequest): Promise<ListElement[]> {
+    for (const keys of groups) {
+      const args = ['LMPOP', String(keys.length), ...keys, side(request.from), 'COUNT', String(request.count)];
+      const popped = multiPopReply(await this.onKey(keys[0] ?? '', (client) => client.sendCommand(args)));
+      if (popped.length > 0) return popped;
+    }
+    return [];
+  }
+
   /**
    * BLMPOP (BLPOP / BRPOP before 7.0) on the reader's own connection. On a cluster, keys of several slots
    * block on a reader per slot at once ({@link BlockingReaders.runAcross}): nothing popped is dropped.
    */
   private async blockingPop(request: ListPopRequest): Promise<ListElement[]> {
-    const groups =
+    const groups: string[][] =
       request.command === 'lmpop'
         ? await this.connections.slotGroups(this.settingName, request.keys)
         : [request.keys.slice(0, 1)];

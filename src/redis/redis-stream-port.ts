@@ -60,7 +60,8 @@ export class RedisStreamPort implements StreamPort {
 
   async readGroup(request: ReadGroupRequest): Promise<StreamEntry[]> {
     if (request.signal?.aborted) return [];
-    const groups = await this.connections.slotGroups(this.settingName, request.keys);
+    const known = this.connections.slotGroups(this.settingName, request.keys);
+    const groups = Array.isArray(known) ? known : await known; // at once when standalone
     const blocking = request.blockMs !== undefined && request.blockMs > 0;
     if (!blocking) {
       const replies = await Promise.all(

@@ -184,7 +184,7 @@ export function pollingLoopFor<T>(
     blocking: o.mode === 'blocking',
     wake: watcher ? (signal) => watcher.next(signal) : undefined,
     prefetch,
-    sendOff: ports.sendOff,
+    sendOff: ports.sendOff && (() => ports.sendOff?.(o.mode) ?? Promise.resolve()),
   });
 }
 

@@ -217,9 +217,10 @@ export interface BrokerPorts {
   /**
    * Resolves once commands just issued are on their way to the server. A polling loop awaits it after
    * sending a fetch ahead, before running a batch that may never yield (Redis: node-redis writes from a
-   * setImmediate). Absent where commands take effect at once (in-memory broker).
+   * setImmediate). `mode` is the listener's: a polling read is queued before its fetch returns, a blocking
+   * one after awaits of its own. Absent where commands take effect at once (in-memory broker).
    */
-  readonly sendOff?: () => Promise<void>;
+  readonly sendOff?: (mode: 'polling' | 'blocking') => Promise<void>;
 }
 
 /** Hands out ports per connection setting. */
