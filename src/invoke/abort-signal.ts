@@ -52,7 +52,10 @@ export class RedisInvocationContext implements InvocationContext {
 
   /** `id`, when given, is the invocation id made text only if read (see InvocationId). */
   constructor(
-    init: InvocationContextInit & { readonly logHandler: LogHandler; readonly id?: { readonly value: string } },
+    init: InvocationContextInit & {
+      readonly logHandler: LogHandler;
+      readonly id?: { readonly value: string };
+    },
   ) {
     this.#id = init.id;
     this.#invocationId = init.invocationId || (init.id ? undefined : UNKNOWN);

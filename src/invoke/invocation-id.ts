@@ -47,7 +47,8 @@ function randomUuid(): string {
   for (let i = 0; i < 16; i++) {
     if (i === 4 || i === 6 || i === 8 || i === 10) scratch[at++] = 0x2d; // '-'
     let byte = pool[offset + i] as number;
-    if (i === 6) byte = (byte & 0x0f) | 0x40; // version 4
+    if (i === 6)
+      byte = (byte & 0x0f) | 0x40; // version 4
     else if (i === 8) byte = (byte & 0x3f) | 0x80; // RFC 4122 variant
     scratch[at++] = HEX_DIGITS[byte >> 4] as number;
     scratch[at++] = HEX_DIGITS[byte & 0x0f] as number;

@@ -146,7 +146,10 @@ export class Invoker {
     return this.start(request, INVOKE_NOW);
   }
 
-  private start(request: InvocationRequest, mode: AttemptMode): InvocationOutcome | Promise<InvocationOutcome> {
+  private start(
+    request: InvocationRequest,
+    mode: AttemptMode,
+  ): InvocationOutcome | Promise<InvocationOutcome> {
     this.inFlight++;
     const retrying = request.fn.retry !== undefined || (request.firstAttempt ?? 1) > 1;
     if (!retrying) return this.attempt(request, mode); // ends the invocation, also when it throws
@@ -205,7 +208,10 @@ export class Invoker {
    * its timeout). A mode that `endsInvocation` ends the invocation (finish) exactly once, also when this
    * throws.
    */
-  private attempt(request: InvocationRequest, mode: AttemptMode): InvocationOutcome | Promise<InvocationOutcome> {
+  private attempt(
+    request: InvocationRequest,
+    mode: AttemptMode,
+  ): InvocationOutcome | Promise<InvocationOutcome> {
     let state: FunctionState;
     try {
       state = this.functionState(request.fn);
@@ -256,14 +262,13 @@ export class Invoker {
           reject(error);
         }
       };
+      const timedOut = (ms: number) => (): void => {
+        const error = new FunctionTimeoutError(run.request.fn.name, ms);
+        context.abortWith(error); // tells the handler to stop; the invocation is Failed either way
+        finish('failed', error);
+      };
       const cancel =
-        timeoutMs === undefined
-          ? undefined
-          : this.deadlines.add(timeoutMs, () => {
-              const error = new FunctionTimeoutError(run.request.fn.name, timeoutMs);
-              context.abortWith(error); // tells the handler to stop; the invocation is Failed either way
-              finish('failed', error);
-            }, run.started);
+        timeoutMs === undefined ? undefined : this.deadlines.add(timeoutMs, timedOut(timeoutMs), run.started);
       try {
         pending.then(
           (value) => finish('succeeded', value),
@@ -315,7 +320,12 @@ export class Invoker {
    * id included, when the mode or onInvocation wants one; otherwise its outcome, so that an id nobody reads
    * is never made text.
    */
-  private record(run: Attempt, status: InvocationStatus, outcome: unknown, durationMs: number): InvocationOutcome {
+  private record(
+    run: Attempt,
+    status: InvocationStatus,
+    outcome: unknown,
+    durationMs: number,
+  ): InvocationOutcome {
     const { request, id, mode, state } = run;
     const logs = run.logs ?? NO_LOGS;
     const functionName = request.fn.name;

@@ -94,7 +94,14 @@ export class RedisListPort implements ListPort {
   /** One LMPOP per hash slot (one in all unless on a cluster), in key order, until one pops something. */
   private async multiPop(groups: readonly string[][], request: ListPopRequest): Promise<ListElement[]> {
     for (const keys of groups) {
-      const args = ['LMPOP', String(keys.length), ...keys, side(request.from), 'COUNT', String(request.count)];
+      const args = [
+        'LMPOP',
+        String(keys.length),
+        ...keys,
+        side(request.from),
+        'COUNT',
+        String(request.count),
+      ];
       const popped = multiPopReply(await this.onKey(keys[0] ?? '', (client) => client.sendCommand(args)));
       if (popped.length > 0) return popped;
     }

@@ -38,7 +38,7 @@ describe('Deadlines', () => {
     expect(expired).toEqual([1, 3, 5, 6]);
   });
 
-  it('counts from the reading it is given (the invocation\'s start), not from when it is added', () => {
+  it("counts from the reading it is given (the invocation's start), not from when it is added", () => {
     const deadlines = new Deadlines(10);
     const expired: string[] = [];
     deadlines.add(50, () => expired.push('started 40 ms ago'), performance.now() - 40);

@@ -37,7 +37,12 @@ function invoker(
   return { invoker, records };
 }
 
-const request = (handler: Handler) => ({ fn: fnWith(handler), input: 'in', triggerMetadata: {}, reason: 'test' });
+const request = (handler: Handler) => ({
+  fn: fnWith(handler),
+  input: 'in',
+  triggerMetadata: {},
+  reason: 'test',
+});
 const run = (i: Invoker, handler: Handler) => i.invoke(request(handler));
 
 function busyFor(ms: number): void {
@@ -141,7 +146,7 @@ describe('Invoker', () => {
   });
 
   describe('invokeNow', () => {
-    it('returns a synchronous handler\'s record at once, and a promise for anything else', async () => {
+    it("returns a synchronous handler's record at once, and a promise for anything else", async () => {
       const { invoker: i, records } = invoker();
       const now = i.invokeNow(request(() => 'sync'));
       expect(now).not.toBeInstanceOf(Promise);
@@ -170,7 +175,12 @@ describe('Invoker', () => {
           if (calls === 1) throw new Error('first fails');
           return 'second';
         }),
-        retry: { strategy: 'fixedDelay', maxRetryCount: 1, minimumIntervalMs: 1, maximumIntervalMs: 1 } as const,
+        retry: {
+          strategy: 'fixedDelay',
+          maxRetryCount: 1,
+          minimumIntervalMs: 1,
+          maximumIntervalMs: 1,
+        } as const,
       };
       const outcome = i.invokeNow({ fn, input: 'in', triggerMetadata: {}, reason: 'test' });
       expect(outcome).toBeInstanceOf(Promise);
@@ -203,7 +213,7 @@ describe('Invoker', () => {
     });
   });
 
-  it('keeps the handler\'s log lines in the record only when asked to (recordLogs)', async () => {
+  it("keeps the handler's log lines in the record only when asked to (recordLogs)", async () => {
     const handler: Handler = (_input, context) => {
       context.log('one', 1);
       context.warn('two');
@@ -217,7 +227,7 @@ describe('Invoker', () => {
     expect(dropped.logs).toEqual([]);
   });
 
-  it('gives ids in records (invoke, onInvocation) that match the handler\'s context and the log lines', async () => {
+  it("gives ids in records (invoke, onInvocation) that match the handler's context and the log lines", async () => {
     const lines: Record<string, unknown>[] = [];
     const logger = createLogger({
       json: true,
