@@ -33,6 +33,8 @@ const UNKNOWN = 'unknown';
  * keeps its private state in three WeakMaps per context, which on the hot path cost more than the rest of
  * an invocation (WeakMap entries are expensive to collect). It adds `abortSignal`, which aborts when the
  * invocation outlives host.json `functionTimeout`; its AbortController is made only when a handler asks.
+ * `invocationId`, `options`, `extraInputs` and `extraOutputs` are made on first read, so they are accessors
+ * (read and set like the library's fields, but not own properties: `{ ...context }` leaves them out).
  */
 export class RedisInvocationContext implements InvocationContext {
   functionName: string;

@@ -58,16 +58,24 @@ export interface InvocationRecord extends InvocationOutcome {
 
 const NO_LOGS: InvocationRecord['logs'] = Object.freeze([]);
 
-/** How an attempt runs: whether it ends the invocation, starts at the last clock reading, has its id in its record. */
+/**
+ * A clock reading a batch listener hands from one invocation to the next (see invokeNow): an invocation
+ * that ended without a promise leaves the reading it ended with, and the invocation the listener starts
+ * right after it, in the same synchronous run, starts at that reading instead of reading the clock again.
+ */
+export interface RunClock {
+  reading: number | undefined;
+}
+
+/** How an attempt runs: whether it ends the invocation and has its id in its record. */
 interface AttemptMode {
   readonly endsInvocation: boolean;
-  readonly fromLastReading: boolean;
   readonly withId: boolean;
 }
 
-const INVOKE: AttemptMode = { endsInvocation: true, fromLastReading: false, withId: true };
-const INVOKE_NOW: AttemptMode = { endsInvocation: true, fromLastReading: true, withId: false };
-const RETRIED: AttemptMode = { endsInvocation: false, fromLastReading: false, withId: false };
+const INVOKE: AttemptMode = { endsInvocation: true, withId: true };
+const INVOKE_NOW: AttemptMode = { endsInvocation: true, withId: false };
+const RETRIED: AttemptMode = { endsInvocation: false, withId: false };
 const RETRIED_WITH_ID: AttemptMode = { ...RETRIED, withId: true };
 
 export interface InvokerOptions {
@@ -92,7 +100,7 @@ export interface InvokerOptions {
  * functionTimeout, and never throws (a failing handler is a failed invocation, not a failed host).
  */
 export class Invoker {
-  private readonly perFunction = new Map<ResolvedFunction, FunctionState>();
+  private readonly perFunction = new WeakMap<ResolvedFunction, FunctionState>();
   private readonly closingSignal = new AbortController();
   private readonly deadlines: Deadlines;
   private inFlight = 0;
@@ -141,38 +149,29 @@ export class Invoker {
    * is due), the outcome comes back at once instead of in a promise, so a batch of quick handlers runs
    * without a microtask per message; and the invocation id is made text only if something reads it (a log
    * line, the handler, `onInvocation`). Throws only what reporting the outcome threw.
+   *
+   * `clock`: pass the listener's RunClock when this invocation starts right after one that returned its
+   * outcome at once (nothing but the listener's own step in between). It starts at the clock's reading,
+   * and if it ends at once too it leaves its own, so a run of quick handlers reads the clock once per
+   * invocation instead of twice (a reading costs as much as a quick handler). A reading is left only when
+   * nothing but the host's bookkeeping runs after it: not when the function logs its Executed line and not
+   * when someone receives records (onInvocation), whose time would count in the next duration.
    */
-  invokeNow(request: InvocationRequest): InvocationOutcome | Promise<InvocationOutcome> {
-    return this.start(request, INVOKE_NOW);
+  invokeNow(request: InvocationRequest, clock?: RunClock): InvocationOutcome | Promise<InvocationOutcome> {
+    return this.start(request, INVOKE_NOW, clock);
   }
 
   private start(
     request: InvocationRequest,
     mode: AttemptMode,
+    clock?: RunClock,
   ): InvocationOutcome | Promise<InvocationOutcome> {
     this.inFlight++;
     const retrying = request.fn.retry !== undefined || (request.firstAttempt ?? 1) > 1;
-    if (!retrying) return this.attempt(request, mode); // ends the invocation, also when it throws
+    if (!retrying) return this.attempt(request, mode, clock); // ends the invocation, also when it throws
+    if (clock) clock.reading = undefined;
     const retried = mode.withId ? RETRIED_WITH_ID : RETRIED;
     return this.invokeWithRetries(request, retried).finally(() => this.finish());
-  }
-
-  /**
-   * The clock reading the last attempt ended with, while the synchronous run that took it lasts (it is
-   * cleared at the next microtask). An invokeNow attempt started in that run (the next message of a batch
-   * of synchronous handlers) starts at it instead of reading the clock again: a reading costs as much as a
-   * quick handler, and the time between the two is the listener's own step to the next message.
-   */
-  private lastReading: number | undefined;
-  private readonly forgetReading = (): void => {
-    this.lastReading = undefined;
-  };
-
-  private clockReading(): number {
-    const now = performance.now();
-    if (this.lastReading === undefined) queueMicrotask(this.forgetReading);
-    this.lastReading = now;
-    return now;
   }
 
   private async invokeWithRetries(request: InvocationRequest, mode: AttemptMode): Promise<InvocationOutcome> {
@@ -211,6 +210,7 @@ export class Invoker {
   private attempt(
     request: InvocationRequest,
     mode: AttemptMode,
+    clock?: RunClock,
   ): InvocationOutcome | Promise<InvocationOutcome> {
     let state: FunctionState;
     try {
@@ -225,8 +225,10 @@ export class Invoker {
       state,
       id: drawInvocationId(),
       logs: this.options.recordLogs ? [] : undefined,
-      started: (mode.fromLastReading ? this.lastReading : undefined) ?? performance.now(),
+      started: clock?.reading ?? performance.now(),
+      clock,
     };
+    if (clock) clock.reading = undefined; // taken: only an attempt that ends at once leaves another
     let context: RedisInvocationContext;
     let running: unknown;
     let thenable: boolean;
@@ -235,9 +237,9 @@ export class Invoker {
       running = this.runHandler(request.fn, request.input, context);
       thenable = isThenable(running); // reads `then`, which a handler's odd value may make throw
     } catch (error) {
-      return this.settle(run, 'failed', error);
+      return this.settle(run, 'failed', error, true);
     }
-    if (!thenable) return this.settle(run, 'succeeded', running);
+    if (!thenable) return this.settle(run, 'succeeded', running, true);
     return this.awaitHandler(run, running as PromiseLike<unknown>, context);
   }
 
@@ -255,7 +257,7 @@ export class Invoker {
         settled = true;
         cancel?.();
         try {
-          resolve(this.settle(run, status, outcome));
+          resolve(this.settle(run, status, outcome, false));
         } catch (error) {
           // only if reporting the outcome failed: the caller gets what was thrown
           // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
@@ -267,8 +269,7 @@ export class Invoker {
         context.abortWith(error); // tells the handler to stop; the invocation is Failed either way
         finish('failed', error);
       };
-      const cancel =
-        timeoutMs === undefined ? undefined : this.deadlines.add(timeoutMs, timedOut(timeoutMs), run.started);
+      const cancel = timeoutMs === undefined ? undefined : this.deadlines.add(timeoutMs, timedOut(timeoutMs));
       try {
         pending.then(
           (value) => finish('succeeded', value),
@@ -280,10 +281,22 @@ export class Invoker {
     });
   }
 
-  /** Ends an attempt: its duration, its record or outcome (see record), and the invocation if it ends it. */
-  private settle(run: Attempt, status: InvocationStatus, outcome: unknown): InvocationOutcome {
+  /**
+   * Ends an attempt: its duration, its record or outcome (see record), and the invocation if it ends it.
+   * An attempt that ended `atOnce` leaves its reading on its RunClock (see invokeNow).
+   */
+  private settle(
+    run: Attempt,
+    status: InvocationStatus,
+    outcome: unknown,
+    atOnce: boolean,
+  ): InvocationOutcome {
+    const now = performance.now();
+    const { clock } = run;
+    if (clock && atOnce && !this.options.onInvocation && !run.state.lines.isLevelEnabled('info'))
+      clock.reading = now;
     try {
-      return this.record(run, status, outcome, this.clockReading() - run.started);
+      return this.record(run, status, outcome, now - run.started);
     } finally {
       if (run.mode.endsInvocation) this.finish();
     }
@@ -416,6 +429,8 @@ export class Invoker {
 interface Attempt {
   readonly request: InvocationRequest;
   readonly mode: AttemptMode;
+  /** The listener's clock, handed on from invocation to invocation (invokeNow). */
+  readonly clock: RunClock | undefined;
   readonly state: FunctionState;
   readonly id: InvocationId;
   /** The handler's log lines, when kept (recordLogs). */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConfigError, ErrorCodes, errorMessage } from '../errors';
 import { elementInput, elementsInput } from './list-input';
 import type { ListTriggerOptions } from './list-options';
-import type { InvocationOutcome } from '../invoke/invoker';
+import type { InvocationOutcome, RunClock } from '../invoke/invoker';
 import { deadLetterElements, isLastAttempt } from './dead-letter';
 import { groupByKey } from './group-by-key';
 import { forEachConcurrent, pollingLoopFor, requirePort, type PollingLoop } from './polling';
@@ -174,9 +174,12 @@ export class ListListener implements Listener {
       if (ok) handled.push(...elements);
       else return this.afterFailure(elements, record, handled, requeuing);
     };
-    // A synchronous handler's record comes back at once: a batch of them runs without a promise each.
-    const run = (group: ListElement | readonly ListElement[]) => {
-      const outcome = this.run(group);
+    // A synchronous handler's outcome comes back at once: a batch of them runs without a promise each,
+    // handing one clock reading from each invocation to the next (see Invoker.invokeNow).
+    const clock: RunClock = { reading: undefined };
+    const run = (group: ListElement | readonly ListElement[], continued: boolean) => {
+      if (!continued) clock.reading = undefined; // a reading from before an await is stale
+      const outcome = this.run(group, clock);
       return outcome instanceof Promise
         ? outcome.then((record) => settle(group, record))
         : settle(group, outcome);
@@ -212,15 +215,18 @@ export class ListListener implements Listener {
   }
 
   /** An element's invocation, or (cardinality 'many') one for a key's elements of the batch. */
-  private run(group: ListElement | readonly ListElement[]): InvocationOutcome | Promise<InvocationOutcome> {
+  private run(
+    group: ListElement | readonly ListElement[],
+    clock: RunClock | undefined,
+  ): InvocationOutcome | Promise<InvocationOutcome> {
     const { fn, invoker } = this.deps;
     if (isGroup(group)) {
       const { input, triggerMetadata } = elementsInput(this.options, group);
       const reason = `${plural(group.length)} on list ${group[0]?.key ?? ''}`;
-      return invoker.invokeNow({ fn, input, triggerMetadata, reason });
+      return invoker.invokeNow({ fn, input, triggerMetadata, reason }, clock);
     }
     const { input, triggerMetadata } = elementInput(this.options, group);
-    return invoker.invokeNow({ fn, input, triggerMetadata, reason: this.reasonFor(group.key) });
+    return invoker.invokeNow({ fn, input, triggerMetadata, reason: this.reasonFor(group.key) }, clock);
   }
 
   /** `New element on list <key>`, made once per run of elements of one key. */

@@ -134,17 +134,20 @@ export { sleep } from '../timers';
 /**
  * Runs `work` over `items` with at most `limit` running at once; resolves when all settled. An item whose
  * work returns no promise (a synchronous handler) is done at once: a worker goes on to the next item without
- * a microtask, and a second worker starts only when one is waiting on a promise.
+ * a microtask, telling it so (`continued`: the item before it in this worker ended without a promise, just
+ * now), and a second worker starts only when one is waiting on a promise.
  */
 export async function forEachConcurrent<T>(
   items: readonly T[],
   limit: number,
-  work: (item: T) => void | PromiseLike<void>,
+  work: (item: T, continued: boolean) => void | PromiseLike<void>,
 ): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
+    let continued = false;
     while (next < items.length) {
-      const pending = work(items[next++] as T);
+      const pending = work(items[next++] as T, continued);
+      continued = !pending;
       if (pending) await pending;
     }
   };

@@ -3,7 +3,7 @@ import { ConnectionError, errorMessage } from '../errors';
 import { deadLetter, isLastAttempt } from './dead-letter';
 import { groupByKey } from './group-by-key';
 import { forEachConcurrent, pollingLoopFor, requirePort, type PollingLoop } from './polling';
-import type { InvocationOutcome, RetryStore } from '../invoke/invoker';
+import type { InvocationOutcome, RetryStore, RunClock } from '../invoke/invoker';
 import type { RetryMark, StreamEntry, StreamPort } from './ports';
 import { batchInput, entryInput } from './stream-input';
 import type { StreamTriggerOptions } from './stream-options';
@@ -242,10 +242,13 @@ export class StreamListener implements Listener {
   /** One invocation per entry; resolves with the entries whose invocation succeeded. */
   private async runEach(batch: readonly StreamEntry[]): Promise<StreamEntry[]> {
     const ok: StreamEntry[] = [];
-    // A synchronous handler's outcome comes back at once: a batch of them runs without a promise each.
-    await forEachConcurrent(batch, this.options.concurrency, (entry) => {
+    // A synchronous handler's outcome comes back at once: a batch of them runs without a promise each,
+    // handing one clock reading from each invocation to the next (see Invoker.invokeNow).
+    const clock: RunClock = { reading: undefined };
+    await forEachConcurrent(batch, this.options.concurrency, (entry, continued) => {
       const reason = `New entry ${entry.id} on stream ${entry.key}`;
-      const done = this.run(entryInput(this.options, entry), reason, [entry]);
+      if (!continued) clock.reading = undefined; // a reading from before an await is stale
+      const done = this.run(entryInput(this.options, entry), reason, [entry], clock);
       if (done === true) ok.push(entry);
       else if (done !== false) {
         return done.then((yes) => {
@@ -275,6 +278,7 @@ export class StreamListener implements Listener {
     { input, triggerMetadata }: ManualInput,
     reason: string,
     entries: readonly StreamEntry[],
+    clock?: RunClock,
   ): boolean | Promise<boolean> {
     const { fn, invoker } = this.deps;
     // A claimed entry was delivered before: its attempts go on from its delivery count.
@@ -289,7 +293,7 @@ export class StreamListener implements Listener {
       return this.deadLetter(entries, { error, attempt: firstAttempt - 1 });
     }
     const retries = policy ? this.retryStore(entries, firstAttempt) : undefined;
-    const outcome = invoker.invokeNow({ fn, input, triggerMetadata, reason, firstAttempt, retries });
+    const outcome = invoker.invokeNow({ fn, input, triggerMetadata, reason, firstAttempt, retries }, clock);
     return outcome instanceof Promise
       ? outcome.then((ended) => this.afterRun(ended, entries, retries))
       : this.afterRun(outcome, entries, retries);

@@ -4,7 +4,12 @@ import { parseHostJson } from '../../../src/config/host-json';
 import { FunctionTimeoutError } from '../../../src/errors';
 import { createLogger } from '../../../src/logging';
 import { invocationSignal } from '../../../src/invoke/abort-signal';
-import { Invoker, type InvocationRecord } from '../../../src/invoke/invoker';
+import {
+  Invoker,
+  type InvocationOutcome,
+  type InvocationRecord,
+  type RunClock,
+} from '../../../src/invoke/invoker';
 import type { ResolvedFunction } from '../../../src/triggers/trigger';
 
 type Handler = (input: unknown, context: InvocationContext) => unknown;
@@ -200,16 +205,67 @@ describe('Invoker', () => {
       expect(i.activeCount).toBe(0);
     });
 
-    it('measures each synchronous handler, in a run of them and after an await', async () => {
-      const { invoker: i } = invoker();
-      const quick = () => i.invokeNow(request(() => 'quick')) as InvocationRecord;
-      const slow = i.invokeNow(request(() => busyFor(15))) as InvocationRecord;
-      const next = quick(); // starts at the reading that ended the slow one
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      const afterWait = quick(); // the 30 ms wait is not its duration
+    const quietInvoker = () =>
+      new Invoker({ logger: pino({ level: 'silent' }), host: parseHostJson({ version: '2.0' }) });
+
+    it('hands a clock reading from a synchronous invocation to the next one on the same RunClock', () => {
+      const i = quietInvoker();
+      const clock: RunClock = { reading: undefined };
+      const slow = i.invokeNow(
+        request(() => busyFor(15)),
+        clock,
+      ) as InvocationOutcome;
+      const left = clock.reading;
+      expect(left).toBeDefined();
+      busyFor(20); // the listener's step; it would count in the next duration, so it is kept short
+      const next = i.invokeNow(
+        request(() => 'quick'),
+        clock,
+      ) as InvocationOutcome;
       expect(slow.durationMs).toBeGreaterThanOrEqual(15);
-      expect(next.durationMs).toBeLessThan(10);
-      expect(afterWait.durationMs).toBeLessThan(10);
+      expect(next.durationMs).toBeGreaterThanOrEqual(20); // it started at the reading the slow one left
+      expect(clock.reading).toBeGreaterThan(left as number);
+      const alone = i.invokeNow(request(() => 'quick')) as InvocationOutcome;
+      expect(alone.durationMs).toBeLessThan(10); // no clock: reads its own start
+    });
+
+    it('leaves no reading after a promise, an Executed line, or for onInvocation', async () => {
+      const quiet = quietInvoker();
+      const clock: RunClock = { reading: 1 };
+      const pending = quiet.invokeNow(
+        request(() => Promise.resolve()),
+        clock,
+      );
+      expect(clock.reading).toBeUndefined(); // taken as its start
+      await pending;
+      expect(clock.reading).toBeUndefined();
+      const host = parseHostJson({ version: '2.0' }); // Information: Executed lines are logged
+      const logged = new Invoker({
+        logger: createLogger({ json: true, destination: { write: () => true } }),
+        host,
+      });
+      expect(
+        logged.invokeNow(
+          request(() => 'x'),
+          clock,
+        ),
+      ).toMatchObject({ status: 'succeeded' });
+      expect(clock.reading).toBeUndefined();
+      const watched = new Invoker({ logger: pino({ level: 'silent' }), host, onInvocation: () => undefined });
+      expect(
+        watched.invokeNow(
+          request(() => 'x'),
+          clock,
+        ),
+      ).toMatchObject({ status: 'succeeded' });
+      expect(clock.reading).toBeUndefined();
+      expect(
+        quiet.invokeNow(
+          request(() => 'x'),
+          clock,
+        ),
+      ).toMatchObject({ status: 'succeeded' });
+      expect(clock.reading).toBeDefined();
     });
   });
 

@@ -189,6 +189,21 @@ describe('forEachConcurrent', () => {
     expect([started, most]).toEqual([[1, 2, 3, 4, 5], 2]);
   });
 
+  it('tells an item whether the one before it in the same worker ended without a promise', async () => {
+    const seen: [number, boolean][] = [];
+    await forEachConcurrent([1, 2, 3, 4, 5], 1, (n, continued) => {
+      seen.push([n, continued]);
+      return n === 3 ? Promise.resolve() : undefined;
+    });
+    expect(seen).toEqual([
+      [1, false],
+      [2, true],
+      [3, true],
+      [4, false], // after an await
+      [5, true],
+    ]);
+  });
+
   it('rejects with what a synchronous item threw', async () => {
     await expect(
       forEachConcurrent([1, 2], 1, (n) => {
