@@ -150,9 +150,10 @@ export class Invoker {
    * without a microtask per message; and the invocation id is made text only if something reads it (a log
    * line, the handler, `onInvocation`). Throws only what reporting the outcome threw.
    *
-   * `clock`: pass the listener's RunClock when this invocation starts right after one that returned its
-   * outcome at once (nothing but the listener's own step in between). It starts at the clock's reading,
-   * and if it ends at once too it leaves its own, so a run of quick handlers reads the clock once per
+   * `clock`: the listener's RunClock. The invocation starts at its reading when it holds one, and the
+   * listener sees to it that it holds one only when this invocation starts right after another that ended
+   * at once (nothing but the listener's own step in between; see forEachConcurrent's `continued`). If this
+   * one ends at once too it leaves its own reading, so a run of quick handlers reads the clock once per
    * invocation instead of twice (a reading costs as much as a quick handler). A reading is left only when
    * nothing but the host's bookkeeping runs after it: not when the function logs its Executed line and not
    * when someone receives records (onInvocation), whose time would count in the next duration.
