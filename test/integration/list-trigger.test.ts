@@ -4,14 +4,80 @@ import { Settings } from '../../src/config/settings';
 import { RedisConnections } from '../../src/redis/connections';
 import { RedisBroker } from '../../src/redis/redis-broker';
 import { listTrigger, type ListTriggerOptions } from '../../src/triggers/list';
-import { listFunction, listTestContext, type Model } from '../support/list-host';
+import { listFunction, listTestContext, waitFor, type Model } from '../support/list-host';
 import { redisUrl, uniquePrefix } from '../support/redis-server';
 
 const { redis, start } = listTestContext();
 
 const values = (records: { input: unknown }[]): string[] => records.map((r) => (r.input as Model).Message);
 
+function busyFor(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
+/** The invocation count and duration sum of a function, from the host's Prometheus text. */
+async function durations(h: { host: { metrics?: { text(): Promise<string> } } }, name: string) {
+  const text = (await h.host.metrics?.text()) ?? '';
+  const read = (what: string): number =>
+    Number(
+      new RegExp(`redis_func_invocation_duration_seconds_${what}\\{function="${name}"\\} (\\S+)`).exec(
+        text,
+      )?.[1],
+    );
+  return { count: read('count'), sumSeconds: read('sum') };
+}
+
 describe('RedisListTrigger on a real Redis (plain pops)', () => {
+  it('runs batches of synchronous handlers as redis-func start does: each element once, in order, durations each its own', async () => {
+    const key = `${uniquePrefix('list')}quick`;
+    const seen: string[] = [];
+    let allSeen: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (allSeen = resolve));
+    const pushed = Array.from({ length: 1000 }, (_, i) => String(i));
+    const h = await start(
+      {
+        quick: listFunction(
+          key,
+          (m: Model) => {
+            seen.push(m.Message);
+            if (m.Message.endsWith('7')) busyFor(2); // 100 elements of 2 ms among quick ones
+            if (seen.length === pushed.length) allSeen();
+          },
+          { batchSize: 50, pollingIntervalInMs: 20 },
+        ),
+      },
+      { records: false, hostJson: { logging: { logLevel: { default: 'Warning' } } } },
+    );
+    const started = performance.now();
+    await redis.rPush(key, pushed);
+    await done;
+    const elapsedSeconds = (performance.now() - started) / 1000;
+    expect(seen).toEqual(pushed); // synchronous handlers of a single key run in order
+    const { count, sumSeconds } = await durations(h, 'quick');
+    expect(count).toBe(1000);
+    // each busy element counts its 2 ms once; no duration takes in time outside the handlers' runs
+    expect(sumSeconds).toBeGreaterThanOrEqual(0.2);
+    expect(sumSeconds).toBeLessThanOrEqual(elapsedSeconds);
+  });
+
+  it('keeps the polling pauses between batches out of the durations of quick handlers', async () => {
+    const key = `${uniquePrefix('list')}paused`;
+    let handled = 0;
+    const h = await start(
+      { paused: listFunction(key, () => void handled++, { batchSize: 50, pollingIntervalInMs: 20 }) },
+      { records: false, hostJson: { logging: { logLevel: { default: 'Warning' } } } },
+    );
+    for (let round = 1; round <= 3; round++) {
+      await redis.rPush(key, ['a', 'b', 'c', 'd', 'e']); // short batches: the loop pauses between them
+      await waitFor(() => Promise.resolve(handled === round * 5), 'the round');
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    const { count, sumSeconds } = await durations(h, 'paused');
+    expect(count).toBe(15);
+    expect(sumSeconds).toBeLessThan(0.1); // a reading from before a 150 ms pause would count it
+  });
+
   it('hands each element as { Trigger, Message } with metadata { Key, Value }; keys from %Setting%', async () => {
     const key = `${uniquePrefix('list')}jobs`;
     await redis.rPush(key, ['a', 'b']);

@@ -39,6 +39,8 @@ export interface HostOnRedisOptions {
   readonly start?: boolean;
   /** Wraps the Redis broker (e.g. to make a port report an older server version). */
   readonly wrapBroker?: (broker: Broker) => Broker;
+  /** false: no onInvocation, as in `redis-func start` (`records` stays empty; default true). */
+  readonly records?: boolean;
 }
 
 /** A FunctionHost on real Redis with functions declared inline, its invocations and JSON log lines recorded. */
@@ -91,10 +93,13 @@ export function buildHostOnRedis(
       : new RedisBroker(connections),
     logger,
     metrics,
-    onInvocation: (record) => {
-      records.push(record);
-      notify();
-    },
+    onInvocation:
+      options.records === false
+        ? undefined
+        : (record) => {
+            records.push(record);
+            notify();
+          },
   });
   const until = <T>(check: () => T | undefined): Promise<T> =>
     new Promise((resolve) => {
