@@ -22,9 +22,12 @@ export class Deadlines {
 
   constructor(private readonly tickMs: number) {}
 
-  /** Calls `expire` once `ms` have passed, unless the returned cancel function ran first. */
-  add(ms: number, expire: () => void): () => void {
-    const deadline: Deadline = { at: performance.now() + ms, expire, prev: this.tail, next: undefined };
+  /**
+   * Calls `expire` once `ms` have passed since `from` (a `performance.now()` reading, by default now),
+   * unless the returned cancel function ran first.
+   */
+  add(ms: number, expire: () => void, from = performance.now()): () => void {
+    const deadline: Deadline = { at: from + ms, expire, prev: this.tail, next: undefined };
     if (this.tail) this.tail.next = deadline;
     else this.head = deadline;
     this.tail = deadline;

@@ -270,7 +270,10 @@ export class Invoker {
         context.abortWith(error); // tells the handler to stop; the invocation is Failed either way
         finish('failed', error);
       };
-      const cancel = timeoutMs === undefined ? undefined : this.deadlines.add(timeoutMs, timedOut(timeoutMs));
+      // functionTimeout bounds the whole invocation, as in Azure: counted from its start, synchronous part
+      // included (`started` is this invocation's own reading, or one handed on a moment before it).
+      const cancel =
+        timeoutMs === undefined ? undefined : this.deadlines.add(timeoutMs, timedOut(timeoutMs), run.started);
       try {
         pending.then(
           (value) => finish('succeeded', value),

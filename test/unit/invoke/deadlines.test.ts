@@ -38,6 +38,17 @@ describe('Deadlines', () => {
     expect(expired).toEqual([1, 3, 5, 6]);
   });
 
+  it("counts from the reading it is given (the invocation's start), not from when it is added", () => {
+    const deadlines = new Deadlines(10);
+    const expired: string[] = [];
+    deadlines.add(50, () => expired.push('started 40 ms ago'), performance.now() - 40);
+    deadlines.add(50, () => expired.push('starts now'));
+    jest.advanceTimersByTime(20);
+    expect(expired).toEqual(['started 40 ms ago']);
+    jest.advanceTimersByTime(40);
+    expect(expired).toEqual(['started 40 ms ago', 'starts now']);
+  });
+
   it('keeps working after everything was cancelled and the timer stopped', () => {
     const deadlines = new Deadlines(10);
     const expired: number[] = [];

@@ -113,6 +113,17 @@ describe('Invoker', () => {
     expect(i.activeCount).toBe(0);
   });
 
+  it('counts functionTimeout over the whole invocation, its synchronous part included', async () => {
+    const { invoker: i } = invoker('00:00:00.1');
+    const record = await run(i, async () => {
+      busyFor(60); // synchronous, before the handler's promise exists
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      return 'late';
+    });
+    expect(record.status).toBe('failed');
+    expect(record.error).toBeInstanceOf(FunctionTimeoutError);
+  });
+
   it('counts invocations in flight until each settles', async () => {
     const { invoker: i } = invoker();
     let release: (() => void) | undefined;
