@@ -36,14 +36,15 @@ export class FunctionHost implements AsyncDisposable {
   private closing: Promise<void> | undefined;
 
   constructor(readonly options: FunctionHostOptions) {
+    const { metrics } = options;
     this.invoker = new Invoker({
       logger: options.logger,
       host: options.host,
       minimumLevel: options.minimumLevel,
       recordLogs: options.recordLogs ?? options.onInvocation !== undefined,
-      onOutcome: options.metrics && ((outcome) => options.metrics?.observeInvocation(outcome)),
+      onOutcome: metrics && ((outcome) => metrics.observeInvocation(outcome)),
       onInvocation: options.onInvocation,
-      onRetry: (fn) => options.metrics?.count('retried', fn.name),
+      onRetry: (fn) => metrics?.count('retried', fn.name),
       commands: (connection) => options.broker.ports(connection).commands,
     });
   }

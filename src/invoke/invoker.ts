@@ -228,6 +228,7 @@ export class Invoker {
       logs: this.options.recordLogs ? [] : undefined,
       started: clock?.reading ?? performance.now(),
       clock,
+      logsLines: state.lines.isLevelEnabled('info'),
     };
     if (clock) clock.reading = undefined; // taken: only an attempt that ends at once leaves another
     let context: RedisInvocationContext;
@@ -297,8 +298,7 @@ export class Invoker {
   ): InvocationOutcome {
     const now = performance.now();
     const { clock } = run;
-    if (clock && atOnce && !this.options.onInvocation && !run.state.lines.isLevelEnabled('info'))
-      clock.reading = now;
+    if (clock && atOnce && !this.options.onInvocation && !run.logsLines) clock.reading = now;
     try {
       return this.record(run, status, outcome, now - run.started);
     } finally {
@@ -325,7 +325,7 @@ export class Invoker {
         if (pinoLevel !== 'silent') log[pinoLevel]((ids ??= { invocationId: id.value }), message);
       },
     });
-    if (log.isLevelEnabled('info')) {
+    if (run.logsLines) {
       ids ??= { invocationId: id.value };
       log.info(ids, `Executing 'Functions.${fn.name}' (Reason='${request.reason}', Id=${ids.invocationId})`);
     }
@@ -349,8 +349,7 @@ export class Invoker {
     const executed = (result: string): string =>
       `Executed 'Functions.${functionName}' (${result}, Id=${id.value}, Duration=${Math.round(durationMs)}ms)`;
     if (status === 'succeeded') {
-      if (state.lines.isLevelEnabled('info'))
-        state.lines.info({ invocationId: id.value }, executed('Succeeded'));
+      if (run.logsLines) state.lines.info({ invocationId: id.value }, executed('Succeeded'));
     } else if (state.failures.isLevelEnabled('error')) {
       const err = outcome instanceof Error ? outcome : { message: errorMessage(outcome) };
       state.failures.error({ invocationId: id.value, err }, executed('Failed'));
@@ -440,6 +439,8 @@ interface Attempt {
   /** The handler's log lines, when kept (recordLogs). */
   readonly logs: { level: string; message: string }[] | undefined;
   readonly started: number;
+  /** Whether the function logs its Executing/Executed lines (Information), asked once per attempt. */
+  readonly logsLines: boolean;
 }
 
 interface FunctionState {

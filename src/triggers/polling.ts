@@ -175,6 +175,7 @@ export function pollingLoopFor<T>(
   prefetch?: () => boolean,
 ): PollingLoop<T> {
   const { fn, ports, logger } = deps;
+  const { sendOff } = ports;
   const o = fn.options;
   const watcher = ports.changes?.watch(o.keys);
   return new PollingLoop({
@@ -187,7 +188,7 @@ export function pollingLoopFor<T>(
     blocking: o.mode === 'blocking',
     wake: watcher ? (signal) => watcher.next(signal) : undefined,
     prefetch,
-    sendOff: ports.sendOff && (() => ports.sendOff?.(o.mode) ?? Promise.resolve()),
+    sendOff: sendOff && (() => sendOff(o.mode)),
   });
 }
 
