@@ -38,15 +38,17 @@ function displayPath(dir: string): string {
   return relative === '' ? '.' : relative.startsWith('..') ? dir : relative;
 }
 
+type Column = Exclude<keyof Difference, 'difference'>;
+
 function table(rows: readonly Difference[]): string[] {
-  const header: Record<keyof Difference, string> = {
+  const header: Record<Column, string> = {
     function: 'function',
     option: 'option',
     local: 'locally (redis-func)',
     azure: 'in Azure',
     severity: '',
   };
-  const columns: (keyof Difference)[] = ['severity', 'function', 'option', 'local', 'azure'];
+  const columns: Column[] = ['severity', 'function', 'option', 'local', 'azure'];
   const all = [header, ...rows];
   const widths = columns.map((c) => Math.max(...all.map((r) => r[c].length)));
   return all.map((r) =>

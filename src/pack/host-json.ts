@@ -1,4 +1,5 @@
 import { getCaseInsensitive, isRecord } from '../config/read-json';
+import { AZURE_DIFFERENCES } from './azure-differences';
 import type { Difference } from './types';
 
 export const EXTENSION_BUNDLE = Object.freeze({
@@ -25,7 +26,11 @@ export function packHostJson(raw: Readonly<Record<string, unknown>>): PackedHost
     if (lower === 'extensionbundle' || lower === 'extensions') continue;
     hostJson[key] = value;
     if (lower === 'retry') {
-      differences.push(row('retry', 'host-wide retry policy', 'not applied to Redis triggers', 'differs'));
+      const retries = AZURE_DIFFERENCES.retries;
+      differences.push({
+        ...row('retry', retries.redisFunc, retries.azure, 'differs'),
+        difference: 'retries',
+      });
     }
   }
   hostJson['extensionBundle'] = { ...EXTENSION_BUNDLE };
@@ -50,13 +55,13 @@ export function packHostJson(raw: Readonly<Record<string, unknown>>): PackedHost
   for (const [key, value] of Object.entries(isRecord(redis) ? redis : {})) {
     if (key.toLowerCase() === 'triggervalueformat') continue;
     const changes = /^(lists|streams|reclaimidlems)$/i.test(key);
+    const option = `extensions.redis.${key}`;
+    const local = JSON.stringify(value);
+    const azure = 'emulator-only: dropped';
     differences.push(
-      row(
-        `extensions.redis.${key}`,
-        JSON.stringify(value),
-        'emulator-only: dropped',
-        changes ? 'differs' : 'note',
-      ),
+      changes
+        ? { ...row(option, local, azure, 'differs'), difference: 'hostJsonOptions' }
+        : row(option, local, azure, 'note'),
     );
   }
   hostJson['extensions'] = { ...others, redis: { triggerValueFormat: 'v1' } };

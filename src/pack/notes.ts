@@ -1,3 +1,4 @@
+import { AZURE_DIFFERENCES } from './azure-differences';
 import type { PackedFunction } from './types';
 
 /** What holds for every function of a trigger type in Azure, whatever its options. */
@@ -8,12 +9,12 @@ export function generalNotes(functions: readonly PackedFunction[]): string[] {
   ];
   if (types.has('redisListTrigger')) {
     notes.push(
-      'Lists in Azure: each poll sleeps the full pollingIntervalInMs even after a full batch (at most maxBatchSize / interval elements per second per instance); pops are destructive, so a failed invocation loses its element.',
+      `Lists in Azure: ${AZURE_DIFFERENCES.listPolling.azure}; pops are destructive, so a failed invocation loses its element.`,
     );
   }
   if (types.has('redisStreamTrigger')) {
     notes.push(
-      'Streams in Azure: entries are acknowledged even when the function fails, and pending entries are never reclaimed; redis-func keeps failed entries pending and reclaims them.',
+      `Streams in Azure: ${AZURE_DIFFERENCES.streamAck.azure}; at shutdown, ${AZURE_DIFFERENCES.streamShutdown.azure}.`,
     );
   }
   if (functions.some((f) => f.name !== f.shim.function)) {

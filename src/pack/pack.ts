@@ -9,6 +9,7 @@ import { loadApp } from '../registration/loader';
 import { neededSettings } from './app-settings';
 import { copyCode } from './copy-code';
 import { translateFunctions } from './function-json';
+import { differenceRow } from './trigger-differences';
 import { packHostJson } from './host-json';
 import { generalNotes } from './notes';
 import { prepareOutDir, resolveOutDir } from './out-dir';
@@ -118,10 +119,7 @@ function refuseIfStrict(strict: boolean, differences: readonly Difference[]): vo
 function hookRows(hooks: readonly { readonly name: string }[]): Difference[] {
   return [...new Set(hooks.map((h) => h.name))].map((name) => ({
     function: 'app',
-    option: `app.hook.${name}`,
-    local: 'run by redis-func',
-    azure: 'not run: the shims call handlers directly',
-    severity: 'differs' as const,
+    ...differenceRow('appHooks', `app.hook.${name}`),
   }));
 }
 

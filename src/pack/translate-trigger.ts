@@ -57,7 +57,16 @@ export function translateTrigger(definition: FunctionDefinition, settings: Setti
     maxBatchSize: options.integer(['maxBatchSize', 'batchSize'], LOCAL_DEFAULTS.batchSize),
     ...(triggerType === 'redisListTrigger' ? { listDirection: listDirection(options) } : {}),
   };
-  const triggers = declaredKeys(options).map((key) => ({ key, binding: { ...base, key, ...polling } }));
+  const delivery = {
+    // bytes: the worker hands the element over as a Buffer instead of JSON-parsing its text
+    ...(triggerType === 'redisListTrigger' ? { dataType: 'binary' } : {}),
+    // 1.x batches (an array per poll) when the trigger binding asks for many
+    ...(cardinality === 'many' ? { cardinality } : {}),
+  };
+  const triggers = declaredKeys(options).map((key) => ({
+    key,
+    binding: { ...base, key, ...polling, ...delivery },
+  }));
   return { triggerType, triggers, cardinality, differences };
 }
 

@@ -1,4 +1,5 @@
 import type { Settings } from '../config/settings';
+import { AZURE_DIFFERENCES, type AzureDifferenceId } from './azure-differences';
 import type { FunctionDefinition } from '../registration/definition';
 import type { BindingOptions } from '../triggers/binding-options';
 import type { PackedTriggerType } from './runtime/spec';
@@ -17,20 +18,10 @@ export function differencesOf(
 ): Difference[] {
   const rows: Row[] = [];
   if (definition.retry) {
-    rows.push({
-      option: 'retry',
-      local: 'failed invocations retried in process',
-      azure: 'not applied: Azure has no retry policies for Redis triggers',
-      severity: 'differs',
-    });
+    rows.push(differenceRow('retries', 'retry'));
   }
   if (triggerType === 'redisPubSubTrigger' && isTrue(options.find(['sharded'])?.value)) {
-    rows.push({
-      option: 'sharded: true',
-      local: 'SSUBSCRIBE: receives SPUBLISH messages of the channel',
-      azure: 'not available: the function subscribes with SUBSCRIBE and never sees SPUBLISH messages',
-      severity: 'differs',
-    });
+    rows.push(differenceRow('shardedPubSub', 'sharded: true'));
   }
   if (triggerType !== 'redisPubSubTrigger') rows.push(...pollingRows(triggerType, definition, options));
   if (triggerType !== 'redisPubSubTrigger') rows.push(...keyRows(definition, options, settings));
@@ -47,44 +38,16 @@ function pollingRows(
   const declared = (name: string): unknown => options.find([name])?.value;
   const mode = declared('mode');
   if (typeof mode === 'string' && mode.toLowerCase() === 'blocking') {
-    rows.push({
-      option: 'mode: blocking',
-      local: stream ? 'XREADGROUP BLOCK' : 'BLMPOP / BLPOP: handled within milliseconds',
-      azure: 'polls every pollingIntervalInMs, sleeping the full interval even after a full batch',
-      severity: 'differs',
-    });
+    rows.push(differenceRow('blockingMode', 'mode: blocking'));
   }
   if (!stream && isTrue(declared('reliable'))) {
-    rows.push({
-      option: 'reliable: true',
-      local: 'LMOVE to a processing list: nothing lost on a crash',
-      azure: 'destructive pops: a failed or crashed invocation loses its element',
-      severity: 'differs',
-    });
-  }
-  if (declared('cardinality') !== undefined && String(declared('cardinality')).toLowerCase() === 'many') {
-    rows.push({
-      option: 'cardinality: many',
-      local: 'one invocation per batch, with an array',
-      azure: 'one invocation per element; the shim passes an array of one',
-      severity: 'differs',
-    });
+    rows.push(differenceRow('reliableLists', 'reliable: true'));
   }
   if (declared('concurrency') !== undefined) {
-    rows.push({
-      option: 'concurrency',
-      local: 'bounds parallel invocations',
-      azure: 'not available',
-      severity: 'differs',
-    });
+    rows.push(differenceRow('concurrency', 'concurrency'));
   }
   if (declared('deadLetterKey') !== undefined || declared('deadLetter') !== undefined) {
-    rows.push({
-      option: 'deadLetter / deadLetterKey',
-      local: 'after the last retry (or a NonRetryableError) the message goes to a dead-letter key',
-      azure: 'no dead-lettering: streams ack failures, plain list pops lose them',
-      severity: 'differs',
-    });
+    rows.push(differenceRow('deadLetters', 'deadLetter / deadLetterKey'));
   }
   if (declared('messagesPerWorker') !== undefined) {
     rows.push({
@@ -102,27 +65,24 @@ function streamRows(definition: FunctionDefinition, options: BindingOptions): Ro
   const rows: Row[] = [];
   const raw = options.find(['consumerGroup'])?.value;
   const group = raw === undefined ? undefined : JSON.stringify(raw).replace(/^"|"$/g, '');
-  rows.push({
-    option: group === undefined ? 'consumer group (default)' : `consumerGroup: ${group}`,
-    local: `group '${typeof group === 'string' ? group : DEFAULT_GROUP}'`,
-    azure: `group '<function name>' (e.g. '${definition.name}'), created at 0: reads the stream from its start`,
-    severity: group === undefined || group === DEFAULT_GROUP ? 'note' : 'differs',
-  });
-  if (isTrue(options.find(['deleteAfterProcess'])?.value)) {
+  const azure = `group '<function name>' (e.g. '${definition.name}'), created at 0: reads the stream from its start`;
+  if (group === undefined || group === DEFAULT_GROUP) {
     rows.push({
-      option: 'deleteAfterProcess: true',
-      local: 'XDEL after the ack',
-      azure: 'entries stay in the stream',
-      severity: 'differs',
+      option: group === undefined ? 'consumer group (default)' : `consumerGroup: ${group}`,
+      local: `group '${DEFAULT_GROUP}'`,
+      azure,
+      severity: 'note',
     });
+  } else {
+    rows.push(
+      differenceRow('consumerGroupOption', `consumerGroup: ${group}`, { local: `group '${group}'`, azure }),
+    );
+  }
+  if (isTrue(options.find(['deleteAfterProcess'])?.value)) {
+    rows.push(differenceRow('deleteAfterProcess', 'deleteAfterProcess: true'));
   }
   if (options.find(['reclaimIdleMs']) !== undefined) {
-    rows.push({
-      option: 'reclaimIdleMs',
-      local: 'idle pending entries are claimed and processed',
-      azure: 'pending entries are never reclaimed',
-      severity: 'differs',
-    });
+    rows.push(differenceRow('streamAck', 'reclaimIdleMs'));
   }
   return rows;
 }
@@ -145,15 +105,32 @@ function keyRows(definition: FunctionDefinition, options: BindingOptions, settin
   const value = setting === undefined ? undefined : settings.get(setting);
   if (value !== undefined && value.trim().split(/\s+/).length > 1) {
     return [
-      {
-        option: `${found?.name ?? 'keys'}: ${text}`,
+      differenceRow('multipleKeys', `${found?.name ?? 'keys'}: ${text}`, {
         local: `the setting holds ${value.trim().split(/\s+/).length} keys here`,
         azure: 'the 1.x extension takes one key: write the keys in the code to get one function per key',
-        severity: 'differs',
-      },
+      }),
     ];
   }
   return [];
+}
+
+/**
+ * A `differs` row: the catalogue's texts (AZURE_DIFFERENCES, also the README's table) unless the function
+ * makes them more precise.
+ */
+export function differenceRow(
+  id: AzureDifferenceId,
+  option: string,
+  precise: Partial<Pick<Row, 'local' | 'azure'>> = {},
+): Row {
+  const difference = AZURE_DIFFERENCES[id];
+  return {
+    option,
+    local: precise.local ?? difference.redisFunc,
+    azure: precise.azure ?? difference.azure,
+    severity: 'differs',
+    difference: id,
+  };
 }
 
 function isTrue(value: unknown): boolean {

@@ -1,3 +1,4 @@
+import type { AzureDifferenceId } from './azure-differences';
 import type { ShimSpec } from './runtime/spec';
 
 /** One row of the table of options that behave differently in Azure. */
@@ -11,6 +12,8 @@ export interface Difference {
   readonly azure: string;
   /** `differs`: behaviour changes (`--strict` refuses); `note`: translated faithfully, worth knowing. */
   readonly severity: 'differs' | 'note';
+  /** The entry of AZURE_DIFFERENCES (the README's "Differences from Azure" table) a `differs` row is. */
+  readonly difference?: AzureDifferenceId;
 }
 
 /** One `<name>/function.json` of the packed app. */

@@ -111,3 +111,20 @@ export function captureRegistrations(load: (sink: CaptureSink) => Promise<void>)
   queue = result.catch(() => undefined);
   return result;
 }
+
+/**
+ * Runs a synchronous `load` (CommonJS entry files) while collecting every registration it makes, now.
+ * Whatever capture was in progress gets its sink back afterwards.
+ */
+export function captureRegistrationsSync(load: (sink: CaptureSink) => void): CaptureSink {
+  installCoreModule();
+  const previous = sink;
+  const mine: CaptureSink = { registrations: [], hooks: [], currentSource: undefined };
+  sink = mine;
+  try {
+    load(mine);
+  } finally {
+    sink = previous;
+  }
+  return mine;
+}

@@ -140,6 +140,7 @@ describe('redis-func pack', () => {
           pollingIntervalInMs: 100,
           maxBatchSize: 5,
           listDirection: 'right',
+          dataType: 'binary',
         },
         {
           type: 'redis',

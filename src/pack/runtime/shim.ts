@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvocationContext, type RetryContext } from '@azure/functions';
+import pino from 'pino';
 import type { FunctionDefinition } from '../../registration/definition';
 import { loadPackedApp } from './load-app';
 import { toV1Output } from './outputs';
@@ -25,16 +26,21 @@ export type ShimFunction = (
 ) => Promise<unknown>;
 
 /**
- * The function a generated `<name>/index.js` exports: on each invocation it loads the app (once),
- * rebuilds the local value, trigger metadata and InvocationContext, calls the registered handler and
+ * The function a generated `<name>/index.js` exports. Creating it (when the worker requires the shim)
+ * loads the app: a CommonJS app that throws at import, or that no longer registers the function, makes
+ * this throw, so the worker reports the function's load as failed with that error. An ES module app loads
+ * asynchronously: its failure is logged once, on stderr, and fails each invocation. On each invocation the
+ * shim rebuilds the local value, trigger metadata and InvocationContext, calls the registered handler and
  * hands its outputs back in the 1.x shapes.
  */
 export function createShim(functionDir: string, spec: ShimSpec): ShimFunction {
   const root = path.resolve(functionDir, '..');
-  let manifest: PackManifest | undefined;
+  const manifest = readManifest(root);
+  const app = loadPackedApp(root, manifest.entryFiles);
+  let found = app instanceof Promise ? undefined : findDefinition(app, spec.function);
+  if (app instanceof Promise) reportOnce(app);
   return async (context, triggerValue, ...inputs) => {
-    manifest ??= readManifest(root);
-    const definition = await findDefinition(root, manifest, spec.function);
+    const definition = (found ??= findDefinition(await app, spec.function));
     const { input, triggerMetadata } = fromV1Value(
       spec,
       manifest.valueFormat,
@@ -71,12 +77,7 @@ function readManifest(root: string): PackManifest {
   return JSON.parse(readFileSync(file, 'utf8')) as PackManifest;
 }
 
-async function findDefinition(
-  root: string,
-  manifest: PackManifest,
-  name: string,
-): Promise<FunctionDefinition> {
-  const definitions = await loadPackedApp(root, manifest.entryFiles);
+function findDefinition(definitions: readonly FunctionDefinition[], name: string): FunctionDefinition {
   const found = definitions.find((d) => d.name === name);
   if (!found) {
     throw new Error(
@@ -84,6 +85,18 @@ async function findDefinition(
     );
   }
   return found;
+}
+
+const reported = new WeakSet<Promise<unknown>>();
+
+/** An ES module app's load failure, written once (it has no invocation to log to yet). */
+function reportOnce(loading: Promise<unknown>): void {
+  if (reported.has(loading)) return;
+  reported.add(loading);
+  loading.catch((error: unknown) => {
+    const logger = pino({ base: undefined }, pino.destination({ dest: 2, sync: true }));
+    logger.error({ err: error }, error instanceof Error ? error.message : String(error));
+  });
 }
 
 function logTo(context: ShimContext, level: string, args: unknown[]): void {

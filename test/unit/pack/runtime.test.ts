@@ -20,14 +20,31 @@ describe('the shim turns the 1.x values into the local shapes', () => {
     expect(fromV1Value(spec('redisPubSubTrigger'), 'v1', v1, {}).input).toEqual(v1);
   });
 
-  it('lists: the element, the key from the binding data (any case) or the packed key', () => {
+  it('lists: the element; the packed key (settings from the environment), binding data only when a setting is missing', () => {
+    // the worker's binding data may have lost the key's text (it JSON-parses it): the packed key wins
     expect(
       fromV1Value(spec('redisListTrigger', { key: 'jobs' }), 'messageModel', 'job-1', { key: 'other' }),
     ).toEqual({
-      input: { Trigger: 'other', Message: 'job-1' },
-      triggerMetadata: { Key: 'other', Value: 'job-1' },
+      input: { Trigger: 'jobs', Message: 'job-1' },
+      triggerMetadata: { Key: 'jobs', Value: 'job-1' },
     });
-    // An element the worker JSON-parsed goes back to its JSON text.
+    process.env['ShimTestPrefix'] = '007:';
+    try {
+      expect(
+        fromV1Value(spec('redisListTrigger', { key: '%ShimTestPrefix%jobs' }), 'v1', 'x', {}).triggerMetadata,
+      ).toEqual({ Key: '007:jobs', Value: 'x' });
+    } finally {
+      delete process.env['ShimTestPrefix'];
+    }
+    expect(
+      fromV1Value(spec('redisListTrigger', { key: '%ShimTestMissing%jobs' }), 'v1', 'x', { key: 'p:jobs' })
+        .triggerMetadata,
+    ).toEqual({ Key: 'p:jobs', Value: 'x' });
+    // bytes (dataType binary) are decoded as they are
+    expect(
+      fromV1Value(spec('redisListTrigger', { key: 'jobs' }), 'v1', Buffer.from('{"id": 7}'), {}).input,
+    ).toBe('{"id": 7}');
+    // An element the worker JSON-parsed (a folder packed before dataType binary) goes back to its JSON text.
     expect(
       fromV1Value(spec('redisListTrigger', { key: 'jobs' }), 'messageModel', { a: 1 }, undefined).input,
     ).toEqual({
