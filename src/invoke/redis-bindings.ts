@@ -138,7 +138,8 @@ function commandWords(binding: RedisBinding, context: InvocationContext): string
 /**
  * A string is split at each space into arguments, as the 1.x extension splits it (two spaces make an
  * empty argument); an array of strings is one argument list (arguments may contain spaces), or, for a
- * 1.x collector, several space-delimited commands; an array of arrays is several commands.
+ * 1.x collector, several space-delimited commands; an array of arrays is several commands. A 1.x
+ * collector takes an object as its JSON text.
  */
 export function toArgumentLists(value: unknown, name: string, collector = false): string[][] {
   if (value === undefined || value === null) return [];
@@ -146,6 +147,9 @@ export function toArgumentLists(value: unknown, name: string, collector = false)
     return value.flatMap((v) => toArgumentLists(v, name));
   }
   if (typeof value === 'string') return value === '' ? [] : [value.split(' ')];
+  // A 1.x collector takes strings: the host hands it any other value as JSON text.
+  if (collector && typeof value === 'object' && !Array.isArray(value))
+    return [JSON.stringify(value).split(' ')];
   if (typeof value === 'number' || typeof value === 'boolean') return [[String(value)]];
   if (Array.isArray(value)) {
     if (value.every((v) => Array.isArray(v)))
