@@ -10,6 +10,7 @@ import {
 import { createRedisHost } from '../host/create-host';
 import { HostGroup } from '../host/host-group';
 import { ScaleMonitor } from '../host/scale-monitor';
+import { outputDifferenceNote } from '../invoke/redis-bindings';
 import { createLogger, flushLogs, type Logger } from '../logging';
 import { HostMetrics } from '../metrics/host-metrics';
 import { EmbeddedServers } from '../redis/embedded-servers';
@@ -23,6 +24,10 @@ export async function runStart(args: StartArgs, version: string): Promise<void> 
   const config = await loadConfiguration({ scriptRoot: args.scriptRoot, functions: args.functions });
   const logger = createLogger({ json, level: args.verbose ? 'debug' : config.host.logLevels.default });
   printFunctions(config.functions);
+  for (const fn of config.functions) {
+    if (!fn.disabled && fn.outputs.length > 0)
+      logger.info({ functionName: fn.name }, outputDifferenceNote(fn.name));
+  }
   const metrics = new HostMetrics();
   const embedded = new EmbeddedServers(logger);
   const manyInstances = (args.instances ?? 1) > 1 || args.autoscale !== undefined;

@@ -5,7 +5,7 @@ import type { FunctionDefinition } from '../registration/definition';
 import { BindingOptions } from '../triggers/binding-options';
 import { findTrigger, triggerTypes } from '../triggers/registry';
 import type { ResolvedFunction } from '../triggers/trigger';
-import type { HostConfig } from './host-json';
+import { valueFormatOf, type HostConfig } from './host-json';
 import type { Settings } from './settings';
 
 /**
@@ -38,6 +38,7 @@ export function resolveFunction(
   }
   const binding = new BindingOptions(definition.name, definition.trigger, settings, definition.source);
   const { name, source } = definition;
+  const valueFormat = valueFormatOf(host, definition.programmingModel);
   const outputs = [
     ...definition.extraOutputs,
     ...(definition.returnBinding ? [definition.returnBinding] : []),
@@ -46,7 +47,7 @@ export function resolveFunction(
     definition,
     name,
     triggerType: spec.type,
-    options: spec.parseOptions(binding, host),
+    options: spec.parseOptions(binding, host, valueFormat),
     disabled: settings.isDisabled(name),
     retry: parseRetryPolicy(definition.retry, { file: source, field: 'retry' }) ?? host.retry,
     inputs: parseRedisBindings(name, source, definition.extraInputs, settings, spec.metadataNames),
@@ -56,7 +57,7 @@ export function resolveFunction(
       outputs,
       settings,
       spec.metadataNames,
-      definition.programmingModel === 'v3' && host.triggerValueFormat === 'v1',
+      definition.programmingModel === 'v3' && valueFormat === 'v1',
     ),
   });
 }

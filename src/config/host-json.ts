@@ -22,10 +22,11 @@ export interface HostConfig {
   /** How long shutdown waits for invocations in flight (`extensions.redis.shutdownGracePeriod`, default 10 s). */
   readonly shutdownGracePeriodMs: number;
   /**
-   * `extensions.redis.triggerValueFormat`: `messageModel` (default, `{ Trigger, Message }`) or `v1`
-   * (the 1.x extension's shapes).
+   * `extensions.redis.triggerValueFormat` as written: `messageModel` (`{ Trigger, Message }`) or `v1` (the
+   * 1.x extension's shapes); undefined when absent, so each function gets its programming model's
+   * default (see valueFormatOf).
    */
-  readonly triggerValueFormat: TriggerValueFormat;
+  readonly triggerValueFormat: TriggerValueFormat | undefined;
   /** Top-level `retry`: the policy of every function that has none of its own. */
   readonly retry: RetryPolicy | undefined;
   /** `extensions.redis` as written, for the trigger option parsers (keys as in the file). */
@@ -35,6 +36,18 @@ export interface HostConfig {
 }
 
 export type TriggerValueFormat = 'messageModel' | 'v1';
+
+/**
+ * The value shape (and, with it, the option defaults) a function gets: host.json's
+ * `triggerValueFormat` when set; otherwise `v1` for function.json (v3 model) functions, which were
+ * written for the 1.x extension, and `messageModel` for `app.generic` and decorated functions.
+ */
+export function valueFormatOf(
+  host: HostConfig,
+  programmingModel: 'v3' | 'v4' | undefined,
+): TriggerValueFormat {
+  return host.triggerValueFormat ?? (programmingModel === 'v3' ? 'v1' : 'messageModel');
+}
 
 export const DEFAULT_FUNCTION_TIMEOUT_MS = 30 * 60 * 1000;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
@@ -143,9 +156,9 @@ function parseGrace(redis: unknown, file: string): number {
   return ms;
 }
 
-function parseValueFormat(redis: unknown, file: string): TriggerValueFormat {
+function parseValueFormat(redis: unknown, file: string): TriggerValueFormat | undefined {
   const value = isRecord(redis) ? getCaseInsensitive(redis, 'triggerValueFormat') : undefined;
-  if (value === undefined) return 'messageModel';
+  if (value === undefined) return undefined;
   const match = (['messageModel', 'v1'] as const).find(
     (f) => typeof value === 'string' && f.toLowerCase() === value.toLowerCase(),
   );

@@ -1,6 +1,6 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadHostJson } from '../config/host-json';
+import { loadHostJson, valueFormatOf } from '../config/host-json';
 import { EMPTY_LOCAL_SETTINGS, loadLocalSettings, type LocalSettings } from '../config/local-settings';
 import { Settings } from '../config/settings';
 import { ConfigError, ErrorCodes } from '../errors';
@@ -68,7 +68,7 @@ export async function packApp(options: PackOptions): Promise<PackResult> {
   });
   writeJson(path.join(outDir, 'host.json'), packedHost.hostJson);
   writeJson(path.join(outDir, 'package.json'), packPackageJson(appPackage));
-  writeJson(path.join(outDir, MANIFEST_FILE), manifest(root, app.entryFiles, host.triggerValueFormat));
+  writeJson(path.join(outDir, MANIFEST_FILE), manifest(root, app.entryFiles, valueFormatOf(host, 'v4')));
   for (const fn of translated.functions) writeFunction(outDir, fn, esm);
   for (const folder of v3Folders)
     cpSync(path.join(root, folder), path.join(outDir, folder), { recursive: true });

@@ -29,7 +29,7 @@ export interface ListTriggerOptions extends TriggerOptions {
   readonly cardinality: 'one' | 'many';
   /** At most this many invocations of the function at once while a batch is handled. */
   readonly concurrency: number;
-  /** host.json `extensions.redis.triggerValueFormat`. */
+  /** The function's value shape (host.json `triggerValueFormat`, else its programming model's default). */
   readonly valueFormat: TriggerValueFormat;
   /**
    * Reliable mode: the list an element goes to after its last failed attempt under a retry policy (or a
@@ -61,17 +61,34 @@ export const LIST_DEFAULTS: Readonly<{
   concurrency: 10,
 });
 
+/** The 1.x extension's defaults, for functions in `v1` mode (function.json apps, `triggerValueFormat: "v1"`). */
+export const LIST_V1_DEFAULTS: typeof LIST_DEFAULTS = Object.freeze({
+  ...LIST_DEFAULTS,
+  pollingIntervalInMs: 1000,
+  batchSize: 16,
+});
+
+/** The defaults of a value format's mode. */
+export function listDefaults(valueFormat: TriggerValueFormat): typeof LIST_DEFAULTS {
+  return valueFormat === 'v1' ? LIST_V1_DEFAULTS : LIST_DEFAULTS;
+}
+
 const MODES: readonly ListReadMode[] = ['polling', 'blocking'];
 const CARDINALITIES: readonly ('one' | 'many')[] = ['one', 'many'];
 const DIRECTIONS: readonly ListEnd[] = ['left', 'right'];
 
-export function parseListOptions(binding: BindingOptions, host: HostConfig): ListTriggerOptions {
+export function parseListOptions(
+  binding: BindingOptions,
+  host: HostConfig,
+  valueFormat: TriggerValueFormat,
+): ListTriggerOptions {
   const hostLists = listsSection(host);
+  const defaults = listDefaults(valueFormat);
   return Object.freeze({
     connection: binding.string(CONNECTION_NAMES, { required: true }),
     keys: parseKeys(binding),
-    pollingIntervalInMs: binding.integer(['pollingIntervalInMs'], LIST_DEFAULTS.pollingIntervalInMs),
-    batchSize: binding.integer(['batchSize', 'maxBatchSize'], LIST_DEFAULTS.batchSize),
+    pollingIntervalInMs: binding.integer(['pollingIntervalInMs'], defaults.pollingIntervalInMs),
+    batchSize: binding.integer(['batchSize', 'maxBatchSize'], defaults.batchSize),
     direction: parseDirection(binding),
     messagesPerWorker: binding.integer(['messagesPerWorker'], LIST_DEFAULTS.messagesPerWorker),
     mode: binding.oneOf(['mode'], MODES, hostLists.mode),
@@ -79,7 +96,7 @@ export function parseListOptions(binding: BindingOptions, host: HostConfig): Lis
     heartbeatTimeoutMs: binding.integer(['heartbeatTimeoutMs'], hostLists.heartbeatTimeoutMs, 100),
     cardinality: binding.oneOf(['cardinality'], CARDINALITIES, LIST_DEFAULTS.cardinality),
     concurrency: binding.integer(['concurrency'], LIST_DEFAULTS.concurrency),
-    valueFormat: host.triggerValueFormat,
+    valueFormat,
     deadLetterKey: binding.boolean(['deadLetter'], true)
       ? (binding.string(['deadLetterKey'], { resolveSettings: true }) ?? '{key}:deadletter')
       : undefined,

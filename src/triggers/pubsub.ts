@@ -13,15 +13,23 @@ import type {
 } from './trigger';
 
 export interface PubSubTriggerOptions extends TriggerOptions, Subscription {
-  /** host.json `extensions.redis.triggerValueFormat`. */
+  /** The function's value shape (host.json `triggerValueFormat`, else its programming model's default). */
   readonly valueFormat: TriggerValueFormat;
 }
 
 export const PUBSUB_TRIGGER = 'redisPubSubTrigger';
 
+/**
+ * `pattern` when the binding does not say: the seed docs describe PSUBSCRIBE (`true`); the 1.x
+ * extension's default is `false` (SUBSCRIBE to the literal channel), used in `v1` mode.
+ */
+export function defaultPattern(valueFormat: TriggerValueFormat): boolean {
+  return valueFormat !== 'v1';
+}
+
 export const pubSubTrigger: TriggerSpec<PubSubTriggerOptions> = {
   type: PUBSUB_TRIGGER,
-  parseOptions(binding, host) {
+  parseOptions(binding, _host, valueFormat) {
     const channel = binding.string(['channel'], { required: true, resolveSettings: true });
     const sharded = binding.boolean(['sharded'], false);
     if (sharded && binding.boolean(['pattern'], false))
@@ -37,10 +45,10 @@ export const pubSubTrigger: TriggerSpec<PubSubTriggerOptions> = {
     return Object.freeze({
       connection: binding.string(CONNECTION_NAMES, { required: true }),
       channel,
-      // The seed docs describe PSUBSCRIBE; 1.x adds `pattern` to choose. Sharded channels are exact.
-      pattern: sharded ? false : binding.boolean(['pattern'], true),
+      // Sharded channels are exact.
+      pattern: sharded ? false : binding.boolean(['pattern'], defaultPattern(valueFormat)),
       sharded,
-      valueFormat: host.triggerValueFormat,
+      valueFormat,
     });
   },
   createListener: (deps) => new PubSubListener(deps),

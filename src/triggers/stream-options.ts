@@ -27,7 +27,7 @@ export interface StreamTriggerOptions extends TriggerOptions {
   readonly cardinality: 'one' | 'many';
   /** At most this many invocations of the function at once while a batch is handled. */
   readonly concurrency: number;
-  /** host.json `extensions.redis.triggerValueFormat`. */
+  /** The function's value shape (host.json `triggerValueFormat`, else its programming model's default). */
   readonly valueFormat: TriggerValueFormat;
   /**
    * Where an entry goes after its last failed attempt under a retry policy (or a NonRetryableError):
@@ -59,16 +59,33 @@ export const STREAM_DEFAULTS: Readonly<{
   concurrency: 10,
 });
 
+/** The 1.x extension's defaults, for functions in `v1` mode (function.json apps, `triggerValueFormat: "v1"`). */
+export const STREAM_V1_DEFAULTS: typeof STREAM_DEFAULTS = Object.freeze({
+  ...STREAM_DEFAULTS,
+  pollingIntervalInMs: 1000,
+  batchSize: 16,
+});
+
+/** The defaults of a value format's mode. */
+export function streamDefaults(valueFormat: TriggerValueFormat): typeof STREAM_DEFAULTS {
+  return valueFormat === 'v1' ? STREAM_V1_DEFAULTS : STREAM_DEFAULTS;
+}
+
 const MODES: readonly StreamReadMode[] = ['polling', 'blocking'];
 const CARDINALITIES: readonly ('one' | 'many')[] = ['one', 'many'];
 
-export function parseStreamOptions(binding: BindingOptions, host: HostConfig): StreamTriggerOptions {
+export function parseStreamOptions(
+  binding: BindingOptions,
+  host: HostConfig,
+  valueFormat: TriggerValueFormat,
+): StreamTriggerOptions {
   const hostStreams = streamsSection(host);
+  const defaults = streamDefaults(valueFormat);
   return Object.freeze({
     connection: binding.string(CONNECTION_NAMES, { required: true }),
     keys: parseKeys(binding),
-    pollingIntervalInMs: binding.integer(['pollingIntervalInMs'], STREAM_DEFAULTS.pollingIntervalInMs),
-    batchSize: binding.integer(['batchSize', 'maxBatchSize'], STREAM_DEFAULTS.batchSize),
+    pollingIntervalInMs: binding.integer(['pollingIntervalInMs'], defaults.pollingIntervalInMs),
+    batchSize: binding.integer(['batchSize', 'maxBatchSize'], defaults.batchSize),
     consumerGroup:
       binding.string(['consumerGroup'], { resolveSettings: true }) ?? STREAM_DEFAULTS.consumerGroup,
     deleteAfterProcess: binding.boolean(['deleteAfterProcess'], STREAM_DEFAULTS.deleteAfterProcess),
@@ -77,7 +94,7 @@ export function parseStreamOptions(binding: BindingOptions, host: HostConfig): S
     mode: binding.oneOf(['mode'], MODES, hostStreams.mode),
     cardinality: binding.oneOf(['cardinality'], CARDINALITIES, STREAM_DEFAULTS.cardinality),
     concurrency: binding.integer(['concurrency'], STREAM_DEFAULTS.concurrency),
-    valueFormat: host.triggerValueFormat,
+    valueFormat,
     deadLetterKey: binding.boolean(['deadLetter'], true)
       ? (binding.string(['deadLetterKey'], { resolveSettings: true }) ?? '{key}:deadletter')
       : undefined,

@@ -1,4 +1,4 @@
-import type { HostConfig } from '../config/host-json';
+import type { HostConfig, TriggerValueFormat } from '../config/host-json';
 import type { Invoker } from '../invoke/invoker';
 import type { RedisBinding } from '../invoke/redis-bindings';
 import type { RetryPolicy } from '../invoke/retry-policy';
@@ -62,7 +62,11 @@ export interface ScaleSample {
 /** Everything the host knows about one trigger type. */
 export interface TriggerSpec<O extends TriggerOptions = TriggerOptions> {
   readonly type: string;
-  parseOptions(binding: BindingOptions, host: HostConfig): O;
+  /**
+   * Validates and defaults the trigger's options. `valueFormat` is the function's value shape (see
+   * valueFormatOf); in `v1` mode the defaults are the 1.x extension's.
+   */
+  parseOptions(binding: BindingOptions, host: HostConfig, valueFormat: TriggerValueFormat): O;
   createListener(deps: ListenerDeps<O>): Listener;
   manualInput(options: O, message: string): ManualInput;
   /**

@@ -53,7 +53,7 @@ describe('a function.json (v3) app with redis input and output bindings', () => 
     const echoed = new Promise<string>((resolve) => (echo = resolve));
     await subscriber.subscribe(`${p}echo`, (message) => echo(message));
     await redis.set(`${p}in:greeting`, 'hello');
-    expect(await echoed).toBe(`${p}in:greeting has hello`);
+    expect(await echoed).toBe(`${p}in:greeting=hello`);
     await cli.waitForLine((l) => msg(l) === `key ${p}in:greeting = hello (bindings: hello)`);
   });
 

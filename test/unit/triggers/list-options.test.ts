@@ -1,4 +1,4 @@
-import { parseHostJson, type HostConfig } from '../../../src/config/host-json';
+import { parseHostJson, valueFormatOf, type HostConfig } from '../../../src/config/host-json';
 import { EMPTY_LOCAL_SETTINGS } from '../../../src/config/local-settings';
 import { Settings } from '../../../src/config/settings';
 import { ConfigError, ErrorCodes } from '../../../src/errors';
@@ -11,14 +11,18 @@ import { findTrigger } from '../../../src/triggers/registry';
 const settings = new Settings(EMPTY_LOCAL_SETTINGS, { JobsKey: 'jobs', OtherKey: 'other' });
 const plainHost = parseHostJson({ version: '2.0' });
 
-function parse(options: Record<string, unknown>, host: HostConfig = plainHost): ListTriggerOptions {
+function parse(
+  options: Record<string, unknown>,
+  host: HostConfig = plainHost,
+  model: 'v3' | 'v4' = 'v4',
+): ListTriggerOptions {
   const binding = new BindingOptions(
     'fn',
     { name: 'job', type: 'redisListTrigger', direction: 'in', ...options },
     settings,
     'test.js',
   );
-  return listTrigger.parseOptions(binding, host);
+  return listTrigger.parseOptions(binding, host, valueFormatOf(host, model));
 }
 
 function errorOf(fn: () => unknown): ConfigError {

@@ -1,4 +1,4 @@
-import { parseHostJson, type HostConfig } from '../../../src/config/host-json';
+import { parseHostJson, valueFormatOf, type HostConfig } from '../../../src/config/host-json';
 import { EMPTY_LOCAL_SETTINGS } from '../../../src/config/local-settings';
 import { Settings } from '../../../src/config/settings';
 import { ConfigError, ErrorCodes } from '../../../src/errors';
@@ -11,14 +11,18 @@ import { nextId, versionAtLeast } from '../../../src/redis/redis-stream-port';
 const settings = new Settings(EMPTY_LOCAL_SETTINGS, { OrdersStream: 'orders', AuditStream: 'audit' });
 const plainHost = parseHostJson({ version: '2.0' });
 
-function parse(options: Record<string, unknown>, host: HostConfig = plainHost): StreamTriggerOptions {
+function parse(
+  options: Record<string, unknown>,
+  host: HostConfig = plainHost,
+  model: 'v3' | 'v4' = 'v4',
+): StreamTriggerOptions {
   const binding = new BindingOptions(
     'fn',
     { name: 'entry', type: 'redisStreamTrigger', direction: 'in', ...options },
     settings,
     'test.js',
   );
-  return streamTrigger.parseOptions(binding, host);
+  return streamTrigger.parseOptions(binding, host, valueFormatOf(host, model));
 }
 
 function errorOf(fn: () => unknown): ConfigError {
