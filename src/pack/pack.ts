@@ -5,7 +5,7 @@ import { EMPTY_LOCAL_SETTINGS, loadLocalSettings, type LocalSettings } from '../
 import { Settings } from '../config/settings';
 import { ConfigError, ErrorCodes } from '../errors';
 import { findFunctionJsonFolders } from '../registration/function-json';
-import { loadApp } from '../registration/loader';
+import { loadApp, readEntryGlob } from '../registration/loader';
 import { neededSettings } from './app-settings';
 import { copyCode } from './copy-code';
 import { translateFunctions } from './function-json';
@@ -61,7 +61,7 @@ export async function packApp(options: PackOptions): Promise<PackResult> {
   const esm = appPackage['type'] === 'module';
   const code = copyCode({
     root,
-    main: stringOrUndefined(appPackage['main']),
+    main: readEntryGlob(path.join(root, 'package.json'))?.glob,
     entryFiles: app.entryFiles,
     outDir,
   });
@@ -131,10 +131,6 @@ function localSettingsIfAny(root: string): LocalSettings {
   } catch {
     return EMPTY_LOCAL_SETTINGS; // settings only sharpen the report; packing needs none
   }
-}
-
-function stringOrUndefined(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
 }
 
 function writeJson(file: string, value: unknown): void {
