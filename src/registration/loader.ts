@@ -119,17 +119,7 @@ export async function resolveEntryFiles(root: string, optional = false): Promise
 
 async function loadEntryFile(file: string, root: string, loadEntry?: EntryLoader): Promise<void> {
   try {
-    if (loadEntry) {
-      await loadEntry(file);
-      return;
-    }
-    if (isEsm(file, root)) {
-      await import(pathToFileURL(file).href);
-    } else {
-      const requireFromRoot = Module.createRequire(path.join(root, 'package.json'));
-      delete requireFromRoot.cache[file]; // a second load in the same process registers again
-      requireFromRoot(file);
-    }
+    await (loadEntry ?? nodeEntryLoader(root))(file);
   } catch (error) {
     if (error instanceof RedisFuncError) throw error;
     throw new ConfigError(
@@ -138,6 +128,19 @@ async function loadEntryFile(file: string, root: string, loadEntry?: EntryLoader
       { file, cause: error },
     );
   }
+}
+
+/** Node's loader: `import()` for ES modules, `require` from the script root for CommonJS. */
+export function nodeEntryLoader(root: string): EntryLoader {
+  return async (file) => {
+    if (isEsm(file, root)) {
+      await import(pathToFileURL(file).href);
+    } else {
+      const requireFromRoot = Module.createRequire(path.join(root, 'package.json'));
+      delete requireFromRoot.cache[file]; // a second load in the same process registers again
+      requireFromRoot(file);
+    }
+  };
 }
 
 function isEsm(file: string, root: string): boolean {
