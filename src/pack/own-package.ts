@@ -1,8 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** redis-func's own package.json (this file is dist/src/pack/own-package.js once built). */
-export const OWN_ROOT = path.resolve(__dirname, '..', '..', '..');
+/** redis-func's own folder: the nearest with a package.json above this file (dist/src/pack once built). */
+export const OWN_ROOT = packageRoot(__dirname);
+
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(from, '..', '..', '..');
+  }
+}
 
 export interface OwnPackage {
   readonly name: string;

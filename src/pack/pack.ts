@@ -8,6 +8,7 @@ import { findFunctionJsonFolders } from '../registration/function-json';
 import { loadApp, readEntryGlob } from '../registration/loader';
 import { neededSettings } from './app-settings';
 import { copyCode } from './copy-code';
+import { deployDependencies, type DependencyNote } from './dependencies';
 import { translateFunctions } from './function-json';
 import { packHostJson } from './host-json';
 import { generalNotes } from './notes';
@@ -36,6 +37,8 @@ export interface PackResult {
   readonly notes: readonly string[];
   /** Code files and folders copied, relative to the script root. */
   readonly code: readonly string[];
+  /** Dependencies whose spec pack changed so that they install from the deploy folder. */
+  readonly dependencies: readonly DependencyNote[];
 }
 
 /** `redis-func pack`: writes the app in the function.json layout the Azure Redis extension supports. */
@@ -66,7 +69,8 @@ export async function packApp(options: PackOptions): Promise<PackResult> {
     outDir,
   });
   writeJson(path.join(outDir, 'host.json'), packedHost.hostJson);
-  writeJson(path.join(outDir, 'package.json'), packPackageJson(appPackage));
+  const deploy = deployDependencies(root, outDir, appPackage);
+  writeJson(path.join(outDir, 'package.json'), packPackageJson(appPackage, deploy.dependencies));
   writeJson(path.join(outDir, MANIFEST_FILE), manifest(root, app.entryFiles, host.triggerValueFormat));
   for (const fn of translated.functions) writeFunction(outDir, fn, esm);
   for (const folder of v3Folders)
@@ -79,6 +83,7 @@ export async function packApp(options: PackOptions): Promise<PackResult> {
     settings: neededSettings(translated.functions),
     notes: generalNotes(translated.functions),
     code,
+    dependencies: deploy.notes,
   };
 }
 
