@@ -1,7 +1,9 @@
-import pino, { type DestinationStream, type Logger } from 'pino';
+import pino from 'pino';
 import pretty from 'pino-pretty';
 
-export type { Logger } from 'pino';
+import type { LogDestination, Logger } from './logger-type';
+
+export type { LogDestination, LogFn, Logger } from './logger-type';
 
 export interface LoggerOptions {
   /** JSON lines (true) or human-readable output (false). */
@@ -9,7 +11,7 @@ export interface LoggerOptions {
   /** Lowest level written; per-function levels are applied on child loggers. */
   readonly level?: string;
   /** Where lines go; stdout by default. */
-  readonly destination?: DestinationStream;
+  readonly destination?: LogDestination;
 }
 
 /** Field paths whose values never reach a log line. */
@@ -48,7 +50,7 @@ export function createLogger(options: LoggerOptions): Logger {
 }
 
 /** Where JSON lines go: asynchronous writes to `dest` (a path or a file descriptor), 4 KB at a time. */
-export function jsonDestination(dest: string | number): DestinationStream {
+export function jsonDestination(dest: string | number): LogDestination {
   return pino.destination({ dest, sync: false, maxWrite: 4096 });
 }
 

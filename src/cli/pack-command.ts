@@ -19,6 +19,10 @@ export function report(result: PackResult): string {
   }
   for (const name of result.copiedFunctions) lines.push(`\t${name}: function.json, copied unchanged`);
   lines.push('', `Code copied: ${result.code.join(', ') || '(none)'}`, '');
+  if (result.dependencies.length > 0) {
+    lines.push('Dependencies made installable from the deploy folder:');
+    lines.push(...result.dependencies.map((d) => `  ${d.name}: ${d.spec}  (${d.action})`), '');
+  }
   if (result.differences.length > 0) {
     lines.push('Behaves differently in Azure (--strict refuses the rows marked "differs"):', '');
     lines.push(...table(result.differences), '');

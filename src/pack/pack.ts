@@ -5,9 +5,10 @@ import { EMPTY_LOCAL_SETTINGS, loadLocalSettings, type LocalSettings } from '../
 import { Settings } from '../config/settings';
 import { ConfigError, ErrorCodes } from '../errors';
 import { findFunctionJsonFolders } from '../registration/function-json';
-import { loadApp } from '../registration/loader';
+import { loadApp, readEntryGlob } from '../registration/loader';
 import { neededSettings } from './app-settings';
 import { copyCode } from './copy-code';
+import { deployDependencies, type DependencyNote } from './dependencies';
 import { translateFunctions } from './function-json';
 import { differenceRow } from './trigger-differences';
 import { packHostJson } from './host-json';
@@ -37,6 +38,8 @@ export interface PackResult {
   readonly notes: readonly string[];
   /** Code files and folders copied, relative to the script root. */
   readonly code: readonly string[];
+  /** Dependencies whose spec pack changed so that they install from the deploy folder. */
+  readonly dependencies: readonly DependencyNote[];
 }
 
 /** `redis-func pack`: writes the app in the function.json layout the Azure Redis extension supports. */
@@ -62,12 +65,13 @@ export async function packApp(options: PackOptions): Promise<PackResult> {
   const esm = appPackage['type'] === 'module';
   const code = copyCode({
     root,
-    main: stringOrUndefined(appPackage['main']),
+    main: readEntryGlob(path.join(root, 'package.json'))?.glob,
     entryFiles: app.entryFiles,
     outDir,
   });
   writeJson(path.join(outDir, 'host.json'), packedHost.hostJson);
-  writeJson(path.join(outDir, 'package.json'), packPackageJson(appPackage));
+  const deploy = deployDependencies(root, outDir, appPackage);
+  writeJson(path.join(outDir, 'package.json'), packPackageJson(appPackage, deploy.dependencies));
   writeJson(path.join(outDir, MANIFEST_FILE), manifest(root, app.entryFiles, valueFormatOf(host, 'v4')));
   for (const fn of translated.functions) writeFunction(outDir, fn, esm);
   for (const folder of v3Folders)
@@ -80,6 +84,7 @@ export async function packApp(options: PackOptions): Promise<PackResult> {
     settings: neededSettings(translated.functions),
     notes: generalNotes(translated.functions),
     code,
+    dependencies: deploy.notes,
   };
 }
 
@@ -129,10 +134,6 @@ function localSettingsIfAny(root: string): LocalSettings {
   } catch {
     return EMPTY_LOCAL_SETTINGS; // settings only sharpen the report; packing needs none
   }
-}
-
-function stringOrUndefined(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
 }
 
 function writeJson(file: string, value: unknown): void {

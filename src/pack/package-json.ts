@@ -4,17 +4,16 @@ import { ownPackage } from './own-package';
 const FUNCTIONS_LIBRARY = '@azure/functions';
 
 /**
- * The packed app's package.json: the app's runtime dependencies plus redis-func (its shims load the app
- * through `redis-func/pack-runtime`), and no `main`, so the worker indexes the function.json folders.
+ * The packed app's package.json: its runtime dependencies (as `deployDependencies` made them resolvable
+ * from the deploy folder, redis-func included: its shims load the app through `redis-func/pack-runtime`),
+ * and no `main`, so the worker indexes the function.json folders.
  */
-export function packPackageJson(app: Readonly<Record<string, unknown>>): Record<string, unknown> {
+export function packPackageJson(
+  app: Readonly<Record<string, unknown>>,
+  deployDependencies: Readonly<Record<string, string>>,
+): Record<string, unknown> {
   const own = ownPackage();
-  const dependencies: Record<string, string> = {};
-  for (const [name, range] of Object.entries(isRecord(app['dependencies']) ? app['dependencies'] : {})) {
-    if (typeof range === 'string') dependencies[name] = range;
-  }
-  dependencies[own.name] ??= `^${own.version}`;
-  if (app['name'] === own.name) dependencies[own.name] = `^${own.version}`; // packing redis-func's own sample
+  const dependencies: Record<string, string> = { ...deployDependencies };
   dependencies[FUNCTIONS_LIBRARY] ??= own.dependencies[FUNCTIONS_LIBRARY] ?? '^4.0.0';
   const name = typeof app['name'] === 'string' && app['name'] !== own.name ? app['name'] : `${own.name}-app`;
   return {

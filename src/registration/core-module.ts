@@ -33,6 +33,13 @@ export interface CaptureSink {
 let sink: CaptureSink | undefined;
 let installed = false;
 
+/**
+ * How many loads are capturing registrations in this process, over every copy of redis-func: a copy an
+ * entry file loaded (e.g. in a Jest registry of its own) registers its decorated classes while one runs.
+ */
+const CAPTURING = Symbol.for('redis-func.capturing');
+const capturing = ((globalThis as Record<symbol, unknown>)[CAPTURING] ??= { count: 0 }) as { count: number };
+
 /** The module object `require('@azure/functions-core')` answers with. */
 export const coreApi = {
   version: '3.10.1',
@@ -83,13 +90,28 @@ export function installCoreModule(): void {
 
 /** True when `@azure/functions-core` can be required here (the real worker, or after installCoreModule). */
 export function isCoreModuleAvailable(): boolean {
-  if (installed) return true;
+  if (installed || capturing.count > 0) return true;
   try {
     require.resolve(CORE_MODULE);
     return true;
   } catch {
     return false;
   }
+}
+
+/** How much the running capture holds, to undo a failed attempt at loading a file (`discardSince`). */
+export interface CaptureMark {
+  readonly registrations: number;
+  readonly hooks: number;
+}
+
+export function captureMark(): CaptureMark {
+  return { registrations: sink?.registrations.length ?? 0, hooks: sink?.hooks.length ?? 0 };
+}
+
+export function discardSince(mark: CaptureMark): void {
+  sink?.registrations.splice(mark.registrations);
+  sink?.hooks.splice(mark.hooks);
 }
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -100,10 +122,12 @@ export function captureRegistrations(load: (sink: CaptureSink) => Promise<void>)
   const run = async (): Promise<CaptureSink> => {
     const mine: CaptureSink = { registrations: [], hooks: [], currentSource: undefined };
     sink = mine;
+    capturing.count++;
     try {
       await load(mine);
     } finally {
       sink = undefined;
+      capturing.count--;
     }
     return mine;
   };

@@ -104,7 +104,13 @@ interface PendingMethod {
 }
 
 const REGISTRATIONS = Symbol.for('redis-func.registrations');
-const pending: PendingMethod[] = [];
+/**
+ * Decorated methods waiting for their class's @FunctionApp(). The list lives on a global symbol, shared by
+ * every copy of redis-func in the process: an app's entry files may load a copy of their own (Jest gives
+ * each isolated registry one), and a method decorated by one copy is still checked by the host's.
+ */
+const PENDING = Symbol.for('redis-func.pending-decorators');
+const pending = ((globalThis as Record<symbol, unknown>)[PENDING] ??= []) as PendingMethod[];
 
 /** Registrations made by a class decorated with @FunctionApp(), in declaration order. */
 export function registrationsOf(target: unknown): readonly AppRegistration[] | undefined {

@@ -49,6 +49,43 @@ export async function loadApp(scriptRoot: string, loadEntry?: EntryLoader): Prom
   });
 }
 
+/**
+ * Where an app names its entry files: package.json `main`, as the Node worker reads it, unless a
+ * `"redis-func": { "main": ... }` field names them for redis-func alone (a package that is also a library,
+ * like redis-func's own sample app, keeps `main` for the library).
+ */
+export interface EntryGlob {
+  readonly glob: string;
+  /** `main` or `redis-func.main`. */
+  readonly field: string;
+}
+
+/** The app's entry glob; undefined when package.json names none. Throws when package.json is unreadable. */
+export function readEntryGlob(packageFile: string): EntryGlob | undefined {
+  let pkg: { main?: unknown; 'redis-func'?: unknown };
+  try {
+    pkg = JSON.parse(readFileSync(packageFile, 'utf8')) as typeof pkg;
+  } catch (error) {
+    throw new ConfigError(
+      ErrorCodes.PACKAGE_JSON_INVALID,
+      `${packageFile} is not valid JSON: ${errorMessage(error)}.`,
+      { file: packageFile, cause: error },
+    );
+  }
+  const own = pkg['redis-func'];
+  const ownMain = typeof own === 'object' && own !== null ? (own as { main?: unknown }).main : undefined;
+  const [value, field] = ownMain !== undefined ? [ownMain, 'redis-func.main'] : [pkg.main, 'main'];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new ConfigError(
+      ErrorCodes.PACKAGE_JSON_INVALID,
+      `${packageFile}: field "${field}" must name the app's entry files, e.g. "dist/src/functions/*.js".`,
+      { file: packageFile, field },
+    );
+  }
+  return { glob: value, field };
+}
+
 /** The entry files of `main`; a function.json app may have no package.json or no `main` (`optional`). */
 export async function resolveEntryFiles(root: string, optional = false): Promise<string[]> {
   const packageFile = path.join(root, 'package.json');
@@ -56,37 +93,25 @@ export async function resolveEntryFiles(root: string, optional = false): Promise
     if (optional) return [];
     throw new ConfigError(
       ErrorCodes.PACKAGE_JSON_INVALID,
-      `No package.json in ${root}. Its "main" field names the app's entry files (e.g. "dist/functions/*.js").`,
+      `No package.json in ${root}. Its "main" field names the app's entry files (e.g. "dist/src/functions/*.js").`,
       { file: packageFile },
     );
   }
-  let main: unknown;
-  try {
-    main = (JSON.parse(readFileSync(packageFile, 'utf8')) as { main?: unknown }).main;
-  } catch (error) {
+  const entry = readEntryGlob(packageFile);
+  if (entry === undefined) {
+    if (optional) return [];
     throw new ConfigError(
       ErrorCodes.PACKAGE_JSON_INVALID,
-      `${packageFile} is not valid JSON: ${errorMessage(error)}.`,
-      {
-        file: packageFile,
-        cause: error,
-      },
-    );
-  }
-  if (typeof main !== 'string' || main.trim() === '') {
-    if (optional && main === undefined) return [];
-    throw new ConfigError(
-      ErrorCodes.PACKAGE_JSON_INVALID,
-      `${packageFile}: field "main" must name the app's entry files, e.g. "dist/functions/*.js".`,
+      `${packageFile}: field "main" must name the app's entry files, e.g. "dist/src/functions/*.js".`,
       { file: packageFile, field: 'main' },
     );
   }
-  const files = (await glob(main, { cwd: root, absolute: true, onlyFiles: true })).sort();
+  const files = (await glob(entry.glob, { cwd: root, absolute: true, onlyFiles: true })).sort();
   if (files.length === 0) {
     throw new ConfigError(
       ErrorCodes.PACKAGE_JSON_INVALID,
-      `${packageFile}: field "main" ("${main}") matches no file. Build the app first (e.g. npm run build).`,
-      { file: packageFile, field: 'main' },
+      `${packageFile}: field "${entry.field}" ("${entry.glob}") matches no file. Build the app first (e.g. npm run build).`,
+      { file: packageFile, field: entry.field },
     );
   }
   return files;
@@ -94,17 +119,7 @@ export async function resolveEntryFiles(root: string, optional = false): Promise
 
 async function loadEntryFile(file: string, root: string, loadEntry?: EntryLoader): Promise<void> {
   try {
-    if (loadEntry) {
-      await loadEntry(file);
-      return;
-    }
-    if (isEsm(file, root)) {
-      await import(pathToFileURL(file).href);
-    } else {
-      const requireFromRoot = Module.createRequire(path.join(root, 'package.json'));
-      delete requireFromRoot.cache[file]; // a second load in the same process registers again
-      requireFromRoot(file);
-    }
+    await (loadEntry ?? nodeEntryLoader(root))(file);
   } catch (error) {
     if (error instanceof RedisFuncError) throw error;
     throw new ConfigError(
@@ -113,6 +128,19 @@ async function loadEntryFile(file: string, root: string, loadEntry?: EntryLoader
       { file, cause: error },
     );
   }
+}
+
+/** Node's loader: `import()` for ES modules, `require` from the script root for CommonJS. */
+export function nodeEntryLoader(root: string): EntryLoader {
+  return async (file) => {
+    if (isEsm(file, root)) {
+      await import(pathToFileURL(file).href);
+    } else {
+      const requireFromRoot = Module.createRequire(path.join(root, 'package.json'));
+      delete requireFromRoot.cache[file]; // a second load in the same process registers again
+      requireFromRoot(file);
+    }
+  };
 }
 
 function isEsm(file: string, root: string): boolean {

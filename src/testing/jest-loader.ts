@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { coreApi } from '../registration/core-module';
+import { captureMark, coreApi, discardSince } from '../registration/core-module';
 import type { EntryLoader } from '../registration/loader';
+import { isStale, staleError, typeScriptSourceOf } from './compiled-source';
 
 /** The part of Jest's module-scoped `jest` object the loader uses. */
 interface JestModuleApi {
@@ -14,19 +15,36 @@ declare const jest: JestModuleApi | undefined;
  * Under Jest, modules live in Jest's registry, not Node's, so providing `@azure/functions-core` to
  * Node's loader does not reach the app's `@azure/functions`. This loader registers the core module as a
  * virtual Jest module and loads each entry file in a fresh registry, so its `app.generic` calls register
- * here as they do under `redis-func start`. Outside Jest it returns undefined (Node's loader is used).
+ * here as they do under `redis-func start`. An entry file compiled from TypeScript (its source map names
+ * the `.ts`) is loaded from that source, through Jest's transform (ts-jest), so the tests run the code as
+ * it is now, not as it was at the last build; when Jest cannot compile TypeScript, the compiled file is
+ * used if it is not older than its source, and refused if it is. Outside Jest it returns undefined.
  */
-export function jestEntryLoader(): EntryLoader | undefined {
+export function jestEntryLoader(root: string): EntryLoader | undefined {
   if (typeof jest === 'undefined') return undefined;
   const api = jest;
   api.mock('@azure/functions-core', () => coreApi, { virtual: true });
+  const load = (file: string): void => {
+    api.isolateModules(() => {
+      // Jest gives this module its own require: the entry file loads in the isolated registry.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require(file);
+    });
+  };
   return (file) => {
+    const source = typeScriptSourceOf(file);
     try {
-      api.isolateModules(() => {
-        // Jest gives this module its own require: the entry file loads in the isolated registry.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        require(file);
-      });
+      if (source === undefined) return load(file);
+      const mark = captureMark();
+      try {
+        return load(source);
+      } catch (error) {
+        if (!isSyntaxError(error)) throw error;
+        discardSince(mark); // Jest does not compile TypeScript here: the compiled file, if it is current
+        if (isStale(file, source))
+          throw staleError(file, source, root, ', and Jest does not compile TypeScript');
+        return load(file);
+      }
     } catch (error) {
       if (!isModuleSyntax(error)) throw error;
       throw new Error(
@@ -37,6 +55,11 @@ export function jestEntryLoader(): EntryLoader | undefined {
       );
     }
   };
+}
+
+/** A SyntaxError from any realm (Jest's vm context has its own SyntaxError). */
+function isSyntaxError(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'SyntaxError';
 }
 
 /** The SyntaxError Jest raises for `import` / `export` in a file it loads as CommonJS. */

@@ -13,7 +13,7 @@ import { definitionFromRegistration } from '../registration/from-core';
 import { validateNames } from '../registration/loader';
 import type { StreamEntry } from '../triggers/ports';
 import type { ResolvedFunction } from '../triggers/trigger';
-import { jestEntryLoader } from './jest-loader';
+import { testEntryLoader } from './entry-loader';
 import { MemoryBroker } from './memory-broker';
 import { scopedEnv } from './scoped-env';
 import type { PendingEntryInfo } from './memory-streams';
@@ -21,7 +21,10 @@ import type { PendingEntryInfo } from './memory-streams';
 export interface TestHostOptions {
   /** Load the app from here exactly as `redis-func start` does (host.json, local.settings.json, main). */
   readonly scriptRoot?: string;
-  /** Classes decorated with @FunctionApp(), or `{ name, options }` registrations as given to app.generic. */
+  /**
+   * Classes decorated with @FunctionApp(), or `{ name, options }` registrations as given to app.generic.
+   * With `scriptRoot`, they run beside the app's functions (a name in both is an error).
+   */
   readonly functions?: ReadonlyArray<AppRegistration | (abstract new (...args: never[]) => unknown)>;
   /** App settings (connection names need no value: nothing connects). */
   readonly settings?: Readonly<Record<string, string>>;
@@ -198,21 +201,23 @@ export function createTestHost(options: TestHostOptions = {}): Promise<TestHost>
 async function resolve(
   options: TestHostOptions,
 ): Promise<{ functions: ResolvedFunction[]; host: HostConfig }> {
+  const extra = (options.functions ?? []).flatMap(toDefinitions);
   if (options.scriptRoot) {
     const config = await loadConfiguration({
       scriptRoot: options.scriptRoot,
       env: process.env,
       applyValuesToEnv: false, // applySettings did, for the host's lifetime only
-      loadEntry: jestEntryLoader(),
+      loadEntry: testEntryLoader(options.scriptRoot),
     });
     const host = options.hostJson ? parseHostJson({ version: '2.0', ...options.hostJson }) : config.host;
-    return { functions: [...config.functions], host };
+    // `functions` run beside the app's own; a name in both is refused (validateNames names both sources)
+    validateNames([...config.app.functions, ...extra]);
+    return { functions: [...config.functions, ...resolveFunctions(extra, config.settings, host)], host };
   }
   const host = parseHostJson({ version: '2.0', ...options.hostJson });
-  const definitions = (options.functions ?? []).flatMap(toDefinitions);
-  validateNames(definitions);
+  validateNames(extra);
   return {
-    functions: resolveFunctions(definitions, new Settings(EMPTY_LOCAL_SETTINGS, process.env), host),
+    functions: resolveFunctions(extra, new Settings(EMPTY_LOCAL_SETTINGS, process.env), host),
     host,
   };
 }

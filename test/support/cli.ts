@@ -18,10 +18,17 @@ export interface CliProcess {
   stderr(): string;
 }
 
-/** Runs the built CLI (`npm run build` first) as a child process and parses its JSON log lines. */
-export function runCli(args: readonly string[], env: Record<string, string> = {}): CliProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
+/**
+ * Runs the built CLI (`npm run build` first) as a child process and parses its JSON log lines; `where`
+ * runs another copy (e.g. one an app installed) from another folder.
+ */
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  where: { readonly bin?: string; readonly cwd?: string } = {},
+): CliProcess {
+  const child = spawn(process.execPath, [where.bin ?? BIN, ...args], {
+    cwd: where.cwd ?? ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
