@@ -52,6 +52,8 @@ export interface ReadGroupRequest {
   readonly count: number;
   /** Wait up to this many ms for new entries (XREADGROUP BLOCK, on a connection of the consumer's own). */
   readonly blockMs?: number;
+  /** The function reading: names a blocking read's own connection (CLIENT SETNAME). */
+  readonly functionName?: string;
   /** Aborting releases a blocked read at once (its result is then empty or an error). */
   readonly signal?: AbortSignal;
 }
@@ -144,6 +146,8 @@ export interface ListPopRequest {
   readonly blockMs?: number;
   /** Names the dedicated connection of a blocking reader (one per listener). */
   readonly reader: string;
+  /** The function reading: names a blocking read's own connection (CLIENT SETNAME). */
+  readonly functionName?: string;
   /** Aborting releases a blocked read at once (its result is then empty, or what it had already popped). */
   readonly signal?: AbortSignal;
 }
@@ -158,6 +162,8 @@ export interface ListMoveRequest {
   /** When nothing could be moved: wait up to this many ms on `keys[0]` (BLMOVE) on the owner's own connection. */
   readonly blockMs?: number;
   readonly signal?: AbortSignal;
+  /** The function reading: names a blocking read's own connection (CLIENT SETNAME). */
+  readonly functionName?: string;
 }
 
 /**

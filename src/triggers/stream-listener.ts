@@ -142,6 +142,7 @@ export class StreamListener implements Listener {
         count: o.batchSize,
         ...(o.mode === 'blocking' ? { blockMs: blockMs(o.reclaimIdleMs) } : {}),
         signal,
+        functionName: this.deps.fn.name,
       });
       if (ahead) this.readAt.set(entries, Date.now());
       return entries;

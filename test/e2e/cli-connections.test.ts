@@ -28,6 +28,7 @@ const msg = (line: Record<string, unknown>): string => (typeof line['msg'] === '
 function start(env: Record<string, string>, extra: string[] = []): CliProcess {
   const cli = runCli(['start', '--script-root', fixture, '--json', '--port', '0', ...extra], {
     OrdersChannel: 'o:*',
+    REDIS_URL: '', // the test Redis's URL: a setting that looks like a Redis connection
     ...env,
   });
   running.push(cli);
@@ -77,6 +78,7 @@ describe('redis-func start: connections', () => {
   it('names the setting and the fix when redis-server is not on PATH', async () => {
     const cli = runCli(['start', '--script-root', fixture, '--json', '--port', '0'], {
       RedisConnectionString: '',
+      REDIS_URL: '',
       OrdersChannel: 'o:*',
       PATH: '/nonexistent',
     });
@@ -85,6 +87,15 @@ describe('redis-func start: connections', () => {
     expect(cli.stderr()).toMatch(
       /^redis-func: error RF_REDIS_SERVER_NOT_FOUND: .*'RedisConnectionString'.*redis-server/s,
     );
+  });
+
+  it('refuses a misspelled connection setting while another holds a Redis, suggesting the close name', async () => {
+    const cli = start({ RedisConnectionString: '', RedisConnection: redisUrl() });
+    expect((await cli.exited).code).toBe(1);
+    expect(cli.stderr()).toMatch(
+      /^redis-func: error RF_CONNECTION_NOT_FOUND: Functions 'onKeyDel', 'onOrder', 'onExact' \(connection 'RedisConnectionString'\).*Did you mean 'RedisConnection' \(environment variable RedisConnection\)\?/s,
+    );
+    expect(cli.lines.some((l) => msg(l).includes('private redis-server'))).toBe(false);
   });
 
   it('keeps retrying with a warning while Redis is unreachable, and connects once it is up', async () => {

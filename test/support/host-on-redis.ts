@@ -5,6 +5,7 @@ import { resolveFunctions } from '../../src/config/app-config';
 import { parseHostJson } from '../../src/config/host-json';
 import { EMPTY_LOCAL_SETTINGS } from '../../src/config/local-settings';
 import { Settings } from '../../src/config/settings';
+import { connectionUsers } from '../../src/host/create-host';
 import { FunctionHost } from '../../src/host/function-host';
 import type { InvocationRecord } from '../../src/invoke/invoker';
 import { HostMetrics } from '../../src/metrics/host-metrics';
@@ -79,15 +80,17 @@ export function buildHostOnRedis(
   });
   const logger = pino({ level: 'debug', formatters: { level: (label) => ({ level: label }) } }, stream);
   const metrics = new HostMetrics();
+  const functions = resolveFunctions(definitions, settings, hostConfig);
   const connections = new RedisConnections({
     settings,
     logger,
     embeddedDefault: false,
     onReconnect: (setting) => metrics.count('reconnects', setting),
+    users: connectionUsers(functions),
   });
   const host = new FunctionHost({
     host: hostConfig,
-    functions: resolveFunctions(definitions, settings, hostConfig),
+    functions,
     broker: options.wrapBroker
       ? options.wrapBroker(new RedisBroker(connections))
       : new RedisBroker(connections),
