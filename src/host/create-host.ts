@@ -6,7 +6,7 @@ import { RedisConnections, type ConnectionUsers } from '../redis/connections';
 import type { EmbeddedServers } from '../redis/embedded-servers';
 import { RedisBroker } from '../redis/redis-broker';
 import { PUBSUB_TRIGGER } from '../triggers/pubsub';
-import type { ResolvedFunction } from '../triggers/trigger';
+import { WEBSITE_INSTANCE_ID, type ResolvedFunction } from '../triggers/trigger';
 import { FunctionHost } from './function-host';
 
 export interface CreateHostOptions {
@@ -18,6 +18,8 @@ export interface CreateHostOptions {
   /** Shared by every instance of a group (one registry, one set of private servers). */
   readonly metrics?: HostMetrics;
   readonly embeddedServers?: EmbeddedServers;
+  /** The listener set's number in the process (`--instances`; default 0). */
+  readonly instance?: number;
 }
 
 /** A host on real Redis connections. Connection strings are parsed here, before anything connects. */
@@ -39,6 +41,10 @@ export function createRedisHost(options: CreateHostOptions): FunctionHost {
     broker: new RedisBroker(connections),
     logger,
     hooks: config.app.hooks,
+    instance: {
+      index: options.instance ?? 0,
+      websiteInstanceId: config.settings.get(WEBSITE_INSTANCE_ID),
+    },
     minimumLevel: options.minimumLevel,
     metrics,
   });

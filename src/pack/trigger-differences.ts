@@ -4,8 +4,6 @@ import type { BindingOptions } from '../triggers/binding-options';
 import type { PackedTriggerType } from './runtime/spec';
 import type { Difference } from './types';
 
-const DEFAULT_GROUP = 'AzureFunctionRedisExtension';
-
 type Row = Omit<Difference, 'function'>;
 
 /** The declared options of one function that Azure's 1.x extension runs differently (or not at all). */
@@ -102,12 +100,15 @@ function streamRows(definition: FunctionDefinition, options: BindingOptions): Ro
   const rows: Row[] = [];
   const raw = options.find(['consumerGroup'])?.value;
   const group = raw === undefined ? undefined : JSON.stringify(raw).replace(/^"|"$/g, '');
-  rows.push({
-    option: group === undefined ? 'consumer group (default)' : `consumerGroup: ${group}`,
-    local: `group '${typeof group === 'string' ? group : DEFAULT_GROUP}'`,
-    azure: `group '<function name>' (e.g. '${definition.name}'), created at 0: reads the stream from its start`,
-    severity: group === undefined || group === DEFAULT_GROUP ? 'note' : 'differs',
-  });
+  // The default group is the function's name, locally as in Azure; only another name differs.
+  if (group !== undefined && group !== definition.name) {
+    rows.push({
+      option: `consumerGroup: ${group}`,
+      local: `group '${group}'`,
+      azure: `group '<function name>' (e.g. '${definition.name}'), created at 0: reads the stream from its start`,
+      severity: 'differs',
+    });
+  }
   if (isTrue(options.find(['deleteAfterProcess'])?.value)) {
     rows.push({
       option: 'deleteAfterProcess: true',

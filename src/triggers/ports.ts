@@ -114,8 +114,9 @@ export interface ScalePort {
   /** LLEN summed over the keys. */
   listBacklog(keys: readonly string[]): Promise<number>;
   /**
-   * Entries the group has not finished: the group's lag (XINFO GROUPS, Redis >= 7; otherwise counted from
-   * the last delivered id) plus its pending entries. A stream or group that does not exist yet counts 0.
+   * Entries not yet delivered to the group, as Azure's scale monitor counts them: the group's lag (XINFO
+   * GROUPS, Redis >= 7; otherwise counted from the last delivered id); pending entries do not count. A
+   * stream without the group counts all its entries (XLEN); a stream that does not exist counts 0.
    */
   streamBacklog(key: string, group: string): Promise<number>;
 }

@@ -13,6 +13,7 @@ import { RedisConnections } from '../../src/redis/connections';
 import { RedisBroker } from '../../src/redis/redis-broker';
 import { definitionFromRegistration } from '../../src/registration/from-core';
 import type { Broker } from '../../src/triggers/ports';
+import { WEBSITE_INSTANCE_ID } from '../../src/triggers/trigger';
 import { redisUrl } from './redis-server';
 
 export interface LogLine {
@@ -42,6 +43,8 @@ export interface HostOnRedisOptions {
   readonly wrapBroker?: (broker: Broker) => Broker;
   /** false: no onInvocation, as in `redis-func start` (`records` stays empty; default true). */
   readonly records?: boolean;
+  /** The listener set's number, as `--instances` gives it (default 0). */
+  readonly instance?: number;
 }
 
 /** A FunctionHost on real Redis with functions declared inline, its invocations and JSON log lines recorded. */
@@ -96,6 +99,7 @@ export function buildHostOnRedis(
       : new RedisBroker(connections),
     logger,
     metrics,
+    instance: { index: options.instance ?? 0, websiteInstanceId: settings.get(WEBSITE_INSTANCE_ID) },
     onInvocation:
       options.records === false
         ? undefined
