@@ -39,12 +39,14 @@ export async function runStart(args: StartArgs, version: string): Promise<void> 
         minimumLevel: args.verbose ? 'debug' : undefined,
         metrics,
         embeddedServers: embedded,
+        instance: index,
       }),
     functions: config.functions,
     logger,
     metrics,
     afterClose: () => embedded.stopAll(),
   });
+  metrics.setScaleSource(() => group.primary?.scaleSamples() ?? Promise.resolve([]));
   const monitor = new ScaleMonitor({
     primary: () => group.primary,
     group,
@@ -68,7 +70,7 @@ export async function runStart(args: StartArgs, version: string): Promise<void> 
     await group.close();
     throw error;
   }
-  monitor.start();
+  if (args.autoscale) monitor.start();
   running.admin = await startAdmin(group, logger, {
     port: args.port ?? config.localSettings.localHttpPort ?? DEFAULT_PORT,
     bind: args.bind,

@@ -1,9 +1,15 @@
 import { ConfigError, ErrorCodes } from '../errors';
+import {
+  configEntries,
+  lookupConnection,
+  type ConfigEntry,
+  type ConnectionLookup,
+} from './connection-lookup';
 import type { LocalSettings } from './local-settings';
 
 /**
- * App settings as the Functions host sees them: the environment first, then local.settings.json
- * `Values`, then `ConnectionStrings`. A name is also tried with the `AzureWebJobs` prefix.
+ * App settings as the Functions host sees them: the environment first, then local.settings.json `Values`;
+ * connections as the WebJobs SDK looks them up (also in `ConnectionStrings`, also `AzureWebJobs`-prefixed).
  */
 export class Settings {
   private readonly env: Readonly<Record<string, string | undefined>>;
@@ -19,23 +25,23 @@ export class Settings {
     return nonEmpty(this.env[name]) ?? nonEmpty(this.local.values[name]);
   }
 
-  /** Where a connection setting is found: `ConnectionStrings:<name>`, `<name>`, then `AzureWebJobs<name>`. */
+  /** The connection string a `connection` names (see {@link lookupConnection}), or undefined. */
   getConnection(name: string): string | undefined {
-    const candidates = [
-      `ConnectionStrings:${name}`,
-      `ConnectionStrings__${name}`,
-      name,
-      `AzureWebJobs${name}`,
-    ];
-    for (const key of candidates) {
-      const value = nonEmpty(this.env[key]);
-      if (value !== undefined) return value;
-    }
-    return (
-      nonEmpty(this.local.values[name]) ??
-      nonEmpty(this.local.connectionStrings[name]) ??
-      nonEmpty(this.local.values[`AzureWebJobs${name}`])
-    );
+    return this.lookupConnection(name).value?.value;
+  }
+
+  /**
+   * Where a `connection` is found, in the WebJobs SDK's order: `ConnectionStrings:AzureWebJobs<name>`,
+   * `AzureWebJobs<name>`, `ConnectionStrings:<name>`, `<name>`; each in the environment (`__` for `:`)
+   * before local.settings.json.
+   */
+  lookupConnection(name: string): ConnectionLookup {
+    return lookupConnection(this.entries(), name);
+  }
+
+  /** Every setting, as the Functions host's configuration holds them (environment first). */
+  entries(): ConfigEntry[] {
+    return configEntries(this.local, this.env);
   }
 
   /** True when `AzureWebJobs.<name>.Disabled` is `true` or `1`. */

@@ -2,9 +2,11 @@ import type { AppConfiguration } from '../config/load';
 import type { PinoLevel } from '../config/log-levels';
 import type { Logger } from '../logging';
 import { HostMetrics } from '../metrics/host-metrics';
-import { RedisConnections } from '../redis/connections';
+import { RedisConnections, type ConnectionUsers } from '../redis/connections';
 import type { EmbeddedServers } from '../redis/embedded-servers';
 import { RedisBroker } from '../redis/redis-broker';
+import { PUBSUB_TRIGGER } from '../triggers/pubsub';
+import { WEBSITE_INSTANCE_ID, type ResolvedFunction } from '../triggers/trigger';
 import { FunctionHost } from './function-host';
 
 export interface CreateHostOptions {
@@ -16,6 +18,8 @@ export interface CreateHostOptions {
   /** Shared by every instance of a group (one registry, one set of private servers). */
   readonly metrics?: HostMetrics;
   readonly embeddedServers?: EmbeddedServers;
+  /** The listener set's number in the process (`--instances`; default 0). */
+  readonly instance?: number;
 }
 
 /** A host on real Redis connections. Connection strings are parsed here, before anything connects. */
@@ -28,15 +32,37 @@ export function createRedisHost(options: CreateHostOptions): FunctionHost {
     embeddedDefault: options.embeddedDefault,
     embeddedServers: options.embeddedServers,
     onReconnect: (setting) => metrics.count('reconnects', setting),
+    users: connectionUsers(config.functions),
   });
-  connections.validate(new Set(config.functions.filter((f) => !f.disabled).map((f) => f.options.connection)));
+  connections.validate();
   return new FunctionHost({
     host: config.host,
     functions: config.functions,
     broker: new RedisBroker(connections),
     logger,
     hooks: config.app.hooks,
+    instance: {
+      index: options.instance ?? 0,
+      websiteInstanceId: config.settings.get(WEBSITE_INSTANCE_ID),
+    },
     minimumLevel: options.minimumLevel,
     metrics,
   });
+}
+
+/** The enabled functions naming each connection setting (trigger or binding), and its Pub/Sub triggers. */
+export function connectionUsers(functions: readonly ResolvedFunction[]): Map<string, ConnectionUsers> {
+  const users = new Map<string, { functions: string[]; pubsub: string[] }>();
+  const use = (setting: string, fn: ResolvedFunction, pubsub: boolean): void => {
+    let entry = users.get(setting);
+    if (!entry) users.set(setting, (entry = { functions: [], pubsub: [] }));
+    if (!entry.functions.includes(fn.name)) entry.functions.push(fn.name);
+    if (pubsub && !entry.pubsub.includes(fn.name)) entry.pubsub.push(fn.name);
+  };
+  for (const fn of functions) {
+    if (fn.disabled) continue;
+    use(fn.options.connection, fn, fn.triggerType === PUBSUB_TRIGGER);
+    for (const binding of [...fn.inputs, ...fn.outputs]) use(binding.connection, fn, false);
+  }
+  return users;
 }

@@ -7,7 +7,19 @@ import type { HostMetrics } from '../metrics/host-metrics';
 import type { HookCallback } from '../registration/core-module';
 import type { Broker } from '../triggers/ports';
 import { findTrigger } from '../triggers/registry';
-import type { Listener, ResolvedFunction } from '../triggers/trigger';
+import {
+  targetInstances,
+  type HostInstance,
+  type Listener,
+  type ResolvedFunction,
+  type ScaleSample,
+} from '../triggers/trigger';
+
+/** A function's scale reading and the target instance count Azure's scale monitor computes from it. */
+export interface FunctionScaleSample extends ScaleSample {
+  readonly fn: ResolvedFunction;
+  readonly target: number;
+}
 
 export type HostState = 'created' | 'starting' | 'running' | 'closing' | 'closed';
 
@@ -23,6 +35,8 @@ export interface FunctionHostOptions {
   readonly recordLogs?: boolean;
   /** Prometheus metrics (GET /metrics on the admin port). */
   readonly metrics?: HostMetrics;
+  /** Which listener set this is, and the WEBSITE_INSTANCE_ID stream consumers are named after. */
+  readonly instance?: HostInstance;
 }
 
 export const MANUAL_REASON = 'This function was programmatically called via the host APIs.';
@@ -47,6 +61,8 @@ export class FunctionHost implements AsyncDisposable {
       onRetry: (fn) => metrics?.count('retried', fn.name),
       commands: (connection) => options.broker.ports(connection).commands,
     });
+    // A host on its own serves the backlog gauges; a group (redis-func start) points them at its first instance.
+    if (metrics && !metrics.hasScaleSource) metrics.setScaleSource(() => this.scaleSamples());
   }
 
   get functions(): readonly ResolvedFunction[] {
@@ -59,21 +75,14 @@ export class FunctionHost implements AsyncDisposable {
 
   readonly instanceCount = 1;
 
-  /** The backlog and target instance count of each function that scales on backlog (also set as metrics). */
-  async scaleSamples(): Promise<
-    { fn: ResolvedFunction; backlog: number; messagesPerWorker: number; target: number }[]
-  > {
-    const samples = [];
+  /** The backlog and target instance count of each list and stream function, as Azure's scale monitor reads them. */
+  async scaleSamples(): Promise<FunctionScaleSample[]> {
+    const samples: FunctionScaleSample[] = [];
     for (const fn of this.options.functions) {
       const spec = findTrigger(fn.triggerType);
       if (fn.disabled || !spec?.scaleSample) continue;
-      const { backlog, messagesPerWorker } = await spec.scaleSample(
-        fn.options,
-        this.options.broker.ports(fn.options.connection),
-      );
-      const target = Math.ceil(backlog / messagesPerWorker);
-      this.options.metrics?.setBacklog(fn.name, backlog, target);
-      samples.push({ fn, backlog, messagesPerWorker, target });
+      const sample = await spec.scaleSample(fn.options, this.options.broker.ports(fn.options.connection));
+      samples.push({ fn, ...sample, target: targetInstances(sample) });
     }
     return samples;
   }
@@ -95,7 +104,10 @@ export class FunctionHost implements AsyncDisposable {
         if (!spec) continue; // resolveFunctions already refused unknown types
         const ports = broker.ports(fn.options.connection);
         const metrics = this.options.metrics;
-        this.listeners.push(spec.createListener({ fn, ports, invoker: this.invoker, logger, metrics }));
+        const instance = this.options.instance;
+        this.listeners.push(
+          spec.createListener({ fn, ports, invoker: this.invoker, logger, metrics, instance }),
+        );
       }
       await Promise.all(this.listeners.map((listener) => listener.start()));
     } catch (error) {

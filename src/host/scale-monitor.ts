@@ -13,15 +13,16 @@ export interface ScaleMonitorOptions {
   readonly primary: () => FunctionHost | undefined;
   readonly group: HostGroup;
   readonly logger: Logger;
-  /** With a range, the monitor adds and removes instances; without, it only updates the metrics. */
+  /** With a range, the monitor adds and removes instances; without, it only reads (and logs failures). */
   readonly autoscale?: AutoscaleRange;
   readonly intervalMs?: number;
 }
 
 /**
- * Every few seconds: reads each list and stream function's backlog as Azure's scale controller would,
- * publishes backlog and target instances as metrics, and with --autoscale moves the instance count to
- * max(ceil(backlog / messagesPerWorker)) within the range, logging each decision with its reason.
+ * With --autoscale, every few seconds: reads each list and stream function's backlog as Azure's scale
+ * monitor does and moves the instance count to the largest target (ceil(backlog / maxBatchSize), or
+ * messagesPerWorker when set) within the range, logging each decision with its reason. (The metrics read
+ * the backlog themselves, at scrape time.)
  */
 export class ScaleMonitor {
   private timer: NodeJS.Timeout | undefined;
@@ -62,7 +63,7 @@ export class ScaleMonitor {
     const wanted = Math.min(autoscale.max, Math.max(autoscale.min, busiest?.target ?? 0));
     if (wanted === group.instanceCount) return wanted;
     const reason = busiest
-      ? `backlog of '${busiest.fn.name}' is ${busiest.backlog} (messagesPerWorker ${busiest.messagesPerWorker}, so ${busiest.target} instance(s)), range ${autoscale.min}..${autoscale.max}`
+      ? `backlog of '${busiest.fn.name}' is ${busiest.backlog} (${busiest.perInstanceFrom} ${busiest.perInstance}, so ${busiest.target} instance(s)), range ${autoscale.min}..${autoscale.max}`
       : `no backlog, range ${autoscale.min}..${autoscale.max}`;
     await group.scaleTo(wanted, reason);
     return wanted;

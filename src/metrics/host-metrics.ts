@@ -1,6 +1,16 @@
 import { Counter, Gauge, Registry, type Metric } from 'prom-client';
 import type { InvocationOutcome } from '../invoke/invoker';
 
+/** One list or stream function's scale reading (see FunctionHost.scaleSamples). */
+export interface ScaleReading {
+  readonly fn: { readonly name: string };
+  readonly backlog: number;
+  readonly target: number;
+}
+
+/** How long one backlog reading serves scrapes. */
+const SCALE_CACHE_MS = 1000;
+
 /**
  * The host's Prometheus metrics, in a registry of its own (several hosts in one process do not collide).
  * Served as text at `GET /metrics` on the admin port.
@@ -8,18 +18,26 @@ import type { InvocationOutcome } from '../invoke/invoker';
 export class HostMetrics {
   readonly registry = new Registry();
   private readonly invocations = new InvocationStats(this.registry);
-  private readonly backlogGauge = new Gauge({
+  private readonly backlogGauge: Gauge<'function'> = new Gauge({
     name: 'redis_func_backlog',
-    help: 'Messages waiting per list or stream function (LLEN; stream group lag plus pending).',
+    help: 'Messages waiting per list or stream function (LLEN over its keys; a stream group lag), read at scrape.',
     labelNames: ['function'] as const,
     registers: [this.registry],
+    collect: () => this.collectScale(this.backlogGauge, (r) => r.backlog),
   });
-  private readonly targetGauge = new Gauge({
+  private readonly targetGauge: Gauge<'function'> = new Gauge({
     name: 'redis_func_target_instances',
-    help: "Instances Azure's scale controller would want: ceil(backlog / messagesPerWorker).",
+    help:
+      "Instances Azure's scale monitor would want: ceil(backlog / maxBatchSize), or / messagesPerWorker when " +
+      'set; read at scrape.',
     labelNames: ['function'] as const,
     registers: [this.registry],
+    collect: () => this.collectScale(this.targetGauge, (r) => r.target),
   });
+  private scaleSource: (() => Promise<readonly ScaleReading[]>) | undefined;
+  private scaleCache:
+    { readonly at: number; readonly readings: Promise<readonly ScaleReading[]> } | undefined;
+  private lastReadings: readonly ScaleReading[] = [];
   private readonly counters = {
     retried: this.counter(
       'redis_func_retries_total',
@@ -51,9 +69,38 @@ export class HostMetrics {
     this.counters[kind].inc({ [kind === 'reconnects' ? 'connection' : 'function']: label }, by);
   }
 
-  setBacklog(functionName: string, backlog: number, targetInstances: number): void {
-    this.backlogGauge.set({ function: functionName }, backlog);
-    this.targetGauge.set({ function: functionName }, targetInstances);
+  /**
+   * Where the backlog gauges come from: read when /metrics is scraped (at most once per second, so several
+   * scrapes share one reading). A failed reading keeps the last values.
+   */
+  setScaleSource(source: () => Promise<readonly ScaleReading[]>): void {
+    this.scaleSource = source;
+    this.scaleCache = undefined;
+  }
+
+  get hasScaleSource(): boolean {
+    return this.scaleSource !== undefined;
+  }
+
+  /** The readings of the last second, or fresh ones. */
+  readScale(): Promise<readonly ScaleReading[]> {
+    const now = Date.now();
+    if (!this.scaleCache || now - this.scaleCache.at >= SCALE_CACHE_MS) {
+      const source = this.scaleSource;
+      const readings = (source ? source() : Promise.resolve([])).then(
+        (fresh) => (this.lastReadings = fresh),
+        () => this.lastReadings,
+      );
+      this.scaleCache = { at: now, readings };
+    }
+    return this.scaleCache.readings;
+  }
+
+  /** Each gauge collects on its own (prom-client reads metrics concurrently), from the same reading. */
+  private async collectScale(gauge: Gauge<'function'>, value: (r: ScaleReading) => number): Promise<void> {
+    const readings = await this.readScale();
+    gauge.reset();
+    for (const r of readings) gauge.set({ function: r.fn.name }, value(r));
   }
 
   text(): Promise<string> {

@@ -5,8 +5,6 @@ import type { BindingOptions } from '../triggers/binding-options';
 import type { PackedTriggerType } from './runtime/spec';
 import type { Difference } from './types';
 
-const DEFAULT_GROUP = 'AzureFunctionRedisExtension';
-
 type Row = Omit<Difference, 'function'>;
 
 /** The declared options of one function that Azure's 1.x extension runs differently (or not at all). */
@@ -66,14 +64,8 @@ function streamRows(definition: FunctionDefinition, options: BindingOptions): Ro
   const raw = options.find(['consumerGroup'])?.value;
   const group = raw === undefined ? undefined : JSON.stringify(raw).replace(/^"|"$/g, '');
   const azure = `group '<function name>' (e.g. '${definition.name}'), created at 0: reads the stream from its start`;
-  if (group === undefined || group === DEFAULT_GROUP) {
-    rows.push({
-      option: group === undefined ? 'consumer group (default)' : `consumerGroup: ${group}`,
-      local: `group '${DEFAULT_GROUP}'`,
-      azure,
-      severity: 'note',
-    });
-  } else {
+  // The default group is the function's name, locally as in Azure; only another name differs.
+  if (group !== undefined && group !== definition.name) {
     rows.push(
       differenceRow('consumerGroupOption', `consumerGroup: ${group}`, { local: `group '${group}'`, azure }),
     );

@@ -47,9 +47,10 @@ export class BlockingReaders {
     key: string,
     signal: AbortSignal | undefined,
     call: (client: RedisClient) => Promise<T>,
+    functionName?: string,
   ): Promise<T | undefined> {
     if (signal?.aborted) return undefined;
-    const reader = await this.reader(name, key, signal);
+    const reader = await this.reader(name, key, signal, functionName);
     if (signal?.aborted) return undefined;
     const pending = call(reader.client);
     reader.inFlight = pending;
@@ -77,6 +78,7 @@ export class BlockingReaders {
     groups: readonly (readonly string[])[],
     signal: AbortSignal | undefined,
     call: (client: RedisClient, keys: readonly string[]) => Promise<T[]>,
+    functionName?: string,
   ): Promise<T[]> {
     const names = groups.map((keys) => `${name}@${slotOf(keys[0] ?? '')}`);
     let answered = false;
@@ -90,7 +92,9 @@ export class BlockingReaders {
     const settled = await Promise.allSettled(
       groups.map(async (keys, i) => {
         try {
-          const got = (await this.run(names[i] ?? name, keys[0] ?? '', signal, (c) => call(c, keys))) ?? [];
+          const got =
+            (await this.run(names[i] ?? name, keys[0] ?? '', signal, (c) => call(c, keys), functionName)) ??
+            [];
           if (got.length > 0) interruptOthers(i);
           return got;
         } catch (error) {
@@ -124,19 +128,25 @@ export class BlockingReaders {
     }
   }
 
-  private reader(name: string, key: string, signal: AbortSignal | undefined): Promise<Reader> {
+  private reader(
+    name: string,
+    key: string,
+    signal: AbortSignal | undefined,
+    functionName: string | undefined,
+  ): Promise<Reader> {
     let pending = this.readers.get(name);
     if (pending) return pending;
-    pending = this.open(name, key);
+    pending = this.open(name, key, functionName);
     this.readers.set(name, pending);
     pending.catch(() => this.readers.delete(name));
     signal?.addEventListener('abort', () => void this.release(name), { once: true });
     return pending;
   }
 
-  private async open(name: string, key: string): Promise<Reader> {
+  /** The reader's connection, named after its function (CLIENT SETNAME) when the request says which. */
+  private async open(name: string, key: string, functionName: string | undefined): Promise<Reader> {
     const role = `${this.role} ${name}`;
-    const client = await this.connections.dedicatedClient(this.settingName, role, { key });
+    const client = await this.connections.dedicatedClient(this.settingName, role, { key }, functionName);
     const askId = (): Promise<number | undefined> =>
       client
         .sendCommand(['CLIENT', 'ID'], { asap: true })

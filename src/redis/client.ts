@@ -95,6 +95,8 @@ export interface ClientOptions {
   readonly endpoint: RedisEndpoint;
   readonly settingName: string;
   readonly role: string;
+  /** CLIENT SETNAME, sent at every (re)connect: who is connected, as CLIENT LIST shows it. */
+  readonly clientName?: string;
   readonly logger: Logger;
   /** PEM CA certificates to trust for TLS (self-signed servers). */
   readonly ca?: string;
@@ -116,7 +118,7 @@ export function createRedisClient(options: ClientOptions): RedisClient {
   const reconnectStrategy = (retries: number, cause: unknown): number | Error =>
     atStartUp(cause) ?? reconnectDelay(retries);
   const client = createClient({
-    ...connectionOptions(endpoint, options.ca, reconnectStrategy),
+    ...connectionOptions(endpoint, options.ca, reconnectStrategy, options.clientName),
     database: endpoint.database,
   });
   let failing = false;
@@ -147,14 +149,16 @@ export function createRedisClient(options: ClientOptions): RedisClient {
 
 /**
  * What every connection to an endpoint shares (a standalone client, or each node client of a cluster):
- * socket and TLS, credentials, RESP3, and no command timeout.
+ * socket and TLS, credentials, RESP3, no command timeout, and the client name.
  */
 export function connectionOptions(
   endpoint: RedisEndpoint,
   ca: string | undefined,
   reconnectStrategy: (retries: number, cause: unknown) => number | Error,
+  clientName?: string,
 ) {
   return {
+    ...(clientName === undefined ? {} : { name: clientName }),
     socket: {
       host: endpoint.host,
       port: endpoint.port,

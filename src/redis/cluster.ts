@@ -67,6 +67,8 @@ export interface ClusterOptions {
   readonly logger: Logger;
   readonly ca?: string;
   readonly onReconnect?: () => void;
+  /** CLIENT SETNAME of every node connection. */
+  readonly clientName?: string;
 }
 
 /**
@@ -75,7 +77,12 @@ export interface ClusterOptions {
  */
 export function createRedisCluster(options: ClusterOptions): RedisCluster {
   const { endpoint, logger } = options;
-  const base = connectionOptions(endpoint, options.ca, (retries) => reconnectDelay(retries));
+  const base = connectionOptions(
+    endpoint,
+    options.ca,
+    (retries) => reconnectDelay(retries),
+    options.clientName,
+  );
   const cluster = createCluster({
     rootNodes: [{ socket: { host: endpoint.host, port: endpoint.port } }],
     defaults: base,

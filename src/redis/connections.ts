@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, ErrorCodes, RedisFuncError, errorMessage } from '../errors';
+import { planConnections } from '../config/connection-check';
 import type { Settings } from '../config/settings';
 import type { Logger } from '../logging';
 import {
@@ -32,7 +33,18 @@ export interface ConnectionsOptions {
   readonly embeddedServers?: EmbeddedServers;
   /** Called with the setting name whenever one of its connections is re-established. */
   readonly onReconnect?: (settingName: string) => void;
+  /** The enabled functions naming each setting (trigger or binding): for errors and client names. */
+  readonly users?: ReadonlyMap<string, ConnectionUsers>;
 }
+
+/** Who uses a connection setting: every function naming it, and the Pub/Sub triggers among them. */
+export interface ConnectionUsers {
+  readonly functions: readonly string[];
+  readonly pubsub: readonly string[];
+}
+
+/** The CLIENT SETNAME prefix of the extension (`AzureFunctionsRedisExtension.<function>`). */
+export const CLIENT_NAME_PREFIX = 'AzureFunctionsRedisExtension.';
 
 interface Connection {
   readonly endpoint: RedisEndpoint;
@@ -96,14 +108,32 @@ export class RedisConnections {
     return this.options.logger;
   }
 
-  /** Parses every named setting now, so a bad connection string fails start-up before anything connects. */
-  validate(settingNames: Iterable<string>): void {
-    for (const name of settingNames) {
+  /**
+   * Checks every named setting now (default: those of `users`), so a missing or bad connection fails
+   * start-up before anything connects. A private redis-server is planned only when nothing is configured.
+   */
+  validate(settingNames: Iterable<string> = this.options.users?.keys() ?? []): void {
+    const names = [...settingNames];
+    planConnections(this.options.settings, this.usersOf(names), {
+      embedded: this.options.embeddedDefault !== false,
+    });
+    for (const name of names) {
       const text = this.options.settings.getConnection(name);
       if (text !== undefined) parseConnectionString(text, name);
-      else if (this.options.embeddedDefault === false) throw missingSetting(name);
       parseClusterSetting(this.options.settings.get(`${name}__cluster`), `${name}__cluster`);
     }
+  }
+
+  /**
+   * The CLIENT SETNAME of a connection: `AzureFunctionsRedisExtension.<function>` for a connection of one
+   * function (its blocking reads, or a shared connection only one function uses), else
+   * `AzureFunctionsRedisExtension.shared.<setting>` for a connection several functions share.
+   */
+  clientName(settingName: string, role: 'command' | 'pubsub', functionName?: string): string {
+    const users = this.options.users?.get(settingName);
+    const list = role === 'pubsub' ? users?.pubsub : users?.functions;
+    const only = functionName ?? (list?.length === 1 ? list[0] : undefined);
+    return CLIENT_NAME_PREFIX + (only ?? `shared.${settingName}`).replace(/[^!-~]/g, '_');
   }
 
   /** Is the setting's server a Redis Cluster? */
@@ -204,9 +234,15 @@ export class RedisConnections {
 
   /**
    * A client of its own (blocking commands, keyspace subscriptions on each master); closed with the others.
-   * On a cluster it connects to `at`: a key's slot master or a node.
+   * On a cluster it connects to `at`: a key's slot master or a node. Named after `functionName` when given
+   * (blocking reads), else as the setting's shared Pub/Sub connection (keyspace subscriptions, CONFIG GET).
    */
-  async dedicatedClient(settingName: string, role: string, at?: NodeTarget): Promise<RedisClient> {
+  async dedicatedClient(
+    settingName: string,
+    role: string,
+    at?: NodeTarget,
+    functionName?: string,
+  ): Promise<RedisClient> {
     const connection = await this.connection(settingName);
     const cluster = await this.clusterOf(settingName);
     let endpoint = connection.endpoint;
@@ -214,7 +250,8 @@ export class RedisConnections {
       const node = 'node' in at ? at.node : cluster.slots[slotOf(at.key)]?.master;
       if (node) endpoint = { ...endpoint, host: node.host, port: node.port };
     }
-    const client = this.newClient(connection, settingName, role, endpoint);
+    const name = this.clientName(settingName, functionName ? 'command' : 'pubsub', functionName);
+    const client = this.newClient(connection, settingName, role, endpoint, name);
     await connectClient(client, settingName, endpoint);
     return client;
   }
@@ -247,7 +284,8 @@ export class RedisConnections {
     const connection = await this.connection(settingName);
     const existing = connection[slot];
     if (existing) return existing;
-    const client = this.newClient(connection, settingName, role, connection.endpoint);
+    const name = this.clientName(settingName, slot === 'subscriber' ? 'pubsub' : 'command');
+    const client = this.newClient(connection, settingName, role, connection.endpoint, name);
     const ready = connectClient(client, settingName, connection.endpoint).then(() => client);
     connection[slot] = ready;
     return ready;
@@ -258,6 +296,7 @@ export class RedisConnections {
     settingName: string,
     role: string,
     endpoint: RedisEndpoint,
+    clientName: string,
   ): RedisClient {
     if (this.closed) throw new RedisFuncError(ErrorCodes.HOST_STATE, 'The Redis connections are closed.');
     const client = createRedisClient({
@@ -266,6 +305,7 @@ export class RedisConnections {
       endpoint,
       settingName,
       role,
+      clientName,
       logger: this.options.logger,
     });
     connection.clients.add(client);
@@ -307,6 +347,7 @@ export class RedisConnections {
       logger: this.options.logger,
       ca: connection.ca,
       onReconnect: () => this.options.onReconnect?.(settingName),
+      clientName: this.clientName(settingName, 'command'),
     });
     connection.clients.add(cluster);
     for (let attempt = 0; ; attempt++) {
@@ -352,7 +393,11 @@ export class RedisConnections {
         clients: new Set(),
       };
     }
-    if (this.options.embeddedDefault === false) throw missingSetting(settingName);
+    // Throws unless nothing is configured at all (then every missing setting gets a private server).
+    const names = new Set([...(this.options.users?.keys() ?? []), settingName]);
+    planConnections(this.options.settings, this.usersOf(names), {
+      embedded: this.options.embeddedDefault !== false,
+    });
     const server = await this.embedded.get(settingName);
     return {
       endpoint: parseConnectionString(server.url, settingName),
@@ -360,6 +405,10 @@ export class RedisConnections {
       clusterSetting: false,
       clients: new Set(),
     };
+  }
+
+  private usersOf(names: Iterable<string>): Map<string, readonly string[]> {
+    return new Map([...names].map((n) => [n, this.options.users?.get(n)?.functions ?? []]));
   }
 
   private readCa(settingName: string): string | undefined {
@@ -379,13 +428,4 @@ export class RedisConnections {
       );
     }
   }
-}
-
-function missingSetting(name: string): ConfigError {
-  return new ConfigError(
-    ErrorCodes.SETTING_MISSING,
-    `The connection setting '${name}' is not set. Set it in the environment or in local.settings.json ` +
-      `(Values.${name}), e.g. "localhost:6379" or "redis://localhost:6379".`,
-    { field: name },
-  );
 }

@@ -120,13 +120,21 @@ export class RedisListPort implements ListPort {
     const parse = request.command === 'lmpop' ? multiPopReply : keyValueReply;
     const [only] = groups;
     if (groups.length === 1 && only) {
-      const reply = await this.readers.run(request.reader, only[0] ?? '', request.signal, (client) =>
-        client.sendCommand(blockingPopArgs(request, only)),
+      const reply = await this.readers.run(
+        request.reader,
+        only[0] ?? '',
+        request.signal,
+        (client) => client.sendCommand(blockingPopArgs(request, only)),
+        request.functionName,
       );
       return parse(reply);
     }
-    return this.readers.runAcross(request.reader, groups, request.signal, async (client, keys) =>
-      parse(await client.sendCommand(blockingPopArgs(request, keys))),
+    return this.readers.runAcross(
+      request.reader,
+      groups,
+      request.signal,
+      async (client, keys) => parse(await client.sendCommand(blockingPopArgs(request, keys))),
+      request.functionName,
     );
   }
 
@@ -140,15 +148,20 @@ export class RedisListPort implements ListPort {
     const key = request.keys[0] ?? '';
     const processing = listProcessingKey(key, request.owner);
     await this.onKey(key, (client) => client.sAdd(listOwnersKey(key), request.owner));
-    const reply = await this.readers.run(request.owner, key, request.signal, (client) =>
-      client.sendCommand([
-        'BLMOVE',
-        key,
-        processing,
-        side(request.from),
-        'LEFT',
-        seconds(request.blockMs ?? 0),
-      ]),
+    const reply = await this.readers.run(
+      request.owner,
+      key,
+      request.signal,
+      (client) =>
+        client.sendCommand([
+          'BLMOVE',
+          key,
+          processing,
+          side(request.from),
+          'LEFT',
+          seconds(request.blockMs ?? 0),
+        ]),
+      request.functionName,
     );
     return values(key, reply);
   }

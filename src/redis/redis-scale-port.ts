@@ -33,11 +33,11 @@ async function streamBacklogOn(client: RedisClient, key: string, group: string):
   }
   const info = groups.find((g) => String(g.name) === group);
   if (!info) return client.xLen(key); // no group yet: every entry is waiting
-  const pending = Number(info.pending);
   const lag = (info as { lag?: unknown }).lag;
-  if (typeof lag === 'number') return lag + pending;
-  // Before Redis 7 (or when Redis cannot tell): count the entries after the last delivered id.
+  if (typeof lag === 'number') return lag;
+  // Before Redis 7 (or when Redis cannot tell): count the entries after the last delivered id. (The extension
+  // estimates that number from the entry ids' times; counting is exact, up to ESTIMATE_LIMIT.)
   const lastId = String(info['last-delivered-id']);
   const after = await client.xRange(key, `(${lastId}`, '+', { COUNT: ESTIMATE_LIMIT });
-  return (after?.length ?? 0) + pending;
+  return after?.length ?? 0;
 }

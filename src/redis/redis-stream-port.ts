@@ -71,14 +71,22 @@ export class RedisStreamPort implements StreamPort {
     }
     const [only] = groups;
     if (groups.length === 1 && only) {
-      const entries = await this.readers.run(request.consumer, only[0] ?? '', request.signal, (client) =>
-        readOn(client, request, only),
+      const entries = await this.readers.run(
+        request.consumer,
+        only[0] ?? '',
+        request.signal,
+        (client) => readOn(client, request, only),
+        request.functionName,
       );
       return entries ?? [];
     }
     // Several slots: a blocked read each, none of whose entries is dropped (BlockingReaders.runAcross).
-    return this.readers.runAcross(request.consumer, groups, request.signal, (client, keys) =>
-      readOn(client, request, keys),
+    return this.readers.runAcross(
+      request.consumer,
+      groups,
+      request.signal,
+      (client, keys) => readOn(client, request, keys),
+      request.functionName,
     );
   }
 

@@ -41,7 +41,7 @@ export interface RedisStreamTriggerOptions extends DecoratorCommonOptions {
   /** Entries per key and read (default 10); `maxBatchSize` is the 1.x name. */
   readonly batchSize?: number;
   readonly maxBatchSize?: number;
-  /** Consumer group (default `AzureFunctionRedisExtension`). */
+  /** Consumer group (default: the function's name, as in Azure). */
   readonly consumerGroup?: string;
   /** XDEL each entry after it was acknowledged (default false). */
   readonly deleteAfterProcess?: boolean;

@@ -201,8 +201,7 @@ export class MemoryBroker implements Broker {
         const g = stream?.groups.get(group);
         if (!stream) return Promise.resolve(0);
         if (!g) return Promise.resolve(stream.entries.length);
-        const lag = stream.entries.filter((e) => compareIds(e.id, g.lastDelivered) > 0).length;
-        return Promise.resolve(lag + g.pending.size);
+        return Promise.resolve(stream.entries.filter((e) => compareIds(e.id, g.lastDelivered) > 0).length);
       },
     };
   }

@@ -12,7 +12,8 @@ import type { FunctionDefinition } from '../registration/definition';
 import { definitionFromRegistration } from '../registration/from-core';
 import { validateNames } from '../registration/loader';
 import type { StreamEntry } from '../triggers/ports';
-import type { ResolvedFunction } from '../triggers/trigger';
+import { STREAM_TRIGGER, type StreamTriggerOptions } from '../triggers/stream';
+import { WEBSITE_INSTANCE_ID, type ResolvedFunction } from '../triggers/trigger';
 import { testEntryLoader } from './entry-loader';
 import { MemoryBroker } from './memory-broker';
 import { scopedEnv } from './scoped-env';
@@ -71,6 +72,7 @@ export class TestHost {
           logger: silentLogger(),
           onInvocation: (record) => records.push(record),
           recordLogs: true,
+          instance: { index, websiteInstanceId: process.env[WEBSITE_INSTANCE_ID] },
         }),
     );
     const testHost = new TestHost(broker, hosts, restoreEnv);
@@ -151,14 +153,34 @@ export class TestHost {
     return (this.broker.store.stream(key)?.entries ?? []).map((e) => ({ key, id: e.id, fields: e.fields }));
   }
 
-  /** A stream group's pending entry ids, per consumer. */
-  pending(key: string, group = 'AzureFunctionRedisExtension'): Record<string, string[]> {
-    return this.broker.streams.pendingOf(key, group);
+  /**
+   * A stream group's pending entry ids, per consumer. The group defaults to that of the stream function
+   * reading `key` (its `consumerGroup`, else its name, as in Azure).
+   */
+  pending(key: string, group?: string): Record<string, string[]> {
+    return this.broker.streams.pendingOf(key, group ?? this.groupOf(key));
   }
 
   /** A stream group's pending entries list (XPENDING key group - + n): consumer, idle time, deliveries. */
-  pendingEntries(key: string, group = 'AzureFunctionRedisExtension'): PendingEntryInfo[] {
-    return this.broker.streams.pendingEntriesOf(key, group);
+  pendingEntries(key: string, group?: string): PendingEntryInfo[] {
+    return this.broker.streams.pendingEntriesOf(key, group ?? this.groupOf(key));
+  }
+
+  /** The consumer group of the one stream function reading `key`; several or none must be named. */
+  private groupOf(key: string): string {
+    const groups = new Set<string>();
+    for (const fn of this.hosts[0]?.functions ?? []) {
+      const o = fn.options as Partial<StreamTriggerOptions>;
+      if (fn.triggerType === STREAM_TRIGGER && o.keys?.includes(key) && o.consumerGroup)
+        groups.add(o.consumerGroup);
+    }
+    const [only, ...others] = groups;
+    if (only !== undefined && others.length === 0) return only;
+    throw new Error(
+      groups.size === 0
+        ? `No stream function reads '${key}': name the consumer group (pending(key, group)).`
+        : `Several consumer groups read '${key}' (${[...groups].join(', ')}): name one (pending(key, group)).`,
+    );
   }
 
   /**

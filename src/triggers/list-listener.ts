@@ -138,6 +138,7 @@ export class ListListener implements Listener {
         count: o.batchSize,
         ...(blocking ? { blockMs } : {}),
         signal,
+        functionName: this.deps.fn.name,
       });
     }
     return this.port.pop({
@@ -148,6 +149,7 @@ export class ListListener implements Listener {
       ...(blocking ? { blockMs: LIST_BLOCK_MS } : {}),
       reader: this.owner,
       signal,
+      functionName: this.deps.fn.name,
     });
   }
 

@@ -17,8 +17,11 @@ export interface ListTriggerOptions extends TriggerOptions {
   readonly batchSize: number;
   /** Where elements are popped: `left` (`listPopFromBeginning: true`, the default) or `right`. */
   readonly direction: ListEnd;
-  /** Scale hint of the preview extension (target workers = backlog / messagesPerWorker). */
-  readonly messagesPerWorker: number;
+  /**
+   * The preview extension's scale hint: when set, target instances = ceil(backlog / messagesPerWorker);
+   * unset (undefined), the batch size divides the backlog, as in the 1.x extension.
+   */
+  readonly messagesPerWorker: number | undefined;
   /** `polling`: pop, sleep after a short batch; `blocking`: BLMPOP / BLPOP / BLMOVE on a connection of its own. */
   readonly mode: ListReadMode;
   /** Move elements to a processing list and remove them after success (at-least-once) instead of popping. */
@@ -43,7 +46,6 @@ export const LIST_DEFAULTS: Readonly<{
   pollingIntervalInMs: number;
   batchSize: number;
   direction: ListEnd;
-  messagesPerWorker: number;
   mode: ListReadMode;
   reliable: boolean;
   heartbeatTimeoutMs: number;
@@ -53,7 +55,6 @@ export const LIST_DEFAULTS: Readonly<{
   pollingIntervalInMs: 1000,
   batchSize: 10,
   direction: 'left',
-  messagesPerWorker: 100,
   mode: 'polling',
   reliable: false,
   heartbeatTimeoutMs: 10_000,
@@ -90,7 +91,9 @@ export function parseListOptions(
     pollingIntervalInMs: binding.integer(['pollingIntervalInMs'], defaults.pollingIntervalInMs),
     batchSize: binding.integer(['batchSize', 'maxBatchSize'], defaults.batchSize),
     direction: parseDirection(binding),
-    messagesPerWorker: binding.integer(['messagesPerWorker'], LIST_DEFAULTS.messagesPerWorker),
+    messagesPerWorker: binding.find(['messagesPerWorker'])
+      ? binding.integer(['messagesPerWorker'], 1)
+      : undefined,
     mode: binding.oneOf(['mode'], MODES, hostLists.mode),
     reliable: binding.boolean(['reliable'], LIST_DEFAULTS.reliable),
     heartbeatTimeoutMs: binding.integer(['heartbeatTimeoutMs'], hostLists.heartbeatTimeoutMs, 100),

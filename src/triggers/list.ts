@@ -2,7 +2,7 @@ import { elementInput, elementsInput } from './list-input';
 import { ListListener } from './list-listener';
 import { parseListOptions, type ListTriggerOptions } from './list-options';
 import { requireScalePort } from './ports';
-import type { TriggerSpec } from './trigger';
+import { perInstance, type TriggerSpec } from './trigger';
 
 export { LIST_DEFAULTS, type ListReadMode, type ListTriggerOptions } from './list-options';
 
@@ -21,6 +21,6 @@ export const listTrigger: TriggerSpec<ListTriggerOptions> = {
   metadataNames: ['Key', 'Value'],
   scaleSample: async (options, ports) => ({
     backlog: await requireScalePort(ports).listBacklog(options.keys),
-    messagesPerWorker: options.messagesPerWorker,
+    ...perInstance(options),
   }),
 };

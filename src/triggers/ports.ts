@@ -52,6 +52,8 @@ export interface ReadGroupRequest {
   readonly count: number;
   /** Wait up to this many ms for new entries (XREADGROUP BLOCK, on a connection of the consumer's own). */
   readonly blockMs?: number;
+  /** The function reading: names a blocking read's own connection (CLIENT SETNAME). */
+  readonly functionName?: string;
   /** Aborting releases a blocked read at once (its result is then empty or an error). */
   readonly signal?: AbortSignal;
 }
@@ -112,8 +114,9 @@ export interface ScalePort {
   /** LLEN summed over the keys. */
   listBacklog(keys: readonly string[]): Promise<number>;
   /**
-   * Entries the group has not finished: the group's lag (XINFO GROUPS, Redis >= 7; otherwise counted from
-   * the last delivered id) plus its pending entries. A stream or group that does not exist yet counts 0.
+   * Entries not yet delivered to the group, as Azure's scale monitor counts them: the group's lag (XINFO
+   * GROUPS, Redis >= 7; otherwise counted from the last delivered id); pending entries do not count. A
+   * stream without the group counts all its entries (XLEN); a stream that does not exist counts 0.
    */
   streamBacklog(key: string, group: string): Promise<number>;
 }
@@ -144,6 +147,8 @@ export interface ListPopRequest {
   readonly blockMs?: number;
   /** Names the dedicated connection of a blocking reader (one per listener). */
   readonly reader: string;
+  /** The function reading: names a blocking read's own connection (CLIENT SETNAME). */
+  readonly functionName?: string;
   /** Aborting releases a blocked read at once (its result is then empty, or what it had already popped). */
   readonly signal?: AbortSignal;
 }
@@ -158,6 +163,8 @@ export interface ListMoveRequest {
   /** When nothing could be moved: wait up to this many ms on `keys[0]` (BLMOVE) on the owner's own connection. */
   readonly blockMs?: number;
   readonly signal?: AbortSignal;
+  /** The function reading: names a blocking read's own connection (CLIENT SETNAME). */
+  readonly functionName?: string;
 }
 
 /**

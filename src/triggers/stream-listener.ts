@@ -7,7 +7,13 @@ import type { InvocationOutcome, RetryStore, RunClock } from '../invoke/invoker'
 import type { RetryMark, StreamEntry, StreamPort } from './ports';
 import { batchInput, entryInput } from './stream-input';
 import type { StreamTriggerOptions } from './stream-options';
-import type { Listener, ListenerDeps, ListenerState, ManualInput } from './trigger';
+import {
+  consumerName,
+  type Listener,
+  type ListenerDeps,
+  type ListenerState,
+  type ManualInput,
+} from './trigger';
 
 /** How often idle pending entries are looked for: half of reclaimIdleMs, between 10 ms and 30 s. */
 export function reclaimEveryMs(reclaimIdleMs: number): number {
@@ -34,7 +40,7 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? 'y'
  */
 export class StreamListener implements Listener {
   state: ListenerState = 'created';
-  readonly consumer = randomUUID();
+  readonly consumer: string;
   private readonly port: StreamPort;
   private readonly loop: PollingLoop<StreamEntry>;
   private reclaimDueAt = 0;
@@ -49,6 +55,7 @@ export class StreamListener implements Listener {
   private readonly readAt = new WeakMap<readonly StreamEntry[], number>();
 
   constructor(private readonly deps: ListenerDeps<StreamTriggerOptions>) {
+    this.consumer = consumerName(deps.instance, randomUUID);
     this.port = requirePort(deps.ports.streams, deps.fn.name, 'stream');
     this.loop = pollingLoopFor(
       deps,
@@ -142,6 +149,7 @@ export class StreamListener implements Listener {
         count: o.batchSize,
         ...(o.mode === 'blocking' ? { blockMs: blockMs(o.reclaimIdleMs) } : {}),
         signal,
+        functionName: this.deps.fn.name,
       });
       if (ahead) this.readAt.set(entries, Date.now());
       return entries;

@@ -14,11 +14,15 @@ export interface StreamTriggerOptions extends TriggerOptions {
   readonly pollingIntervalInMs: number;
   /** XREADGROUP COUNT: at most this many entries per key and read (`batchSize` or `maxBatchSize`). */
   readonly batchSize: number;
+  /** The consumer group: `consumerGroup`, else the function's name (as in Azure). */
   readonly consumerGroup: string;
   /** XDEL each entry after it was acked. */
   readonly deleteAfterProcess: boolean;
-  /** Scale hint of the preview extension (target workers = backlog / messagesPerWorker); not used to read. */
-  readonly messagesPerWorker: number;
+  /**
+   * The preview extension's scale hint: when set, target instances = ceil(backlog / messagesPerWorker);
+   * unset (undefined), the batch size divides the backlog, as in the 1.x extension. Not used to read.
+   */
+  readonly messagesPerWorker: number | undefined;
   /** Entries pending this long on any consumer of the group (a crashed instance, a failure) are claimed. */
   readonly reclaimIdleMs: number;
   /** `polling`: XREADGROUP without BLOCK, wait `pollingIntervalInMs` when short; `blocking`: XREADGROUP BLOCK. */
@@ -40,9 +44,7 @@ export interface StreamTriggerOptions extends TriggerOptions {
 export const STREAM_DEFAULTS: Readonly<{
   pollingIntervalInMs: number;
   batchSize: number;
-  consumerGroup: string;
   deleteAfterProcess: boolean;
-  messagesPerWorker: number;
   reclaimIdleMs: number;
   mode: StreamReadMode;
   cardinality: 'one' | 'many';
@@ -50,9 +52,7 @@ export const STREAM_DEFAULTS: Readonly<{
 }> = Object.freeze({
   pollingIntervalInMs: 1000,
   batchSize: 10,
-  consumerGroup: 'AzureFunctionRedisExtension',
   deleteAfterProcess: false,
-  messagesPerWorker: 100,
   reclaimIdleMs: 60_000,
   mode: 'polling',
   cardinality: 'one',
@@ -86,10 +86,11 @@ export function parseStreamOptions(
     keys: parseKeys(binding),
     pollingIntervalInMs: binding.integer(['pollingIntervalInMs'], defaults.pollingIntervalInMs),
     batchSize: binding.integer(['batchSize', 'maxBatchSize'], defaults.batchSize),
-    consumerGroup:
-      binding.string(['consumerGroup'], { resolveSettings: true }) ?? STREAM_DEFAULTS.consumerGroup,
+    consumerGroup: binding.string(['consumerGroup'], { resolveSettings: true }) ?? binding.functionName,
     deleteAfterProcess: binding.boolean(['deleteAfterProcess'], STREAM_DEFAULTS.deleteAfterProcess),
-    messagesPerWorker: binding.integer(['messagesPerWorker'], STREAM_DEFAULTS.messagesPerWorker),
+    messagesPerWorker: binding.find(['messagesPerWorker'])
+      ? binding.integer(['messagesPerWorker'], 1)
+      : undefined,
     reclaimIdleMs: binding.integer(['reclaimIdleMs'], hostStreams.reclaimIdleMs),
     mode: binding.oneOf(['mode'], MODES, hostStreams.mode),
     cardinality: binding.oneOf(['cardinality'], CARDINALITIES, STREAM_DEFAULTS.cardinality),

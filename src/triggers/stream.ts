@@ -2,7 +2,7 @@ import { requireScalePort, type StreamEntry } from './ports';
 import { batchInput, entryInput } from './stream-input';
 import { StreamListener } from './stream-listener';
 import { parseStreamOptions, type StreamTriggerOptions } from './stream-options';
-import type { TriggerSpec } from './trigger';
+import { perInstance, type TriggerSpec } from './trigger';
 
 export { STREAM_DEFAULTS, type StreamTriggerOptions, type StreamReadMode } from './stream-options';
 
@@ -25,7 +25,7 @@ export const streamTrigger: TriggerSpec<StreamTriggerOptions> = {
     const scale = requireScalePort(ports);
     let backlog = 0;
     for (const key of options.keys) backlog += await scale.streamBacklog(key, options.consumerGroup);
-    return { backlog, messagesPerWorker: options.messagesPerWorker };
+    return { backlog, ...perInstance(options) };
   },
 };
 

@@ -46,6 +46,29 @@ export interface ListenerDeps<O extends TriggerOptions> {
   readonly logger: Logger;
   /** Counts reclaimed and dead-lettered messages, when the host keeps metrics. */
   readonly metrics?: HostMetrics;
+  /** Which listener set this is (`--instances`), and the app's WEBSITE_INSTANCE_ID, if set. */
+  readonly instance?: HostInstance;
+}
+
+/** The app setting Azure sets to the id of each instance of an app. */
+export const WEBSITE_INSTANCE_ID = 'WEBSITE_INSTANCE_ID';
+
+/** A listener set's identity: its number in the process and the instance id Azure would give it. */
+export interface HostInstance {
+  readonly index: number;
+  /** The `WEBSITE_INSTANCE_ID` setting (Azure sets it per instance); stream consumers are named after it. */
+  readonly websiteInstanceId: string | undefined;
+}
+
+/**
+ * A stream consumer's name, as in Azure: `WEBSITE_INSTANCE_ID` when set, else a fresh GUID. Listener sets
+ * after the first in one process (`--instances`) add `-<n>` to the instance id, so every consumer's name
+ * stays unique (a GUID is unique already).
+ */
+export function consumerName(instance: HostInstance | undefined, newGuid: () => string): string {
+  const id = instance?.websiteInstanceId;
+  if (id === undefined || id === '') return newGuid();
+  return instance && instance.index > 0 ? `${id}-${instance.index}` : id;
 }
 
 /** A manual run (admin API, test host `invoke`): the value and metadata the handler gets. */
@@ -54,9 +77,28 @@ export interface ManualInput {
   readonly triggerMetadata: Record<string, unknown>;
 }
 
+/** What Azure's scale monitor reads for a function, and what one instance is counted to take. */
 export interface ScaleSample {
+  /** Messages waiting: LLEN over the keys; a stream group's lag (undelivered entries). */
   readonly backlog: number;
-  readonly messagesPerWorker: number;
+  /** Divides the backlog: `maxBatchSize` (as the 1.x extension), or the preview's `messagesPerWorker` when set. */
+  readonly perInstance: number;
+  readonly perInstanceFrom: 'maxBatchSize' | 'messagesPerWorker';
+}
+
+/** The target instance count Azure's scale monitor computes: ceil(backlog / perInstance), 0 when nothing waits. */
+export function targetInstances(sample: ScaleSample): number {
+  return Math.ceil(sample.backlog / sample.perInstance);
+}
+
+/** The divisor of the scale target: the preview's `messagesPerWorker` when set, else the batch size. */
+export function perInstance(options: {
+  readonly batchSize: number;
+  readonly messagesPerWorker: number | undefined;
+}): Pick<ScaleSample, 'perInstance' | 'perInstanceFrom'> {
+  return options.messagesPerWorker === undefined
+    ? { perInstance: options.batchSize, perInstanceFrom: 'maxBatchSize' }
+    : { perInstance: options.messagesPerWorker, perInstanceFrom: 'messagesPerWorker' };
 }
 
 /** Everything the host knows about one trigger type. */

@@ -32,7 +32,15 @@ export type HarnessFactory = (
   options?: { instances?: number; hostJson?: Record<string, unknown>; settings?: Record<string, string> },
 ) => Promise<Harness>;
 
-const GROUP = 'AzureFunctionRedisExtension';
+/** The group of the stream function reading `key`: its consumerGroup, else its name (as in Azure). */
+function defaultGroup(functions: Functions, key: string): string {
+  for (const [name, o] of Object.entries(functions)) {
+    const t = o.trigger as { type?: string; key?: string; keys?: string; consumerGroup?: string };
+    const keys = `${t.keys ?? ''} ${t.key ?? ''}`.split(/\s+/);
+    if (t.type === 'redisStreamTrigger' && keys.includes(key)) return t.consumerGroup ?? name;
+  }
+  throw new Error(`no stream function reads ${key}`);
+}
 
 export const memoryHarness: HarnessFactory = async (functions, options = {}) => {
   const host: TestHost = await createTestHost({
@@ -66,7 +74,7 @@ export const memoryHarness: HarnessFactory = async (functions, options = {}) => 
     list: (k) => Promise.resolve(host.list(k)),
     entries: (k) =>
       Promise.resolve((host.broker.store.stream(k)?.entries ?? []).map((e) => ({ ...e.fields }))),
-    pending: (k, g = GROUP) => Promise.resolve(Object.values(host.pending(k, g)).flat().sort()),
+    pending: (k, g) => Promise.resolve(Object.values(host.pending(k, g)).flat().sort()),
     close: () => host.close(),
   };
 };
@@ -95,7 +103,7 @@ export const redisHarness: HarnessFactory = async (functions, options = {}) => {
     },
     list: (k) => client.lRange(k, 0, -1),
     entries: async (k) => ((await client.xRange(k, '-', '+')) ?? []).map((e) => ({ ...e.message })),
-    pending: async (k, g = GROUP) => {
+    pending: async (k, g = defaultGroup(functions, k)) => {
       const reply = await client.xPendingRange(k, g, '-', '+', 1000);
       return reply.map((p) => p.id).sort();
     },

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { createClient } from 'redis';
 import { freePort, startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-server';
 import { runCli, type CliProcess } from '../support/cli';
-import { redisUrl } from '../support/redis-server';
+import { redisUrl, uniquePrefix } from '../support/redis-server';
 
 const fixture = path.join(__dirname, '..', 'fixtures', 'pubsub-app');
 const running: CliProcess[] = [];
@@ -28,6 +28,7 @@ const msg = (line: Record<string, unknown>): string => (typeof line['msg'] === '
 function start(env: Record<string, string>, extra: string[] = []): CliProcess {
   const cli = runCli(['start', '--script-root', fixture, '--json', '--port', '0', ...extra], {
     OrdersChannel: 'o:*',
+    REDIS_URL: '', // the test Redis's URL: a setting that looks like a Redis connection
     ...env,
   });
   running.push(cli);
@@ -77,6 +78,7 @@ describe('redis-func start: connections', () => {
   it('names the setting and the fix when redis-server is not on PATH', async () => {
     const cli = runCli(['start', '--script-root', fixture, '--json', '--port', '0'], {
       RedisConnectionString: '',
+      REDIS_URL: '',
       OrdersChannel: 'o:*',
       PATH: '/nonexistent',
     });
@@ -85,6 +87,15 @@ describe('redis-func start: connections', () => {
     expect(cli.stderr()).toMatch(
       /^redis-func: error RF_REDIS_SERVER_NOT_FOUND: .*'RedisConnectionString'.*redis-server/s,
     );
+  });
+
+  it('refuses a misspelled connection setting while another holds a Redis, suggesting the close name', async () => {
+    const cli = start({ RedisConnectionString: '', RedisConnection: redisUrl() });
+    expect((await cli.exited).code).toBe(1);
+    expect(cli.stderr()).toMatch(
+      /^redis-func: error RF_CONNECTION_NOT_FOUND: Functions 'onKeyDel', 'onOrder', 'onExact' \(connection 'RedisConnectionString'\).*Did you mean 'RedisConnection' \(environment variable RedisConnection\)\?/s,
+    );
+    expect(cli.lines.some((l) => msg(l).includes('private redis-server'))).toBe(false);
   });
 
   it('keeps retrying with a warning while Redis is unreachable, and connects once it is up', async () => {
@@ -153,6 +164,25 @@ describe('redis-func start: admin API', () => {
     expect(metrics).toContain('redis_func_invocations_total{function="onExact",status="succeeded"} 1');
     expect(metrics).toContain('redis_func_invocation_duration_seconds_count{function="onExact"} 1');
     expect(Object.keys(status.connections)).toEqual(['RedisConnectionString']);
+  });
+
+  it('serves the backlog gauges of every list function from the first scrape on', async () => {
+    const listApp = path.join(__dirname, '..', 'fixtures', 'list-app');
+    const key = `${uniquePrefix('e2e-scrape')}jobs`;
+    const cli = runCli(['start', '--script-root', listApp, '--json', '--port', '0'], {
+      RedisConnectionString: redisUrl(),
+      ListKey: key,
+      ResultsKey: `${key}:results`,
+      PollingIntervalInMs: '60000',
+      BatchSize: '4',
+    });
+    running.push(cli);
+    const listening = await cli.waitForLine((l) => msg(l).startsWith('Admin API listening'));
+    const metrics = await (await fetch(`http://127.0.0.1:${Number(listening['port'])}/metrics`)).text();
+    expect(metrics).toContain('redis_func_backlog{function="onJob"} 0');
+    expect(metrics).toContain('redis_func_target_instances{function="onJob"} 0');
+    cli.child.kill('SIGINT');
+    expect((await cli.exited).code).toBe(0);
   });
 
   it('needs FUNCTIONS_MASTER_KEY to listen beyond loopback, and then checks x-functions-key', async () => {

@@ -147,8 +147,11 @@ describe('Redis Cluster', () => {
       blocked.map((k) => `${k}={"k":"${k}"}`).sort(),
     );
     // The acks follow the invocations (pipelined with the next read): wait for the group to have none pending.
-    for (const key of [...polled, ...blocked])
-      await eventually(async () => (await redis.xPending(key, 'AzureFunctionRedisExtension')).pending === 0);
+    for (const [group, keys] of [
+      ['polled', polled],
+      ['blocked', blocked],
+    ] as const)
+      for (const key of keys) await eventually(async () => (await redis.xPending(key, group)).pending === 0);
   });
 
   it('Pub/Sub: SUBSCRIBE sees PUBLISH on any node; sharded: true receives SPUBLISH', async () => {

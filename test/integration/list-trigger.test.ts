@@ -247,7 +247,7 @@ describe('RedisListTrigger on a real Redis (plain pops)', () => {
 });
 
 describe('RedisListTrigger scale sample', () => {
-  it('backlog is LLEN over the keys, with messagesPerWorker', async () => {
+  it('backlog is LLEN over the keys, divided by maxBatchSize, or by messagesPerWorker when set', async () => {
     const p = uniquePrefix('list');
     await redis.rPush(`${p}a`, ['1', '2']);
     await redis.rPush(`${p}b`, ['3']);
@@ -257,10 +257,17 @@ describe('RedisListTrigger scale sample', () => {
       embeddedDefault: false,
     });
     const broker = new RedisBroker(connections);
-    const options = { keys: [`${p}a`, `${p}b`], messagesPerWorker: 7 } as unknown as ListTriggerOptions;
-    await expect(listTrigger.scaleSample?.(options, broker.ports('R'))).resolves.toEqual({
+    const options = { keys: [`${p}a`, `${p}b`], batchSize: 16, messagesPerWorker: undefined };
+    const sample = (o: object) => listTrigger.scaleSample?.(o as ListTriggerOptions, broker.ports('R'));
+    await expect(sample(options)).resolves.toEqual({
       backlog: 3,
-      messagesPerWorker: 7,
+      perInstance: 16,
+      perInstanceFrom: 'maxBatchSize',
+    });
+    await expect(sample({ ...options, messagesPerWorker: 7 })).resolves.toEqual({
+      backlog: 3,
+      perInstance: 7,
+      perInstanceFrom: 'messagesPerWorker',
     });
     await broker.close();
   });

@@ -150,7 +150,7 @@ describe('stream retries kept in Redis (they outlive the host)', () => {
     }) as never,
     retry: { strategy: 'fixedDelay', maxRetryCount, delayInterval } as never,
   });
-  const group = 'AzureFunctionRedisExtension';
+  const group = 'fn'; // the default consumer group: the function's name
 
   it('a host stopped while waiting for a retry: the next host claims the entry when it is due and counts on', async () => {
     const p = uniquePrefix('retry-restart');

@@ -35,21 +35,68 @@ async function fill(key: string, count: number): Promise<void> {
 }
 
 describe('scale metric', () => {
-  it('is the group lag plus pending, divided by messagesPerWorker, as Azure computes it', async () => {
+  it('is the group lag (pending entries do not count), divided by maxBatchSize, as the 1.x scale monitor computes it', async () => {
     const p = uniquePrefix('scale');
     await fill(`${p}s`, 250);
     await redis.xGroupCreate(`${p}s`, 'g', '0');
     await redis.xReadGroup('g', 'someone', { key: `${p}s`, id: '>' }, { COUNT: 30 }); // 30 pending, 220 lag
     const h = await hostOnRedis(
-      { s: stream(`${p}s`, { consumerGroup: 'g', messagesPerWorker: 100 }) },
+      {
+        s: stream(`${p}s`, { consumerGroup: 'g', maxBatchSize: 16 }),
+        w: stream(`${p}s`, { consumerGroup: 'g', maxBatchSize: 16, messagesPerWorker: 100 }),
+      },
       { start: false },
     );
     hosts.push(h);
-    const [sample] = await h.host.scaleSamples();
-    expect(sample).toMatchObject({ backlog: 250, messagesPerWorker: 100, target: 3 });
+    const [s, w] = await h.host.scaleSamples();
+    expect(s).toMatchObject({ backlog: 220, perInstance: 16, perInstanceFrom: 'maxBatchSize', target: 14 });
+    // The preview's messagesPerWorker divides instead, only when set.
+    expect(w).toMatchObject({
+      backlog: 220,
+      perInstance: 100,
+      perInstanceFrom: 'messagesPerWorker',
+      target: 3,
+    });
     const metrics = await h.host.metrics?.text();
-    expect(metrics).toContain('redis_func_backlog{function="s"} 250');
-    expect(metrics).toContain('redis_func_target_instances{function="s"} 3');
+    expect(metrics).toContain('redis_func_backlog{function="s"} 220');
+    expect(metrics).toContain('redis_func_target_instances{function="s"} 14');
+    expect(metrics).toContain('redis_func_target_instances{function="w"} 3');
+  });
+
+  it('is read at scrape time: the first scrape after start has both series for every list and stream function', async () => {
+    const p = uniquePrefix('scrape');
+    await redis.rPush(`${p}l`, ['a', 'b', 'c']);
+    const h = await hostOnRedis(
+      {
+        l: {
+          trigger: trigger.generic({
+            type: 'redisListTrigger',
+            connection: 'RedisConnectionString',
+            key: `${p}l`,
+            maxBatchSize: 2,
+            pollingIntervalInMs: 60_000,
+          }),
+          handler: (() => new Promise(() => undefined)) as never, // never finishes: nothing more is popped
+        },
+        s: stream(`${p}s`),
+        ps: {
+          trigger: trigger.generic({
+            type: 'redisPubSubTrigger',
+            connection: 'RedisConnectionString',
+            channel: `${p}c`,
+          }),
+          handler: (() => undefined) as never,
+        },
+      },
+      { start: false },
+    );
+    hosts.push(h);
+    const metrics = (await h.host.metrics?.text()) ?? '';
+    expect(metrics).toContain('redis_func_backlog{function="l"} 3');
+    expect(metrics).toContain('redis_func_target_instances{function="l"} 2');
+    expect(metrics).toContain('redis_func_backlog{function="s"} 0');
+    expect(metrics).toContain('redis_func_target_instances{function="s"} 0');
+    expect(metrics).not.toContain('function="ps"');
   });
 
   it('counts a stream without the group as all waiting, and a missing stream as nothing', async () => {

@@ -6,7 +6,8 @@ import { redisUrl, uniquePrefix } from '../support/redis-server';
 // Host processes (the built CLI, `npm run build` first) on the stream-app fixture, which records each handled
 // entry as "<id> <pid>" in a results list after its work is done.
 const fixture = path.join(__dirname, '..', 'fixtures', 'stream-app');
-const GROUP = 'AzureFunctionRedisExtension';
+/** The default consumer group: the function's name (test/fixtures/stream-app's onEntry), as in Azure. */
+const GROUP = 'onEntry';
 const redis = createClient({ url: redisUrl() });
 const running: CliProcess[] = [];
 

@@ -36,7 +36,8 @@ async function start(...args: Parameters<typeof hostOnRedis>): Promise<HostUnder
   return h;
 }
 
-const GROUP = 'AzureFunctionRedisExtension';
+/** The default consumer group: the function's name (onEntry), as in Azure. */
+const GROUP = 'onEntry';
 
 async function pending(key: string, group = GROUP): Promise<number> {
   return (await redis.xPending(key, group)).pending;
@@ -101,6 +102,55 @@ describe('RedisStreamTrigger on a real Redis', () => {
     const left = await redis.xRange(key, '-', '+');
     expect(left?.map((e) => e.message)).toEqual([{ v: 'keep' }]);
     expect(await pending(key)).toBe(1);
+  });
+
+  it('gives each function its own group, named after it: two functions on one stream each see every entry', async () => {
+    const key = `${uniquePrefix('groups')}s`;
+    await redis.xAdd(key, '*', { n: '1' });
+    const h = await start({
+      audit: stream(key, () => undefined, { pollingIntervalInMs: 10 }),
+      billing: stream(key, () => undefined, { pollingIntervalInMs: 10 }),
+      custom: stream(key, () => undefined, { pollingIntervalInMs: 10, consumerGroup: 'mine' }),
+    });
+    await redis.xAdd(key, '*', { n: '2' });
+    for (const name of ['audit', 'billing', 'custom']) {
+      const runs = await h.waitForInvocations(2, name);
+      expect(runs.map((r) => (r.input as Model).Message).sort()).toEqual(['{"n":"1"}', '{"n":"2"}']);
+    }
+    expect((await redis.xInfoGroups(key)).map((g) => g.name).sort()).toEqual(['audit', 'billing', 'mine']);
+    const started = await h.waitForLog((l) => l.msg.startsWith("Function 'billing' reads stream"));
+    expect(started).toMatchObject({ group: 'billing' });
+  });
+
+  it('names the consumer WEBSITE_INSTANCE_ID when set; a second listener set in the process adds -1', async () => {
+    const key = `${uniquePrefix('consumer')}s`;
+    const functions = { onEntry: stream(key, () => undefined, { pollingIntervalInMs: 10 }) };
+    const env = { WEBSITE_INSTANCE_ID: 'a1b2c3instance' };
+    const first = await start(functions, { env });
+    await redis.xAdd(key, '*', { n: '1' });
+    await first.waitForInvocations(1);
+    // A consumer joins the group with its first XREADGROUP that returns entries.
+    expect((await redis.xInfoConsumers(key, GROUP)).map((c) => c.name)).toEqual(['a1b2c3instance']);
+    const second = await start(functions, { env, instance: 1 });
+    const started = await second.waitForLog((l) => l.msg.includes("in group 'onEntry' as consumer"));
+    expect(started).toMatchObject({ group: 'onEntry', consumer: 'a1b2c3instance-1' });
+  });
+
+  it('a stream consumed under the old default group: the old group stays with its pending entries, the new one reads from 0', async () => {
+    const key = `${uniquePrefix('oldgroup')}s`;
+    const old = 'AzureFunctionRedisExtension';
+    const ids = [await redis.xAdd(key, '*', { n: '1' }), await redis.xAdd(key, '*', { n: '2' })];
+    await redis.xGroupCreate(key, old, '0');
+    await redis.xReadGroup(old, 'earlier', { key, id: '>' }, { COUNT: 2 });
+    await redis.xAck(key, old, ids[0] ?? ''); // one handled, one left pending by the earlier version
+    const h = await start({ onEntry: stream(key, (m: Model) => m.Message, { pollingIntervalInMs: 10 }) });
+    const runs = await h.waitForInvocations(2);
+    expect(runs.map((r) => r.triggerMetadata['Id'])).toEqual(ids); // both run again, under the new group
+    const groups = await redis.xInfoGroups(key);
+    expect(groups.map((g) => [g.name, g.pending]).sort()).toEqual([
+      [old, 1],
+      ['onEntry', expect.any(Number) as unknown],
+    ]);
   });
 
   it('reads several keys in one XREADGROUP; cardinality many hands an array per key', async () => {

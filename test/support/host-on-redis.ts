@@ -5,6 +5,7 @@ import { resolveFunctions } from '../../src/config/app-config';
 import { parseHostJson } from '../../src/config/host-json';
 import { EMPTY_LOCAL_SETTINGS } from '../../src/config/local-settings';
 import { Settings } from '../../src/config/settings';
+import { connectionUsers } from '../../src/host/create-host';
 import { FunctionHost } from '../../src/host/function-host';
 import type { InvocationRecord } from '../../src/invoke/invoker';
 import { HostMetrics } from '../../src/metrics/host-metrics';
@@ -12,6 +13,7 @@ import { RedisConnections } from '../../src/redis/connections';
 import { RedisBroker } from '../../src/redis/redis-broker';
 import { definitionFromRegistration } from '../../src/registration/from-core';
 import type { Broker } from '../../src/triggers/ports';
+import { WEBSITE_INSTANCE_ID } from '../../src/triggers/trigger';
 import { redisUrl } from './redis-server';
 
 export interface LogLine {
@@ -41,6 +43,8 @@ export interface HostOnRedisOptions {
   readonly wrapBroker?: (broker: Broker) => Broker;
   /** false: no onInvocation, as in `redis-func start` (`records` stays empty; default true). */
   readonly records?: boolean;
+  /** The listener set's number, as `--instances` gives it (default 0). */
+  readonly instance?: number;
 }
 
 /** A FunctionHost on real Redis with functions declared inline, its invocations and JSON log lines recorded. */
@@ -79,20 +83,23 @@ export function buildHostOnRedis(
   });
   const logger = pino({ level: 'debug', formatters: { level: (label) => ({ level: label }) } }, stream);
   const metrics = new HostMetrics();
+  const functions = resolveFunctions(definitions, settings, hostConfig);
   const connections = new RedisConnections({
     settings,
     logger,
     embeddedDefault: false,
     onReconnect: (setting) => metrics.count('reconnects', setting),
+    users: connectionUsers(functions),
   });
   const host = new FunctionHost({
     host: hostConfig,
-    functions: resolveFunctions(definitions, settings, hostConfig),
+    functions,
     broker: options.wrapBroker
       ? options.wrapBroker(new RedisBroker(connections))
       : new RedisBroker(connections),
     logger,
     metrics,
+    instance: { index: options.instance ?? 0, websiteInstanceId: settings.get(WEBSITE_INSTANCE_ID) },
     onInvocation:
       options.records === false
         ? undefined

@@ -49,4 +49,36 @@ describe('HostMetrics', () => {
     metrics.registry.resetMetrics();
     expect(await lines(metrics, 'redis_func_invocation')).toEqual([]);
   });
+
+  it('reads the backlog gauges at scrape time, one reading serving the scrapes of a second, the last one kept on failure', async () => {
+    jest.useFakeTimers({ now: 1_000_000, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      const metrics = new HostMetrics();
+      let backlog = 7;
+      let readings = 0;
+      let failing = false;
+      metrics.setScaleSource(() => {
+        readings++;
+        if (failing) return Promise.reject(new Error('Redis is away'));
+        return Promise.resolve([{ fn: { name: 'jobs' }, backlog, target: Math.ceil(backlog / 2) }]);
+      });
+      expect(await lines(metrics, 'redis_func_backlog')).toEqual(['redis_func_backlog{function="jobs"} 7']);
+      expect(await lines(metrics, 'redis_func_target_instances')).toEqual([
+        'redis_func_target_instances{function="jobs"} 4',
+      ]);
+      expect(readings).toBe(1); // both gauges and both scrapes: one reading
+      backlog = 9;
+      jest.setSystemTime(1_000_999);
+      expect(await lines(metrics, 'redis_func_backlog')).toEqual(['redis_func_backlog{function="jobs"} 7']);
+      jest.setSystemTime(1_001_000);
+      expect(await lines(metrics, 'redis_func_backlog')).toEqual(['redis_func_backlog{function="jobs"} 9']);
+      expect(readings).toBe(2);
+      failing = true;
+      jest.setSystemTime(1_002_000);
+      expect(await lines(metrics, 'redis_func_backlog')).toEqual(['redis_func_backlog{function="jobs"} 9']);
+      expect(readings).toBe(3);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });

@@ -69,6 +69,26 @@ describe('createTestHost: running and inspecting', () => {
     expect(h.pending('s')).toEqual({ [pending?.consumer ?? '']: [refused] });
   });
 
+  it('pending(key) defaults to the group of the function reading the key (its name), and asks when that is ambiguous', async () => {
+    const fail = () => {
+      throw new Error('no');
+    };
+    const h = await host({
+      functions: [
+        reg('audit', 'redisStreamTrigger', { key: 's', reclaimIdleMs: 600000 }, fail),
+        reg('billing', 'redisStreamTrigger', { key: 't', reclaimIdleMs: 600000 }, fail),
+        reg('again', 'redisStreamTrigger', { key: 't', reclaimIdleMs: 600000, consumerGroup: 'other' }, fail),
+      ],
+      settings: { WEBSITE_INSTANCE_ID: 'inst-7' },
+    });
+    const id = await h.xadd('s', { a: '1' });
+    expect(h.pending('s')).toEqual({ 'inst-7': [id] });
+    expect(h.pending('s', 'audit')).toEqual({ 'inst-7': [id] });
+    expect(h.pendingEntries('s')).toMatchObject([{ id, consumer: 'inst-7' }]);
+    expect(() => h.pending('t')).toThrow("Several consumer groups read 't' (billing, other)");
+    expect(() => h.pending('nobody')).toThrow("No stream function reads 'nobody'");
+  });
+
   it('get() reads what a redis output binding wrote', async () => {
     const h = await host({
       functions: [

@@ -48,7 +48,7 @@ describe('redisListTrigger options', () => {
       pollingIntervalInMs: 1000,
       batchSize: 10,
       direction: 'left',
-      messagesPerWorker: 100,
+      messagesPerWorker: undefined, // unset: the batch size divides the backlog, as in 1.x
       mode: 'polling',
       reliable: false,
       heartbeatTimeoutMs: 10_000,

@@ -46,9 +46,9 @@ describe('redisStreamTrigger options', () => {
       keys: ['s'],
       pollingIntervalInMs: 1000,
       batchSize: 10,
-      consumerGroup: 'AzureFunctionRedisExtension',
+      consumerGroup: 'fn', // the function's name, as in Azure
       deleteAfterProcess: false,
-      messagesPerWorker: 100,
+      messagesPerWorker: undefined, // unset: the batch size divides the backlog, as in 1.x
       reclaimIdleMs: 60_000,
       mode: 'polling',
       cardinality: 'one',
