@@ -70,6 +70,20 @@ export interface RowRates {
   readonly host: number;
 }
 
+/** A row's medians, and each run's ratio (redis-func / plain), lowest first: the spread between runs. */
+export interface RowMedians extends RowRates {
+  readonly ratios: readonly number[];
+}
+
+/** `62%` or, for several runs, `62% (55-71%)`: the median ratio and the range of the runs' ratios. */
+export function ratioCell(rates: RowMedians): string {
+  const pct = (r: number): number => Math.round(r * 100);
+  const median = `${pct(rates.host / rates.plain)}%`;
+  const { ratios } = rates;
+  if (ratios.length < 2) return median;
+  return `${median} (${pct(ratios[0] ?? 0)}-${pct(ratios[ratios.length - 1] ?? 0)}%)`;
+}
+
 /**
  * Measures each row of a throughput table in fresh Node processes (`--row i`), one after the other, against
  * the same Redis: every variant starts from the same JIT and heap state instead of inheriting what the rows
@@ -82,8 +96,8 @@ export async function rowsInChildren(
   args: readonly string[],
   url: string,
   repeat = 1,
-): Promise<RowRates[]> {
-  const rates: RowRates[] = [];
+): Promise<RowMedians[]> {
+  const rates: RowMedians[] = [];
   for (let row = 0; row < rowCount; row++) {
     const runs: RowRates[] = [];
     for (let run = 0; run < repeat; run++) {
@@ -95,7 +109,11 @@ export async function rowsInChildren(
       const last = stdout.trim().split('\n').pop() ?? '';
       runs.push(JSON.parse(last) as RowRates);
     }
-    rates.push({ plain: median(runs.map((r) => r.plain)), host: median(runs.map((r) => r.host)) });
+    rates.push({
+      plain: median(runs.map((r) => r.plain)),
+      host: median(runs.map((r) => r.host)),
+      ratios: runs.map((r) => r.host / r.plain).sort((a, b) => a - b),
+    });
   }
   return rates;
 }
