@@ -18,9 +18,25 @@ import { RedisConnections } from '../src/redis/connections';
 import { startEmbeddedRedis } from '../src/redis/embedded-server';
 import { RedisBroker } from '../src/redis/redis-broker';
 import { definitionFromRegistration } from '../src/registration/from-core';
-import { devNullLogger, pinApart, printTable, ratioCell, repeatArg, rowArg, rowsInChildren } from './util';
+import {
+  devNullLogger,
+  median,
+  pinApart,
+  printTable,
+  ratioCell,
+  repeatArg,
+  rowArg,
+  rowsInChildren,
+  type RowRates,
+} from './util';
 
 const CHANNEL = 'bench:x';
+
+/** One run of a row: rates, and CPU microseconds per message on each side. */
+interface RowCpu extends RowRates {
+  readonly plainCpuUs: number;
+  readonly hostCpuUs: number;
+}
 
 interface Variant {
   readonly label: string;
@@ -47,16 +63,30 @@ function option(args: readonly string[], name: string, fallback: number): number
   return Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
-/** Counts messages; `until(n)` resolves with the rate from the first message to the n-th. */
-function rateCounter(): { readonly count: () => void; readonly until: (n: number) => Promise<number> } {
+/** What a subscriber measured: messages per second, and CPU microseconds per message, first to last. */
+interface Measured {
+  readonly rate: number;
+  readonly cpuUs: number;
+}
+
+/** Counts messages; `until(n)` resolves with the rate and the process's CPU time from the first to the n-th. */
+function rateCounter(): { readonly count: () => void; readonly until: (n: number) => Promise<Measured> } {
   let handled = 0;
   let first = 0;
-  let waiter: { readonly n: number; readonly resolve: (rate: number) => void } | undefined;
+  let cpu = process.cpuUsage();
+  let waiter: { readonly n: number; readonly resolve: (measured: Measured) => void } | undefined;
   return {
     count: () => {
-      if (++handled === 1) first = performance.now();
+      if (++handled === 1) {
+        first = performance.now();
+        cpu = process.cpuUsage();
+      }
       if (waiter && handled >= waiter.n) {
-        waiter.resolve((handled - 1) / ((performance.now() - first) / 1000));
+        const used = process.cpuUsage(cpu);
+        waiter.resolve({
+          rate: (handled - 1) / ((performance.now() - first) / 1000),
+          cpuUs: (used.user + used.system) / (handled - 1),
+        });
         waiter = undefined;
       }
     },
@@ -130,7 +160,7 @@ async function hostRate(url: string, port: number, count: number, variant: Varia
 }
 
 /** Fails the row instead of waiting forever when messages went missing. */
-async function withDeadline(done: Promise<number>, who: string): Promise<number> {
+async function withDeadline(done: Promise<Measured>, who: string): Promise<Measured> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(new Error(`${who} did not receive every message within 60 s`)), 60_000);
@@ -150,7 +180,7 @@ async function measure(url: string, port: number, row: number, count: number, pi
   await hostRate(url, port, 5000, variant, pinned);
   const plain = await plainRate(url, port, count, variant, pinned);
   const host = await hostRate(url, port, count, variant, pinned);
-  return { plain, host };
+  return { plain: plain.rate, host: host.rate, plainCpuUs: plain.cpuUs, hostCpuUs: host.cpuUs };
 }
 
 export async function run(args: readonly string[]): Promise<void> {
@@ -172,7 +202,7 @@ export async function run(args: readonly string[]): Promise<void> {
       `Pub/Sub: ${messages.toLocaleString('en-US')} messages from redis-benchmark -c 1 -P 32; no-op handler; ` +
         `median (range) of ${repeat} run(s) per row; ${placement}`,
     );
-    const rates = await rowsInChildren(
+    const rates = await rowsInChildren<RowCpu>(
       'pubsub',
       VARIANTS.length,
       ['--messages', String(messages)],
@@ -180,12 +210,33 @@ export async function run(args: readonly string[]): Promise<void> {
       repeat,
     );
     printTable(
-      ['subscription', 'redis-func', 'plain subscriber /s', 'redis-func /s', 'ratio (range)'],
+      [
+        'subscription',
+        'redis-func',
+        'plain subscriber /s',
+        'redis-func /s',
+        'ratio (range)',
+        'CPU µs/message, plain',
+        'redis-func',
+      ],
       VARIANTS.map((variant, i) => {
-        const rate = rates[i] ?? { plain: 0, host: 0, ratios: [] };
+        const rate = rates[i] ?? { plain: 0, host: 0, ratios: [], runs: [] };
         const kind = variant.pattern ? 'PSUBSCRIBE bench:*' : `SUBSCRIBE ${CHANNEL}`;
-        return [kind, variant.label, rate.plain, rate.host, ratioCell(rate)];
+        const cpu = (pick: (r: RowCpu) => number): string => median(rate.runs.map(pick)).toFixed(2);
+        return [
+          kind,
+          variant.label,
+          rate.plain,
+          rate.host,
+          ratioCell(rate),
+          cpu((r) => r.plainCpuUs),
+          cpu((r) => r.hostCpuUs),
+        ];
       }),
+    );
+    console.log(
+      "CPU µs/message: the subscriber process's CPU time from its first message to its last, per message " +
+        '(medians): what each message costs, whatever the publisher and the server manage.',
     );
   } finally {
     await server.stop();

@@ -71,8 +71,10 @@ export interface RowRates {
 }
 
 /** A row's medians, and each run's ratio (redis-func / plain), lowest first: the spread between runs. */
-export interface RowMedians extends RowRates {
+export interface RowMedians<R extends RowRates = RowRates> extends RowRates {
   readonly ratios: readonly number[];
+  /** Every run's own figures, in the order they ran (a bench that reports more than rates reads them). */
+  readonly runs: readonly R[];
 }
 
 /** `62%` or, for several runs, `62% (55-71%)`: the median ratio and the range of the runs' ratios. */
@@ -90,16 +92,16 @@ export function ratioCell(rates: RowMedians): string {
  * before it left (which moved a row by up to 2x depending on its place in the table). Each row runs
  * `repeat` times; its plain and redis-func rates are the medians of those runs.
  */
-export async function rowsInChildren(
+export async function rowsInChildren<R extends RowRates = RowRates>(
   bench: string,
   rowCount: number,
   args: readonly string[],
   url: string,
   repeat = 1,
-): Promise<RowMedians[]> {
-  const rates: RowMedians[] = [];
+): Promise<RowMedians<R>[]> {
+  const rates: RowMedians<R>[] = [];
   for (let row = 0; row < rowCount; row++) {
-    const runs: RowRates[] = [];
+    const runs: R[] = [];
     for (let run = 0; run < repeat; run++) {
       const { stdout } = await promisify(execFile)(
         process.execPath,
@@ -107,18 +109,19 @@ export async function rowsInChildren(
         { env: { ...process.env, REDIS_URL: url }, maxBuffer: 1 << 20 },
       );
       const last = stdout.trim().split('\n').pop() ?? '';
-      runs.push(JSON.parse(last) as RowRates);
+      runs.push(JSON.parse(last) as R);
     }
     rates.push({
       plain: median(runs.map((r) => r.plain)),
       host: median(runs.map((r) => r.host)),
       ratios: runs.map((r) => r.host / r.plain).sort((a, b) => a - b),
+      runs,
     });
   }
   return rates;
 }
 
-function median(values: readonly number[]): number {
+export function median(values: readonly number[]): number {
   return percentile(
     [...values].sort((a, b) => a - b),
     50,
