@@ -1,10 +1,10 @@
 /**
  * `npm run bench -- memory [--messages N]`: invocations per second of a trivial handler through the
- * in-memory test host (`publish` and `lpush`), next to calling the handler directly in a plain loop
+ * in-memory test host (`publish` and `lpush`; one row with a handler that logs a line), next to calling the handler directly in a plain loop
  * (the ceiling), in one run. Each row is the median of three runs after a warm-up run. Target: >= 100k
  * invocations/s.
  */
-import { trigger } from '@azure/functions';
+import { trigger, type InvocationContext } from '@azure/functions';
 import { createTestHost, type TestHost } from '../src/testing';
 import { printTable } from './util';
 
@@ -17,6 +17,11 @@ function option(args: readonly string[], name: string, fallback: number): number
 let handled = 0;
 const handler = (): void => {
   handled++;
+};
+/** A handler as real apps write them: one `context.log` line per invocation (the record keeps it). */
+const loggingHandler = (model: unknown, context: InvocationContext): void => {
+  handled++;
+  context.log('handled', (model as { Message: string }).Message);
 };
 
 async function plainLoop(n: number): Promise<number> {
@@ -54,6 +59,13 @@ export async function run(args: readonly string[]): Promise<void> {
         },
       },
       {
+        name: 'onLogged',
+        options: {
+          trigger: trigger.generic({ type: 'redisPubSubTrigger', connection: 'R', channel: 'logged' }),
+          handler: loggingHandler,
+        },
+      },
+      {
         name: 'onElement',
         options: {
           trigger: trigger.generic({
@@ -84,6 +96,18 @@ export async function run(args: readonly string[]): Promise<void> {
     ),
   );
   add(
+    'publish, awaited one by one, handler logs a line',
+    await timed(
+      n,
+      async (h) => {
+        for (const v of values) await h.publish('logged', v);
+        const last = h.invocations[h.invocations.length - 1];
+        if (last?.logs[0]?.message !== `handled ${n - 1}`) throw new Error('the record lacks its log line');
+      },
+      host,
+    ),
+  );
+  add(
     'publish, bursts of 1,000 then idle()',
     await timed(
       n,
@@ -103,7 +127,7 @@ export async function run(args: readonly string[]): Promise<void> {
   host.invocations.length = 0;
   await host.close();
   console.log(
-    `\nIn-memory test host, ${n.toLocaleString('en-US')} invocations of a no-op handler (node ${process.version})\n`,
+    `\nIn-memory test host, ${n.toLocaleString('en-US')} invocations of a no-op handler (one row logs a line per invocation) (node ${process.version})\n`,
   );
   printTable(['path', 'plain handler calls /s', 'test host invocations /s', 'ratio'], rows);
 }

@@ -70,22 +70,38 @@ export interface RowRates {
   readonly host: number;
 }
 
+/** A row's medians, and each run's ratio (redis-func / plain), lowest first: the spread between runs. */
+export interface RowMedians<R extends RowRates = RowRates> extends RowRates {
+  readonly ratios: readonly number[];
+  /** Every run's own figures, in the order they ran (a bench that reports more than rates reads them). */
+  readonly runs: readonly R[];
+}
+
+/** `62%` or, for several runs, `62% (55-71%)`: the median ratio and the range of the runs' ratios. */
+export function ratioCell(rates: RowMedians): string {
+  const pct = (r: number): number => Math.round(r * 100);
+  const median = `${pct(rates.host / rates.plain)}%`;
+  const { ratios } = rates;
+  if (ratios.length < 2) return median;
+  return `${median} (${pct(ratios[0] ?? 0)}-${pct(ratios[ratios.length - 1] ?? 0)}%)`;
+}
+
 /**
  * Measures each row of a throughput table in fresh Node processes (`--row i`), one after the other, against
  * the same Redis: every variant starts from the same JIT and heap state instead of inheriting what the rows
  * before it left (which moved a row by up to 2x depending on its place in the table). Each row runs
  * `repeat` times; its plain and redis-func rates are the medians of those runs.
  */
-export async function rowsInChildren(
+export async function rowsInChildren<R extends RowRates = RowRates>(
   bench: string,
   rowCount: number,
   args: readonly string[],
   url: string,
   repeat = 1,
-): Promise<RowRates[]> {
-  const rates: RowRates[] = [];
+): Promise<RowMedians<R>[]> {
+  const rates: RowMedians<R>[] = [];
   for (let row = 0; row < rowCount; row++) {
-    const runs: RowRates[] = [];
+    const runs: R[] = [];
     for (let run = 0; run < repeat; run++) {
       const { stdout } = await promisify(execFile)(
         process.execPath,
@@ -93,14 +109,19 @@ export async function rowsInChildren(
         { env: { ...process.env, REDIS_URL: url }, maxBuffer: 1 << 20 },
       );
       const last = stdout.trim().split('\n').pop() ?? '';
-      runs.push(JSON.parse(last) as RowRates);
+      runs.push(JSON.parse(last) as R);
     }
-    rates.push({ plain: median(runs.map((r) => r.plain)), host: median(runs.map((r) => r.host)) });
+    rates.push({
+      plain: median(runs.map((r) => r.plain)),
+      host: median(runs.map((r) => r.host)),
+      ratios: runs.map((r) => r.host / r.plain).sort((a, b) => a - b),
+      runs,
+    });
   }
   return rates;
 }
 
-function median(values: readonly number[]): number {
+export function median(values: readonly number[]): number {
   return percentile(
     [...values].sort((a, b) => a - b),
     50,

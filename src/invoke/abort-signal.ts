@@ -27,6 +27,9 @@ class NamedValues implements InvocationContextExtraInputs, InvocationContextExtr
 
 const UNKNOWN = 'unknown';
 
+/** Receives a context's log calls: the level and the call's arguments. */
+export type LineHandler = (level: LogLevel, args: readonly unknown[]) => void;
+
 /**
  * The InvocationContext redis-func hands to handlers. It is an `InvocationContext` of @azure/functions
  * (`instanceof` holds; same members, defaults and log levels) built by its own constructor: the library's
@@ -45,17 +48,21 @@ export class RedisInvocationContext implements InvocationContext {
   triggerMetadata?: TriggerMetadata;
   #options: EffectiveFunctionOptions | undefined;
   readonly #bindings: InvocationContextInit['options'];
-  readonly #logHandler: LogHandler;
+  readonly #logHandler: LogHandler | undefined;
+  readonly #lineHandler: LineHandler | undefined;
   #invocationId: string | undefined;
   readonly #id: { readonly value: string } | undefined;
   #controller: AbortController | undefined;
   #reason: unknown;
   #aborted = false;
 
-  /** `id`, when given, is the invocation id made text only if read (see InvocationId). */
+  /**
+   * `id`, when given, is the invocation id made text only if read (see InvocationId). Log calls go to
+   * `lineHandler` when given (their arguments as one array, not spread again), else to `logHandler`.
+   */
   constructor(
     init: InvocationContextInit & {
-      readonly logHandler: LogHandler;
+      readonly lineHandler?: LineHandler;
       readonly id?: { readonly value: string };
     },
   ) {
@@ -67,6 +74,7 @@ export class RedisInvocationContext implements InvocationContext {
     this.triggerMetadata = init.triggerMetadata;
     this.#bindings = init.options;
     this.#logHandler = init.logHandler;
+    this.#lineHandler = init.lineHandler;
   }
 
   /** The function's bindings, made on first use (a context of its own each, as in @azure/functions). */
@@ -148,7 +156,8 @@ export class RedisInvocationContext implements InvocationContext {
   }
 
   #write(level: LogLevel, args: unknown[]): void {
-    this.#logHandler(level, ...args);
+    if (this.#lineHandler) this.#lineHandler(level, args);
+    else this.#logHandler?.(level, ...args);
   }
 }
 // An InvocationContext to every check a handler or library may make (instanceof, prototype methods).

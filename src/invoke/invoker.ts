@@ -318,11 +318,12 @@ export class Invoker {
       triggerMetadata: request.triggerMetadata,
       retryContext: request.retryContext,
       options: state.contextOptions,
-      logHandler: (level, ...args) => {
-        const message = format(...args);
+      lineHandler: (level, args) => {
+        const message = logMessage(args);
         logs?.push({ level, message });
         const pinoLevel = contextLevelToPino(level);
-        if (pinoLevel !== 'silent') log[pinoLevel]((ids ??= { invocationId: id.value }), message);
+        if (pinoLevel !== 'silent' && log.isLevelEnabled(pinoLevel))
+          log[pinoLevel]((ids ??= { invocationId: id.value }), message);
       },
     });
     if (run.logsLines) {
@@ -356,14 +357,42 @@ export class Invoker {
     }
     const attempt = (request.retryContext?.retryCount ?? 0) + 1;
     const { input, triggerMetadata } = request;
-    const ended: InvocationOutcome =
+    const { onOutcome, onInvocation } = this.options;
+    if (!mode.withId && !onInvocation) {
+      const ended: InvocationOutcome =
+        status === 'succeeded'
+          ? { functionName, input, triggerMetadata, status, result: outcome, durationMs, attempt, logs }
+          : { functionName, input, triggerMetadata, status, error: outcome, durationMs, attempt, logs };
+      onOutcome?.(ended);
+      return ended;
+    }
+    // The record is the outcome with its id first (one object, not an outcome copied into a record).
+    const invocationId = id.value;
+    const record: InvocationRecord =
       status === 'succeeded'
-        ? { functionName, input, triggerMetadata, status, result: outcome, durationMs, attempt, logs }
-        : { functionName, input, triggerMetadata, status, error: outcome, durationMs, attempt, logs };
-    this.options.onOutcome?.(ended);
-    const { onInvocation } = this.options;
-    if (!mode.withId && !onInvocation) return ended;
-    const record: InvocationRecord = { invocationId: id.value, ...ended };
+        ? {
+            invocationId,
+            functionName,
+            input,
+            triggerMetadata,
+            status,
+            result: outcome,
+            durationMs,
+            attempt,
+            logs,
+          }
+        : {
+            invocationId,
+            functionName,
+            input,
+            triggerMetadata,
+            status,
+            error: outcome,
+            durationMs,
+            attempt,
+            logs,
+          };
+    onOutcome?.(record);
     onInvocation?.(record);
     return record;
   }
@@ -456,6 +485,22 @@ const ORDER: readonly PinoLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 
 
 function lowest(a: PinoLevel, b: PinoLevel | undefined): PinoLevel {
   return b !== undefined && ORDER.indexOf(b) < ORDER.indexOf(a) ? b : a;
+}
+
+/**
+ * A `context.log` line's text, as util.format makes it. Most lines are strings with no `%` in the first:
+ * those are joined as util.format would join them, without its parsing and formatting machinery.
+ */
+function logMessage(args: readonly unknown[]): string {
+  const first = args[0];
+  if (typeof first !== 'string' || first.includes('%')) return format(...args);
+  let message = first;
+  for (let i = 1; i < args.length; i++) {
+    const arg = args[i];
+    if (typeof arg !== 'string') return format(...args);
+    message += ` ${arg}`;
+  }
+  return message;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

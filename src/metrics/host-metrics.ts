@@ -61,6 +61,24 @@ export class HostMetrics {
     ),
   };
 
+  /** Pub/Sub messages dropped per function, read when scraped (a drop costs a map update, not a label check). */
+  private readonly pubsubDrops = new Map<string, number>();
+  private readonly pubsubDropped = new Counter({
+    name: 'redis_func_pubsub_dropped_total',
+    help: "Pub/Sub messages dropped because the function's backlog (maxBacklog) was full.",
+    labelNames: ['function'] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.pubsubDropped.reset();
+      for (const [name, dropped] of this.pubsubDrops) this.pubsubDropped.inc({ function: name }, dropped);
+    },
+  });
+
+  /** A Pub/Sub function's drop counter: present (at 0) from now on; `by` more dropped. */
+  countPubSubDropped(functionName: string, by = 1): void {
+    this.pubsubDrops.set(functionName, (this.pubsubDrops.get(functionName) ?? 0) + by);
+  }
+
   observeInvocation(record: InvocationOutcome): void {
     this.invocations.observe(record.functionName, record.status, record.durationMs / 1000);
   }

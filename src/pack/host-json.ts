@@ -54,7 +54,7 @@ export function packHostJson(raw: Readonly<Record<string, unknown>>): PackedHost
   for (const key of Object.keys(others)) if (key.toLowerCase() === 'redis') delete others[key];
   for (const [key, value] of Object.entries(isRecord(redis) ? redis : {})) {
     if (key.toLowerCase() === 'triggervalueformat') continue;
-    const changes = /^(lists|streams|reclaimidlems)$/i.test(key);
+    const changes = /^(lists|streams|reclaimidlems|pubsub)$/i.test(key);
     const option = `extensions.redis.${key}`;
     const local = JSON.stringify(value);
     const azure = 'emulator-only: dropped';

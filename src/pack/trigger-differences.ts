@@ -21,9 +21,32 @@ export function differencesOf(
   if (triggerType === 'redisPubSubTrigger' && isTrue(options.find(['sharded'])?.value)) {
     rows.push(differenceRow('shardedPubSub', 'sharded: true'));
   }
+  if (triggerType === 'redisPubSubTrigger') rows.push(...pubSubLoadRows(options));
   if (triggerType !== 'redisPubSubTrigger') rows.push(...pollingRows(triggerType, definition, options));
   if (triggerType !== 'redisPubSubTrigger') rows.push(...keyRows(definition, options, settings));
   return rows.map((row) => ({ function: definition.name, ...row }));
+}
+
+/** `maxBacklog` and `concurrency` of a Pub/Sub function: Azure queues every message and runs one at a time. */
+function pubSubLoadRows(options: BindingOptions): Row[] {
+  const rows: Row[] = [];
+  if (options.find(['maxBacklog']) !== undefined) {
+    rows.push({
+      option: 'maxBacklog',
+      local: 'at most this many messages wait; past it the oldest waiting one is dropped and counted',
+      azure: 'not available: every message waits in an unbounded in-process queue',
+      severity: 'differs',
+    });
+  }
+  if (options.find(['concurrency']) !== undefined) {
+    rows.push({
+      option: 'concurrency',
+      local: 'bounds parallel invocations',
+      azure: 'not available: one invocation at a time, in order',
+      severity: 'differs',
+    });
+  }
+  return rows;
 }
 
 function pollingRows(

@@ -6,10 +6,13 @@
  * found no match anywhere stops the earlier ones from trying longer matches (linear, not exponential).
  */
 export function globMatch(pattern: string, text: string): boolean {
+  if (!GLOB_SPECIAL.test(pattern)) return text !== '' && pattern === text; // a literal: equal bytes
   const state = { skipLongerMatches: false };
   return matchAt(bytes(pattern), 0, bytes(text), 0, state, 0);
 }
 
+/** The characters that make a pattern more than a literal. */
+const GLOB_SPECIAL = /[*?[\\]/;
 const STAR = 0x2a;
 const QUESTION = 0x3f;
 const OPEN = 0x5b;

@@ -1,8 +1,12 @@
 import { errorMessage } from '../errors';
 import type { TriggerValueFormat } from '../config/host-json';
+import type { RunClock } from '../invoke/invoker';
 import { messageModel } from '../invoke/model';
 import { CONNECTION_NAMES } from './binding-options';
 import type { Subscription } from './ports';
+import { DropReporter } from './pubsub-drops';
+import { MessageFeed } from './pubsub-feed';
+import { parsePubSubLoad, type PubSubLoadOptions } from './pubsub-options';
 import type {
   Listener,
   ListenerDeps,
@@ -12,7 +16,7 @@ import type {
   TriggerSpec,
 } from './trigger';
 
-export interface PubSubTriggerOptions extends TriggerOptions, Subscription {
+export interface PubSubTriggerOptions extends TriggerOptions, Subscription, PubSubLoadOptions {
   /** The function's value shape (host.json `triggerValueFormat`, else its programming model's default). */
   readonly valueFormat: TriggerValueFormat;
 }
@@ -29,7 +33,7 @@ export function defaultPattern(valueFormat: TriggerValueFormat): boolean {
 
 export const pubSubTrigger: TriggerSpec<PubSubTriggerOptions> = {
   type: PUBSUB_TRIGGER,
-  parseOptions(binding, _host, valueFormat) {
+  parseOptions(binding, host, valueFormat) {
     const channel = binding.string(['channel'], { required: true, resolveSettings: true });
     const sharded = binding.boolean(['sharded'], false);
     if (sharded && binding.boolean(['pattern'], false))
@@ -49,6 +53,7 @@ export const pubSubTrigger: TriggerSpec<PubSubTriggerOptions> = {
       pattern: sharded ? false : binding.boolean(['pattern'], defaultPattern(valueFormat)),
       sharded,
       valueFormat,
+      ...parsePubSubLoad(binding, host),
     });
   },
   createListener: (deps) => new PubSubListener(deps),
@@ -66,24 +71,45 @@ function pubSubInput(options: PubSubTriggerOptions, channel: string, message: st
 }
 
 /**
- * One subscription per function. Messages of the subscription are handled one after another, in order;
- * Pub/Sub has no ack, so a message whose invocation fails is gone (at-most-once).
+ * One subscription per function. Its messages run through a MessageFeed: one after another, in order (or
+ * `concurrency` at once), with at most `maxBacklog` waiting; past that the oldest waiting message is
+ * dropped and reported (DropReporter). Pub/Sub has no ack, so a message whose invocation fails is gone
+ * (at-most-once).
  */
 export class PubSubListener implements Listener {
   state: ListenerState = 'created';
   private unsubscribe: (() => Promise<void>) | undefined;
-  private tail: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
+  private readonly feed: MessageFeed;
+  private readonly drops: DropReporter;
+  /** Handed from each invocation that ends at once to the next (see Invoker.invokeNow). */
+  private readonly clock: RunClock = { reading: undefined };
+  private reason = { channel: '', text: '' };
 
-  constructor(private readonly deps: ListenerDeps<PubSubTriggerOptions>) {}
+  constructor(private readonly deps: ListenerDeps<PubSubTriggerOptions>) {
+    const { fn, logger, metrics } = deps;
+    const { maxBacklog, concurrency } = fn.options;
+    this.drops = new DropReporter({ functionName: fn.name, maxBacklog, logger, metrics });
+    this.feed = new MessageFeed({
+      concurrency,
+      maxBacklog,
+      run: (message, channel, continued) => this.run(message, channel, continued),
+      dropped: () => this.drops.drop(),
+    });
+  }
+
+  /** Messages dropped so far because the backlog was full. */
+  get dropped(): number {
+    return this.drops.dropped;
+  }
 
   async start(): Promise<void> {
     const { fn, ports, logger } = this.deps;
     this.state = 'starting';
     await warnIfKeyspaceEventsOff(this.deps);
-    this.unsubscribe = await ports.pubsub.subscribe(fn.options, (message, channel) =>
-      this.enqueue(message, channel),
-    );
+    this.unsubscribe = await ports.pubsub.subscribe(fn.options, (message, channel) => {
+      if (this.state === 'running' || this.state === 'starting') this.feed.push(message, channel);
+    });
     if (this.state === 'starting') this.state = 'running';
     logger.debug(
       { functionName: fn.name },
@@ -105,17 +131,42 @@ export class PubSubListener implements Listener {
         `Unsubscribing function '${this.deps.fn.name}' failed`,
       );
     }
-    await this.tail;
+    await this.feed.idle(); // what was received runs: the backlog drains
+    this.drops.close();
     this.state = 'closed';
   }
 
-  private enqueue(message: string, channel: string): void {
-    if (this.state !== 'running' && this.state !== 'starting') return;
+  /** One message's invocation: undefined when it ended at once, else a promise that never rejects. */
+  private run(message: string, channel: string, continued: boolean): Promise<unknown> | undefined {
+    if (!continued) this.clock.reading = undefined; // a reading from before an await is stale
     const { fn, invoker } = this.deps;
-    const { input, triggerMetadata } = pubSubInput(fn.options, channel, message);
-    this.tail = this.tail.then(async () => {
-      await invoker.invoke({ fn, input, triggerMetadata, reason: `New Redis message on channel ${channel}` });
-    });
+    try {
+      const { input, triggerMetadata } = pubSubInput(fn.options, channel, message);
+      const request = { fn, input, triggerMetadata, reason: this.reasonFor(channel) };
+      const outcome = invoker.invokeNow(request, this.clock);
+      return outcome instanceof Promise
+        ? outcome.catch((error: unknown) => this.reportingFailed(error))
+        : undefined;
+    } catch (error) {
+      this.reportingFailed(error);
+      return undefined;
+    }
+  }
+
+  /** Only reporting an outcome throws (an onInvocation callback): logged, and the next message runs. */
+  private reportingFailed(error: unknown): void {
+    this.deps.logger.error(
+      { functionName: this.deps.fn.name, err: errorMessage(error) },
+      `Reporting an invocation of '${this.deps.fn.name}' failed`,
+    );
+  }
+
+  /** `New Redis message on channel <channel>`, made once per run of messages of one channel. */
+  private reasonFor(channel: string): string {
+    if (channel !== this.reason.channel) {
+      this.reason = { channel, text: `New Redis message on channel ${channel}` };
+    }
+    return this.reason.text;
   }
 }
 

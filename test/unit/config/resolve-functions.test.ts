@@ -54,6 +54,8 @@ describe('resolving Pub/Sub triggers', () => {
       pattern: true,
       sharded: false,
       valueFormat: 'messageModel',
+      maxBacklog: 10_000,
+      concurrency: 1,
     });
     expect(b?.options).toEqual({
       connection: 'Redis',
@@ -61,6 +63,8 @@ describe('resolving Pub/Sub triggers', () => {
       pattern: false,
       sharded: false,
       valueFormat: 'messageModel',
+      maxBacklog: 10_000,
+      concurrency: 1,
     });
     // Sharded channels are exact: pattern defaults to false with sharded: true.
     expect(c?.options).toMatchObject({ channel: 'shard:1', pattern: false, sharded: true });
