@@ -13,6 +13,7 @@ import { ScaleMonitor } from '../host/scale-monitor';
 import { createLogger, flushLogs, type Logger } from '../logging';
 import { HostMetrics } from '../metrics/host-metrics';
 import { EmbeddedServers } from '../redis/embedded-servers';
+import { warnUnknownOptions } from '../triggers/unknown-options';
 import type { StartArgs } from './args';
 
 const DEFAULT_PORT = 7071;
@@ -23,6 +24,7 @@ export async function runStart(args: StartArgs, version: string): Promise<void> 
   const config = await loadConfiguration({ scriptRoot: args.scriptRoot, functions: args.functions });
   const logger = createLogger({ json, level: args.verbose ? 'debug' : config.host.logLevels.default });
   printFunctions(config.functions);
+  warnUnknownOptions(config.functions, logger);
   const metrics = new HostMetrics();
   const embedded = new EmbeddedServers(logger);
   const manyInstances = (args.instances ?? 1) > 1 || args.autoscale !== undefined;

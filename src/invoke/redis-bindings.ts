@@ -19,6 +19,9 @@ export interface RedisBinding {
   readonly collector: boolean;
 }
 
+/** The options of a `redis` input or output binding (besides the generic binding properties). */
+export const REDIS_BINDING_OPTIONS: readonly string[] = [...CONNECTION_NAMES, 'command'];
+
 const EXPRESSION = /\{([^{}]+)\}/g;
 
 /** Validates the extra bindings of a function: only `redis` bindings, with known binding expressions. */

@@ -21,6 +21,7 @@ export const PUBSUB_TRIGGER = 'redisPubSubTrigger';
 
 export const pubSubTrigger: TriggerSpec<PubSubTriggerOptions> = {
   type: PUBSUB_TRIGGER,
+  optionNames: [...CONNECTION_NAMES, 'channel', 'pattern', 'sharded'],
   parseOptions(binding, host) {
     const channel = binding.string(['channel'], { required: true, resolveSettings: true });
     const sharded = binding.boolean(['sharded'], false);
