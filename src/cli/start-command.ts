@@ -22,8 +22,12 @@ const DEFAULT_PORT = 7071;
 export async function runStart(args: StartArgs, version: string): Promise<void> {
   const json = args.json ?? !process.stdout.isTTY;
   const config = await loadConfiguration({ scriptRoot: args.scriptRoot, functions: args.functions });
-  const logger = createLogger({ json, level: args.verbose ? 'debug' : config.host.logLevels.default });
-  printFunctions(config.functions);
+  const logger = createLogger({
+    json,
+    verbose: args.verbose,
+    level: args.verbose ? 'debug' : config.host.logLevels.default,
+  });
+  announceFunctions(config.functions, logger, json);
   warnUnknownOptions(config.functions, logger);
   const metrics = new HostMetrics();
   const embedded = new EmbeddedServers(logger);
@@ -92,9 +96,22 @@ async function startAdmin(
   }
 }
 
-function printFunctions(
+/**
+ * The functions and their trigger types: a `Functions:` block as `func start` prints it on a terminal,
+ * one JSON event (`functions: [{ name, triggerType, disabled }]`) with JSON logs, so every line is JSON.
+ */
+function announceFunctions(
   functions: readonly { name: string; triggerType: string; disabled: boolean }[],
+  logger: Logger,
+  json: boolean,
 ): void {
+  if (json) {
+    logger.info(
+      { functions: functions.map(({ name, triggerType, disabled }) => ({ name, triggerType, disabled })) },
+      `Functions: ${functions.map((f) => (f.disabled ? `${f.name} (disabled)` : `${f.name}: ${f.triggerType}`)).join(', ')}`,
+    );
+    return;
+  }
   const lines = ['', 'Functions:', ''];
   for (const fn of functions) {
     lines.push(fn.disabled ? `\tFunction ${fn.name} is disabled.` : `\t${fn.name}: ${fn.triggerType}`);
