@@ -40,10 +40,11 @@ export function formatPrettyLine(json: string, options: PrettyOptions = {}): str
   const level = typeof line['level'] === 'string' ? line['level'] : 'info';
   const time = typeof line['time'] === 'number' ? new Date(line['time']).toISOString() : '';
   const instance = line['instance'] === undefined ? '' : `[instance ${fieldText(line['instance'])}] `;
-  const msg = typeof line['msg'] === 'string' ? line['msg'] : fieldText(line['msg'] ?? '');
+  const msg =
+    typeof line['msg'] === 'string' ? line['msg'] : line['msg'] === undefined ? '' : fieldText(line['msg']);
   let text = `[${time}] ${instance}${LEVEL_LABELS[level] ?? ''}${msg}`;
   const error = errorText(line['err']);
-  if (error) text += ` (${error})`;
+  if (error && !msg.includes(error)) text += ` (${error})`;
   if (options.verbose) {
     const fields = Object.entries(line).filter(
       ([name]) => !OWN_FIELDS.has(name) && name !== 'err' && name !== 'instance',

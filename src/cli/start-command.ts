@@ -1,12 +1,6 @@
 import { loadConfiguration } from '../config/load';
-import { errorMessage, isUserError } from '../errors';
-import {
-  MASTER_KEY_SETTING,
-  startAdminServer,
-  type AdminServer,
-  type AdminServerOptions,
-  type AdminTarget,
-} from '../host/admin-server';
+import { errorMessage } from '../errors';
+import { MASTER_KEY_SETTING, checkAdminPort, startAdminServer, type AdminServer } from '../host/admin-server';
 import { createRedisHost } from '../host/create-host';
 import { HostGroup } from '../host/host-group';
 import { ScaleMonitor } from '../host/scale-monitor';
@@ -22,6 +16,8 @@ const DEFAULT_PORT = 7071;
 export async function runStart(args: StartArgs, version: string): Promise<void> {
   const json = args.json ?? !process.stdout.isTTY;
   const config = await loadConfiguration({ scriptRoot: args.scriptRoot, functions: args.functions });
+  const port = args.port ?? config.localSettings.localHttpPort ?? DEFAULT_PORT;
+  await checkAdminPort(port, args.bind); // before anything connects, as func start checks its port
   const logger = createLogger({
     json,
     verbose: args.verbose,
@@ -69,31 +65,18 @@ export async function runStart(args: StartArgs, version: string): Promise<void> 
     await group.close();
     throw error;
   }
+  if (running.stopRequested) return; // stopped while connecting: start nothing more
   monitor.start();
-  running.admin = await startAdmin(group, logger, {
-    port: args.port ?? config.localSettings.localHttpPort ?? DEFAULT_PORT,
-    bind: args.bind,
-    masterKey: config.settings.get(MASTER_KEY_SETTING),
-    version,
-  });
-  logger.info('Host is running. Press Ctrl+C to stop.');
-}
-
-async function startAdmin(
-  target: AdminTarget,
-  logger: Logger,
-  options: AdminServerOptions,
-): Promise<AdminServer | undefined> {
   try {
-    return await startAdminServer(target, options, logger);
+    const masterKey = config.settings.get(MASTER_KEY_SETTING);
+    running.admin = await startAdminServer(group, { port, bind: args.bind, masterKey, version }, logger);
   } catch (error) {
-    if (isUserError(error)) throw error;
-    logger.warn(
-      { err: errorMessage(error) },
-      `Admin API could not listen on port ${options.port}; running without it (use --port)`,
-    );
-    return undefined;
+    // the port was taken since the check: stop like any other start-up failure
+    await monitor.stop();
+    await group.close();
+    throw error;
   }
+  logger.info('Host is running. Press Ctrl+C to stop.');
 }
 
 /**

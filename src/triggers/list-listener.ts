@@ -70,10 +70,12 @@ export class ListListener implements Listener {
   async start(): Promise<void> {
     this.state = 'starting';
     const version = await this.port.serverVersion();
+    if (this.stopping) return; // closed while connecting: start nothing
     this.command = popCommandFor(version);
     this.checkVersion(version);
     if (this.options.reliable) {
       await this.beat();
+      if (this.stopping) return;
       this.timer = setInterval(() => void this.beat(), heartbeatEveryMs(this.options.heartbeatTimeoutMs));
       this.timer.unref();
     }
@@ -84,6 +86,11 @@ export class ListListener implements Listener {
 
   close(): Promise<void> {
     return (this.closing ??= this.doClose());
+  }
+
+  /** Closing or closed (read through a getter: start() checks it after its awaits). */
+  private get stopping(): boolean {
+    return this.state === 'closing' || this.state === 'closed';
   }
 
   private async doClose(): Promise<void> {
