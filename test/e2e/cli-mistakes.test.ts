@@ -1,7 +1,8 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { freePort } from '../../src/redis/embedded-server';
-import { runCli, type CliProcess } from '../support/cli';
+import { ROOT, runCli, type CliProcess } from '../support/cli';
 
 const fixtures = path.join(__dirname, '..', 'fixtures');
 const running: CliProcess[] = [];
@@ -39,10 +40,13 @@ describe('redis-func start: mistakes a new user makes', () => {
       endpoint: `localhost:${port}`,
     });
     expect(String(waiting['err'])).toMatch(/ECONNREFUSED/);
+    const closed = new Promise((resolve) => cli.child.once('close', resolve)); // stdout read to its end
     cli.child.kill('SIGINT');
     const exit = await cli.exited;
+    await closed;
     expect(exit).toEqual({ code: 0, signal: null });
-    const messages = cli.lines.map(msg);
+    // In the order the events happened (a line written while the stdout pipe was busy can come out later).
+    const messages = [...cli.lines].sort((a, b) => Number(a['time']) - Number(b['time'])).map(msg);
     const stopping = messages.findIndex((m) => m.startsWith('SIGINT received'));
     expect(stopping).toBeGreaterThan(-1);
     const after = messages.slice(stopping + 1);
@@ -102,5 +106,38 @@ describe('redis-func start: mistakes a new user makes', () => {
         `\\] Warning: Redis connection RedisConnectionString \\(127\\.0\\.0\\.1:${port}, .*\\) failed; retrying \\(.*ECONNREFUSED`,
       ),
     );
+  });
+
+  it('accepts a host.json with comments and warns about a misspelled option, naming the closest one', async () => {
+    // Inside the repo, so the app's require('@azure/functions') resolves as it would in a real app.
+    mkdirSync(path.join(ROOT, '.redis-func'), { recursive: true });
+    const dir = mkdtempSync(path.join(ROOT, '.redis-func', 'mistakes-app-'));
+    writeFileSync(path.join(dir, 'host.json'), '{\n  // as func init writes it\n  "version": "2.0",\n}\n');
+    writeFileSync(path.join(dir, 'package.json'), '{ "main": "index.js" }');
+    writeFileSync(
+      path.join(dir, 'index.js'),
+      `const { app } = require('@azure/functions');
+app.generic('onOrder', {
+  trigger: { type: 'redisPubSubTrigger', name: 'm', connection: 'R', channel: 'orders:*', chanel: 'orders:*' },
+  handler: () => undefined,
+});
+app.generic('onJob', {
+  trigger: { type: 'redisStreamTrigger', name: 'e', connection: 'R', key: 'jobs', consumerGroupName: 'g' },
+  handler: () => undefined,
+});
+`,
+    );
+    const cli = runCli(['start', '--script-root', dir, '--json', '--port', '0'], {
+      R: `127.0.0.1:${await freePort()}`,
+    });
+    running.push(cli);
+    const order = await cli.waitForLine((l) => l['functionName'] === 'onOrder' && l['level'] === 'warn');
+    const job = await cli.waitForLine((l) => l['functionName'] === 'onJob' && l['level'] === 'warn');
+    expect(order).toMatchObject({ unknownOptions: ['chanel'], suggestions: ['channel'] });
+    expect(msg(order)).toContain('did you mean "channel"?');
+    expect(job).toMatchObject({ unknownOptions: ['consumerGroupName'], suggestions: ['consumerGroup'] });
+    cli.child.kill('SIGINT');
+    expect((await cli.exited).code).toBe(0);
+    expect(cli.lines.filter((l) => Array.isArray(l['unknownOptions']))).toHaveLength(2); // once per function
   });
 });
