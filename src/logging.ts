@@ -1,5 +1,5 @@
 import pino from 'pino';
-import pretty from 'pino-pretty';
+import { prettyDestination } from './logging-pretty';
 
 import type { LogDestination, Logger } from './logger-type';
 
@@ -12,18 +12,23 @@ export interface LoggerOptions {
   readonly level?: string;
   /** Where lines go; stdout by default. */
   readonly destination?: LogDestination;
+  /** Human-readable output: every field of a line (`--verbose`), not only those that help. */
+  readonly verbose?: boolean;
 }
 
-/** Field paths whose values never reach a log line. */
+/**
+ * Field paths whose values never reach a log line: credentials. Redis key names are not secrets and
+ * are shown (`key`, `list`, `stream`).
+ */
 export const REDACT_PATHS = [
   'password',
   '*.password',
   'connectionString',
   '*.connectionString',
-  'key',
-  '*.key',
   'token',
   '*.token',
+  'masterKey',
+  '*.masterKey',
 ];
 
 export function createLogger(options: LoggerOptions): Logger {
@@ -37,14 +42,10 @@ export function createLogger(options: LoggerOptions): Logger {
   // the chunk it appends to at every line (Buffer.byteLength), so a 4 KB chunk instead of 16 KB makes a
   // line a third cheaper with an invocation logged twice.
   if (options.json) return pino(base, options.destination ?? jsonDestination(1));
-  const stream = pretty({
-    colorize: process.stdout.isTTY === true,
-    translateTime: 'HH:MM:ss.l',
-    ignore: 'pid,hostname,functionName,invocationId',
-    messageFormat: '{if functionName}[{functionName}] {end}{msg}',
-    hideObject: false,
-    sync: true,
-    destination: options.destination ?? 1,
+  const stream = prettyDestination({
+    verbose: options.verbose,
+    colorize: options.destination === undefined && process.stdout.isTTY === true,
+    destination: options.destination,
   });
   return pino(base, stream);
 }

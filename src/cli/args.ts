@@ -31,7 +31,7 @@ Options for start:
   --bind ADDR            Address of the admin API (default 127.0.0.1; others need FUNCTIONS_MASTER_KEY)
   --instances N          Run N independent listener sets in this process (rehearse scale-out)
   --autoscale MIN..MAX   Add and remove instances from the backlog, as Azure's scale controller would
-  --verbose              Debug-level logs
+  --verbose              Debug-level logs, and every field of a pretty line
   --json                 JSON log lines (the default when output is not a terminal)
   --pretty               Human-readable log lines even when piped
 

@@ -1,12 +1,6 @@
 import { loadConfiguration } from '../config/load';
-import { errorMessage, isUserError } from '../errors';
-import {
-  MASTER_KEY_SETTING,
-  startAdminServer,
-  type AdminServer,
-  type AdminServerOptions,
-  type AdminTarget,
-} from '../host/admin-server';
+import { errorMessage } from '../errors';
+import { MASTER_KEY_SETTING, checkAdminPort, startAdminServer, type AdminServer } from '../host/admin-server';
 import { createRedisHost } from '../host/create-host';
 import { HostGroup } from '../host/host-group';
 import { ScaleMonitor } from '../host/scale-monitor';
@@ -14,6 +8,7 @@ import { outputDifferenceNote } from '../invoke/redis-bindings';
 import { createLogger, flushLogs, type Logger } from '../logging';
 import { HostMetrics } from '../metrics/host-metrics';
 import { EmbeddedServers } from '../redis/embedded-servers';
+import { warnUnknownOptions } from '../triggers/unknown-options';
 import type { StartArgs } from './args';
 
 const DEFAULT_PORT = 7071;
@@ -22,8 +17,15 @@ const DEFAULT_PORT = 7071;
 export async function runStart(args: StartArgs, version: string): Promise<void> {
   const json = args.json ?? !process.stdout.isTTY;
   const config = await loadConfiguration({ scriptRoot: args.scriptRoot, functions: args.functions });
-  const logger = createLogger({ json, level: args.verbose ? 'debug' : config.host.logLevels.default });
-  printFunctions(config.functions);
+  const port = args.port ?? config.localSettings.localHttpPort ?? DEFAULT_PORT;
+  await checkAdminPort(port, args.bind); // before anything connects, as func start checks its port
+  const logger = createLogger({
+    json,
+    verbose: args.verbose,
+    level: args.verbose ? 'debug' : config.host.logLevels.default,
+  });
+  announceFunctions(config.functions, logger, json);
+  warnUnknownOptions(config.functions, logger);
   for (const fn of config.functions) {
     if (!fn.disabled && fn.outputs.length > 0)
       logger.info({ functionName: fn.name }, outputDifferenceNote(fn.name));
@@ -70,36 +72,36 @@ export async function runStart(args: StartArgs, version: string): Promise<void> 
     await group.close();
     throw error;
   }
+  if (running.stopRequested) return; // stopped while connecting: start nothing more
   if (args.autoscale) monitor.start();
-  running.admin = await startAdmin(group, logger, {
-    port: args.port ?? config.localSettings.localHttpPort ?? DEFAULT_PORT,
-    bind: args.bind,
-    masterKey: config.settings.get(MASTER_KEY_SETTING),
-    version,
-  });
+  try {
+    const masterKey = config.settings.get(MASTER_KEY_SETTING);
+    running.admin = await startAdminServer(group, { port, bind: args.bind, masterKey, version }, logger);
+  } catch (error) {
+    // the port was taken since the check: stop like any other start-up failure
+    await monitor.stop();
+    await group.close();
+    throw error;
+  }
   logger.info('Host is running. Press Ctrl+C to stop.');
 }
 
-async function startAdmin(
-  target: AdminTarget,
-  logger: Logger,
-  options: AdminServerOptions,
-): Promise<AdminServer | undefined> {
-  try {
-    return await startAdminServer(target, options, logger);
-  } catch (error) {
-    if (isUserError(error)) throw error;
-    logger.warn(
-      { err: errorMessage(error) },
-      `Admin API could not listen on port ${options.port}; running without it (use --port)`,
-    );
-    return undefined;
-  }
-}
-
-function printFunctions(
+/**
+ * The functions and their trigger types: a `Functions:` block as `func start` prints it on a terminal,
+ * one JSON event (`functions: [{ name, triggerType, disabled }]`) with JSON logs, so every line is JSON.
+ */
+function announceFunctions(
   functions: readonly { name: string; triggerType: string; disabled: boolean }[],
+  logger: Logger,
+  json: boolean,
 ): void {
+  if (json) {
+    logger.info(
+      { functions: functions.map(({ name, triggerType, disabled }) => ({ name, triggerType, disabled })) },
+      `Functions: ${functions.map((f) => (f.disabled ? `${f.name} (disabled)` : `${f.name}: ${f.triggerType}`)).join(', ')}`,
+    );
+    return;
+  }
   const lines = ['', 'Functions:', ''];
   for (const fn of functions) {
     lines.push(fn.disabled ? `\tFunction ${fn.name} is disabled.` : `\t${fn.name}: ${fn.triggerType}`);

@@ -1,10 +1,11 @@
 import { ConfigError, ErrorCodes } from '../errors';
-import { parseRedisBindings } from '../invoke/redis-bindings';
+import { REDIS_BINDING_OPTIONS, parseRedisBindings } from '../invoke/redis-bindings';
 import { parseRetryPolicy } from '../invoke/retry-policy';
 import type { FunctionDefinition } from '../registration/definition';
 import { BindingOptions } from '../triggers/binding-options';
 import { findTrigger, triggerTypes } from '../triggers/registry';
 import type { ResolvedFunction } from '../triggers/trigger';
+import { findUnknownOptions } from '../triggers/unknown-options';
 import { valueFormatOf, type HostConfig } from './host-json';
 import type { Settings } from './settings';
 
@@ -43,11 +44,18 @@ export function resolveFunction(
     ...definition.extraOutputs,
     ...(definition.returnBinding ? [definition.returnBinding] : []),
   ];
+  const options = spec.parseOptions(binding, host, valueFormat);
+  const unknownOptions = [
+    ...binding.unknownOptions(spec.optionNames),
+    ...[...definition.extraInputs, ...outputs]
+      .filter((b) => b.type.toLowerCase() === 'redis')
+      .flatMap((b) => findUnknownOptions(b, REDIS_BINDING_OPTIONS)),
+  ];
   return Object.freeze({
     definition,
     name,
     triggerType: spec.type,
-    options: spec.parseOptions(binding, host, valueFormat),
+    options,
     disabled: settings.isDisabled(name),
     retry: parseRetryPolicy(definition.retry, { file: source, field: 'retry' }) ?? host.retry,
     inputs: parseRedisBindings(name, source, definition.extraInputs, settings, spec.metadataNames),
@@ -59,6 +67,7 @@ export function resolveFunction(
       spec.metadataNames,
       definition.programmingModel === 'v3' && valueFormat === 'v1',
     ),
+    unknownOptions: Object.freeze(unknownOptions),
   });
 }
 

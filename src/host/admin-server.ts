@@ -91,12 +91,43 @@ function keyMatches(given: string | string[] | undefined, key: string): boolean 
 
 function listen(server: Server, port: number, bind: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (error: NodeJS.ErrnoException): void => reject(listenError(error, port, bind));
+    server.once('error', fail);
     server.listen(port, bind, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve();
     });
   });
+}
+
+/**
+ * Fails now, as `func start` does, when the admin port cannot be had: nothing has started yet, so
+ * nothing is left half-running. The listener is closed again at once.
+ */
+export async function checkAdminPort(port: number, bind = '127.0.0.1'): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  await listen(probe, port, bind);
+  await new Promise((resolve) => probe.close(resolve));
+}
+
+function listenError(error: NodeJS.ErrnoException, port: number, bind: string): ConfigError {
+  const choose =
+    `choose another port with --port N or with "Host": { "LocalHttpPort": N } in local.settings.json ` +
+    `(--port 0 takes any free port)`;
+  if (error.code === 'EADDRINUSE') {
+    return new ConfigError(
+      ErrorCodes.ADMIN_PORT_IN_USE,
+      `Port ${port} on ${bind} (the admin API) is already in use, perhaps by another redis-func or func ` +
+        `start. Stop that process, or ${choose}.`,
+      { field: '--port', cause: error },
+    );
+  }
+  return new ConfigError(
+    ErrorCodes.ADMIN_LISTEN_FAILED,
+    `The admin API cannot listen on ${bind}:${port}: ${error.message}. Check --bind, or ${choose}.`,
+    { field: '--port', cause: error },
+  );
 }
 
 async function handle(

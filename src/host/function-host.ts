@@ -114,7 +114,8 @@ export class FunctionHost implements AsyncDisposable {
       await this.close();
       throw error;
     }
-    if (this.state === 'starting') this.state = 'running';
+    if (this.state !== 'starting') return; // closed while connecting: it never started
+    this.state = 'running';
     logger.info(
       { functions: this.options.functions.filter((f) => !f.disabled).map((f) => f.name) },
       'Host started',

@@ -24,6 +24,9 @@ export interface RedisBinding {
   readonly collector: boolean;
 }
 
+/** The options of a `redis` input or output binding (besides the generic binding properties). */
+export const REDIS_BINDING_OPTIONS: readonly string[] = [...CONNECTION_NAMES, 'command'];
+
 /**
  * Validates the extra bindings of a function: only `redis` bindings, with binding expressions the
  * trigger provides and, for inputs, one of the 1.x extension's read commands.

@@ -2,6 +2,7 @@ import { createClient, type RedisClientType } from 'redis';
 import { ConnectionError, ErrorCodes, errorMessage } from '../errors';
 import type { Logger } from '../logging';
 import { describeEndpoint, type RedisEndpoint } from './connection-string';
+import { FailureReports } from './failure-reports';
 
 /** node-redis client with the default modules, RESP3 (node-redis 6's default). */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
@@ -121,28 +122,43 @@ export function createRedisClient(options: ClientOptions): RedisClient {
     ...connectionOptions(endpoint, options.ca, reconnectStrategy, options.clientName),
     database: endpoint.database,
   });
-  let failing = false;
+  const reports = new FailureReports();
+  const fields = {
+    setting: options.settingName,
+    endpoint: describeEndpoint(endpoint),
+    role: options.role,
+  };
   client.on('error', (error: unknown) => {
     if (atStartUp(error)) return; // start-up fails with its own error
-    if (!failing && everReady && options.role === 'pubsub') {
+    const report = reports.failed();
+    if (!report) return;
+    const err = errorMessage(error);
+    if (report.first && everReady && options.role === 'pubsub') {
       // Pub/Sub keeps nothing: say loudly that messages are being lost, and the usual cause.
       logger.error(
-        { err: errorMessage(error) },
+        { ...fields, err },
         `Pub/Sub connection ${where} was lost; messages published until it is back are lost (Pub/Sub is ` +
           `at-most-once). Resubscribing. If this repeats, Redis may be cutting off a slow subscriber ` +
           `(client-output-buffer-limit pubsub).`,
       );
-    } else if (!failing)
-      logger.warn({ err: errorMessage(error) }, `Redis connection ${where} failed; retrying`);
-    failing = true;
+    } else if (report.first) {
+      logger.warn({ ...fields, err }, `Redis connection ${where} failed; retrying`);
+    } else {
+      const seconds = Math.round(report.failingForMs / 1000);
+      logger.warn(
+        { ...fields, err, failingForMs: report.failingForMs },
+        `${everReady ? 'Still reconnecting to' : 'Still waiting for'} Redis at ${fields.endpoint} (setting ` +
+          `'${options.settingName}', ${options.role} connection) after ${seconds}s; last error: ${err}. ` +
+          `Retrying; check that Redis runs there and that the setting names it.`,
+      );
+    }
   });
   client.on('ready', () => {
     everReady = true;
-    if (failing) {
+    if (reports.recovered() !== undefined) {
       logger.info(`Redis connection ${where} is back`);
       options.onReconnect?.();
     }
-    failing = false;
   });
   return client;
 }

@@ -23,6 +23,7 @@ import {
 } from './cluster';
 import { describeEndpoint, parseConnectionString, type RedisEndpoint } from './connection-string';
 import { EmbeddedServers } from './embedded-servers';
+import { FailureReports } from './failure-reports';
 
 export interface ConnectionsOptions {
   readonly settings: Settings;
@@ -96,6 +97,8 @@ export class RedisConnections {
   private readonly connections = new Map<string, Promise<Connection>>();
   private readonly embedded: EmbeddedServers;
   private closed = false;
+  /** Aborted by close(): connection attempts still retrying stop being waited for at once. */
+  private readonly closing = new AbortController();
   /** The command client of each setting whose server is known to be standalone (see isKnownStandalone). */
   private readonly standalone = new Map<string, RedisClient>();
 
@@ -252,7 +255,7 @@ export class RedisConnections {
     }
     const name = this.clientName(settingName, functionName ? 'command' : 'pubsub', functionName);
     const client = this.newClient(connection, settingName, role, endpoint, name);
-    await connectClient(client, settingName, endpoint);
+    await this.untilClosed(connectClient(client, settingName, endpoint));
     return client;
   }
 
@@ -267,6 +270,7 @@ export class RedisConnections {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closing.abort();
     for (const pending of this.connections.values()) {
       const connection = await pending.catch(() => undefined);
       if (!connection) continue;
@@ -286,9 +290,38 @@ export class RedisConnections {
     if (existing) return existing;
     const name = this.clientName(settingName, slot === 'subscriber' ? 'pubsub' : 'command');
     const client = this.newClient(connection, settingName, role, connection.endpoint, name);
-    const ready = connectClient(client, settingName, connection.endpoint).then(() => client);
+    const ready = this.untilClosed(connectClient(client, settingName, connection.endpoint)).then(
+      () => client,
+    );
     connection[slot] = ready;
     return ready;
+  }
+
+  /**
+   * `connecting`, or a rejection as soon as close() is called: node-redis ends a connection attempt that
+   * is retrying only after its backoff delay, and shutting down must not wait for that.
+   */
+  private untilClosed<T>(connecting: Promise<T>): Promise<T> {
+    const { signal } = this.closing;
+    if (signal.aborted) {
+      connecting.catch(() => undefined);
+      return Promise.reject(closedError());
+    }
+    return new Promise<T>((resolve, reject) => {
+      const onClose = (): void => reject(closedError());
+      signal.addEventListener('abort', onClose, { once: true });
+      connecting.then(
+        (value) => {
+          signal.removeEventListener('abort', onClose);
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onClose);
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what was thrown, as thrown
+          reject(error);
+        },
+      );
+    });
   }
 
   private newClient(
@@ -298,7 +331,7 @@ export class RedisConnections {
     endpoint: RedisEndpoint,
     clientName: string,
   ): RedisClient {
-    if (this.closed) throw new RedisFuncError(ErrorCodes.HOST_STATE, 'The Redis connections are closed.');
+    if (this.closed) throw closedError();
     const client = createRedisClient({
       ca: connection.ca,
       onReconnect: () => this.options.onReconnect?.(settingName),
@@ -350,6 +383,7 @@ export class RedisConnections {
       clientName: this.clientName(settingName, 'command'),
     });
     connection.clients.add(cluster);
+    const reports = new FailureReports();
     for (let attempt = 0; ; attempt++) {
       if (this.closed) throw new RedisFuncError(ErrorCodes.HOST_STATE, 'The Redis connections are closed.');
       try {
@@ -361,10 +395,12 @@ export class RedisConnections {
       } catch (error) {
         const failure = permanentFailure(error, connection.endpoint, settingName);
         if (failure) throw failure;
-        if (attempt === 0)
+        const report = reports.failed();
+        if (report)
           this.options.logger.warn(
-            { err: errorMessage(error) },
-            `Redis Cluster of '${settingName}' (${describeEndpoint(connection.endpoint)}) cannot be reached; retrying`,
+            { err: errorMessage(error), setting: settingName, failingForMs: report.failingForMs },
+            `Redis Cluster of '${settingName}' (${describeEndpoint(connection.endpoint)}) cannot be reached` +
+              `${report.first ? '' : ` after ${Math.round(report.failingForMs / 1000)}s`}; retrying`,
           );
         await new Promise((resolve) => setTimeout(resolve, reconnectDelay(attempt)));
       }
@@ -428,4 +464,8 @@ export class RedisConnections {
       );
     }
   }
+}
+
+function closedError(): RedisFuncError {
+  return new RedisFuncError(ErrorCodes.HOST_STATE, 'The Redis connections are closed.');
 }

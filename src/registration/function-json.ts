@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import Module from 'node:module';
 import path from 'node:path';
 import { ConfigError, ErrorCodes, RedisFuncError, errorMessage } from '../errors';
-import { isRecord } from '../config/read-json';
+import { isRecord, parseJsonText } from '../config/read-json';
 import type { BindingDefinition, FunctionDefinition } from './definition';
 import { freezeDefinition } from './from-core';
 import { v3Handler, type V3Function } from './v3-context';
@@ -53,15 +53,17 @@ function loadOne(root: string, name: string): FunctionDefinition {
 }
 
 function readFunctionJson(file: string, where: string): Record<string, unknown> {
-  let parsed: unknown;
+  let text: string;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
+    text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(ErrorCodes.BINDING_INVALID, `${where} is not valid JSON: ${errorMessage(error)}.`, {
+    throw new ConfigError(ErrorCodes.BINDING_INVALID, `${where} cannot be read: ${errorMessage(error)}.`, {
       file,
       cause: error,
     });
   }
+  // Comments and trailing commas are accepted, as the Functions host reads function.json.
+  const parsed = parseJsonText(text, where, ErrorCodes.BINDING_INVALID);
   if (!isRecord(parsed)) throw invalid(where, '(root)', 'must be a JSON object');
   return parsed;
 }

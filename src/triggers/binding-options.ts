@@ -1,6 +1,7 @@
 import type { Settings } from '../config/settings';
 import { ConfigError, ErrorCodes } from '../errors';
 import type { BindingDefinition } from '../registration/definition';
+import { closestName, findUnknownOptions, type UnknownOption } from './unknown-options';
 
 /**
  * Reads a binding's options case-insensitively under any of their names (preview and 1.x), and turns
@@ -8,10 +9,12 @@ import type { BindingDefinition } from '../registration/definition';
  */
 export class BindingOptions {
   private readonly byLowerName = new Map<string, unknown>();
+  /** Every option name asked for (present or not): what this binding type knows. */
+  private readonly asked = new Set<string>();
 
   constructor(
     readonly functionName: string,
-    binding: BindingDefinition,
+    private readonly binding: BindingDefinition,
     private readonly settings: Settings,
     private readonly source: string,
   ) {
@@ -20,11 +23,31 @@ export class BindingOptions {
 
   /** The first of `names` present (value and the name as asked for). */
   find(names: readonly string[]): { name: string; value: unknown } | undefined {
+    for (const name of names) this.asked.add(name);
     for (const name of names) {
       const value = this.byLowerName.get(name.toLowerCase());
       if (value !== undefined && value !== null) return { name, value };
     }
     return undefined;
+  }
+
+  /**
+   * The binding's properties that are neither generic nor among `known` nor asked for so far
+   * (call after every option was read).
+   */
+  unknownOptions(known: readonly string[]): UnknownOption[] {
+    return findUnknownOptions(this.binding, new Set([...known, ...this.asked]));
+  }
+
+  /** ` (the binding has "chanel"; did you mean "channel"?)` when a property looks like a misspelling of `names`. */
+  private misspelled(names: readonly string[]): string {
+    const unknown = findUnknownOptions(this.binding, this.asked).map((u) => u.option);
+    for (const key of unknown) {
+      const closest = closestName(key, names);
+      if (closest && key.toLowerCase() !== closest.toLowerCase())
+        return ` (the binding has "${key}"; did you mean "${closest}"?)`;
+    }
+    return '';
   }
 
   error(option: string, problem: string): ConfigError {
@@ -48,7 +71,7 @@ export class BindingOptions {
     const found = this.find(names);
     const primary = names[0] ?? 'option';
     if (!found) {
-      if (opts.required) throw this.error(primary, 'is required');
+      if (opts.required) throw this.error(primary, `is required${this.misspelled(names)}`);
       return undefined;
     }
     if (typeof found.value !== 'string')

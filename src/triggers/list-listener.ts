@@ -70,10 +70,12 @@ export class ListListener implements Listener {
   async start(): Promise<void> {
     this.state = 'starting';
     const version = await this.port.serverVersion();
+    if (this.stopping) return; // closed while connecting: start nothing
     this.command = popCommandFor(version);
     this.checkVersion(version);
     if (this.options.reliable) {
       await this.beat();
+      if (this.stopping) return;
       this.timer = setInterval(() => void this.beat(), heartbeatEveryMs(this.options.heartbeatTimeoutMs));
       this.timer.unref();
     }
@@ -84,6 +86,11 @@ export class ListListener implements Listener {
 
   close(): Promise<void> {
     return (this.closing ??= this.doClose());
+  }
+
+  /** Closing or closed (read through a getter: start() checks it after its awaits). */
+  private get stopping(): boolean {
+    return this.state === 'closing' || this.state === 'closed';
   }
 
   private async doClose(): Promise<void> {
@@ -190,13 +197,22 @@ export class ListListener implements Listener {
       o.cardinality === 'many' ? [...groupByKey(batch).values()] : batch;
     await forEachConcurrent(groups, o.concurrency, run);
     if (o.reliable) await Promise.all([this.removeHandled(handled), ...requeuing]);
-    if (failed > 0 && !o.reliable) {
-      this.deps.logger.warn(
-        { functionName: this.deps.fn.name, failed },
-        `${plural(failed)} of '${this.deps.fn.name}' failed and are lost (list pops are at-most-once; ` +
-          `set reliable: true to run them again)`,
-      );
-    }
+    if (failed > 0 && !o.reliable) this.warnLost(failed);
+  }
+
+  /** Plain pops: failed elements are gone; says so, and what keeps them next time. */
+  private warnLost(failed: number): void {
+    const { fn, logger } = this.deps;
+    const what = failed === 1 ? 'element' : 'elements';
+    const retry = fn.retry
+      ? ''
+      : `add a retry policy (retry in the function's options or host.json) to retry them in-process, or `;
+    logger.warn(
+      { functionName: fn.name, failed },
+      `${failed} ${what} of '${fn.name}' failed and ${failed === 1 ? 'is' : 'are'} lost (list pops are ` +
+        `at-most-once). To keep failed elements: ${retry}set reliable: true to leave them on a processing ` +
+        `list until they succeed.`,
+    );
   }
 
   /** Reliable mode: dead-lettered after the last attempt (then done with), else back to the list. */
@@ -299,7 +315,7 @@ export class ListListener implements Listener {
       const moved = await this.port.recover(key, this.options.direction);
       if (moved === 0) continue;
       logger.info(
-        { functionName: fn.name, key, list: key, count: moved }, // `key` is redacted in JSON logs
+        { functionName: fn.name, key, list: key, count: moved },
         `Returned ${plural(moved)} left in processing by a listener that is gone to the head of '${key}'`,
       );
     }

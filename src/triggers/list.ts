@@ -1,3 +1,4 @@
+import { CONNECTION_NAMES } from './binding-options';
 import { elementInput, elementsInput } from './list-input';
 import { ListListener } from './list-listener';
 import { parseListOptions, type ListTriggerOptions } from './list-options';
@@ -10,6 +11,24 @@ export const LIST_TRIGGER = 'redisListTrigger';
 
 export const listTrigger: TriggerSpec<ListTriggerOptions> = {
   type: LIST_TRIGGER,
+  optionNames: [
+    ...CONNECTION_NAMES,
+    'keys',
+    'key',
+    'pollingIntervalInMs',
+    'batchSize',
+    'maxBatchSize',
+    'listPopFromBeginning',
+    'listDirection',
+    'messagesPerWorker',
+    'mode',
+    'reliable',
+    'heartbeatTimeoutMs',
+    'cardinality',
+    'concurrency',
+    'deadLetter',
+    'deadLetterKey',
+  ],
   parseOptions: parseListOptions,
   createListener: (deps) => new ListListener(deps),
   manualInput: (options, message) => {

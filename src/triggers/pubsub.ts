@@ -33,6 +33,7 @@ export function defaultPattern(valueFormat: TriggerValueFormat): boolean {
 
 export const pubSubTrigger: TriggerSpec<PubSubTriggerOptions> = {
   type: PUBSUB_TRIGGER,
+  optionNames: [...CONNECTION_NAMES, 'channel', 'pattern', 'sharded', 'maxBacklog', 'concurrency'],
   parseOptions(binding, host, valueFormat) {
     const channel = binding.string(['channel'], { required: true, resolveSettings: true });
     const sharded = binding.boolean(['sharded'], false);
@@ -107,10 +108,15 @@ export class PubSubListener implements Listener {
     const { fn, ports, logger } = this.deps;
     this.state = 'starting';
     await warnIfKeyspaceEventsOff(this.deps);
+    if (this.stopping) return; // closed while connecting: subscribe to nothing
     this.unsubscribe = await ports.pubsub.subscribe(fn.options, (message, channel) => {
       if (this.state === 'running' || this.state === 'starting') this.feed.push(message, channel);
     });
-    if (this.state === 'starting') this.state = 'running';
+    if (this.stopping) {
+      await this.unsubscribe().catch(() => undefined); // close() found nothing to unsubscribe yet
+      return;
+    }
+    this.state = 'running';
     logger.debug(
       { functionName: fn.name },
       `${subscribeCommand(fn.options)} ${fn.options.channel} for function '${fn.name}'`,
@@ -119,6 +125,11 @@ export class PubSubListener implements Listener {
 
   close(): Promise<void> {
     return (this.closing ??= this.doClose());
+  }
+
+  /** Closing or closed (read through a getter: start() checks it after its awaits). */
+  private get stopping(): boolean {
+    return this.state === 'closing' || this.state === 'closed';
   }
 
   private async doClose(): Promise<void> {

@@ -74,6 +74,7 @@ export class StreamListener implements Listener {
     const o = this.options;
     this.state = 'starting';
     await this.ensureGroups(true);
+    if (this.stopping) return; // closed while connecting: start nothing
     logger.info(
       {
         functionName: fn.name,
@@ -93,8 +94,15 @@ export class StreamListener implements Listener {
     return (this.closing ??= this.doClose());
   }
 
+  /** Closing or closed (read through a getter: start() checks it after its awaits). */
+  private get stopping(): boolean {
+    return this.state === 'closing' || this.state === 'closed';
+  }
+
   private async doClose(): Promise<void> {
-    const started = this.state !== 'created';
+    // Only a listener that read joined the group as a consumer (XREADGROUP creates it); one closed while
+    // still connecting has nothing to leave and must not wait for Redis.
+    const started = this.state === 'running';
     this.state = 'closing';
     await this.loop.close();
     await Promise.all(this.acking);
@@ -116,6 +124,7 @@ export class StreamListener implements Listener {
         }
       } catch (error) {
         if (atStart && error instanceof ConnectionError) throw error;
+        if (this.stopping) return;
         logger.warn(
           { functionName: fn.name, stream: key, group, err: errorMessage(error) },
           `Creating consumer group '${group}' on '${key}' failed; retrying while reading`,

@@ -1,3 +1,4 @@
+import { CONNECTION_NAMES } from './binding-options';
 import { requireScalePort, type StreamEntry } from './ports';
 import { batchInput, entryInput } from './stream-input';
 import { StreamListener } from './stream-listener';
@@ -10,6 +11,23 @@ export const STREAM_TRIGGER = 'redisStreamTrigger';
 
 export const streamTrigger: TriggerSpec<StreamTriggerOptions> = {
   type: STREAM_TRIGGER,
+  optionNames: [
+    ...CONNECTION_NAMES,
+    'keys',
+    'key',
+    'pollingIntervalInMs',
+    'batchSize',
+    'maxBatchSize',
+    'consumerGroup',
+    'deleteAfterProcess',
+    'messagesPerWorker',
+    'reclaimIdleMs',
+    'mode',
+    'cardinality',
+    'concurrency',
+    'deadLetter',
+    'deadLetterKey',
+  ],
   parseOptions: parseStreamOptions,
   createListener: (deps) => new StreamListener(deps),
   manualInput: (options, message) => {

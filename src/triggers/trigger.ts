@@ -7,6 +7,7 @@ import type { HostMetrics } from '../metrics/host-metrics';
 import type { FunctionDefinition } from '../registration/definition';
 import type { BindingOptions } from './binding-options';
 import type { BrokerPorts } from './ports';
+import type { UnknownOption } from './unknown-options';
 
 /** Options every trigger has; each trigger type adds its own. */
 export interface TriggerOptions {
@@ -27,6 +28,8 @@ export interface ResolvedFunction<O extends TriggerOptions = TriggerOptions> {
   readonly inputs: readonly RedisBinding[];
   /** `redis` output bindings (including `$return`), run after the handler succeeded. */
   readonly outputs: readonly RedisBinding[];
+  /** Binding properties no option reads (likely misspellings): warned about once at start-up. */
+  readonly unknownOptions?: readonly UnknownOption[];
 }
 
 export type ListenerState = 'created' | 'starting' | 'running' | 'closing' | 'closed';
@@ -104,6 +107,11 @@ export function perInstance(options: {
 /** Everything the host knows about one trigger type. */
 export interface TriggerSpec<O extends TriggerOptions = TriggerOptions> {
   readonly type: string;
+  /**
+   * Every option the trigger reads, aliases included (besides `connection` and the generic binding
+   * properties): a property not listed here is reported as unknown (a warning; Azure ignores it).
+   */
+  readonly optionNames: readonly string[];
   /**
    * Validates and defaults the trigger's options. `valueFormat` is the function's value shape (see
    * valueFormatOf); in `v1` mode the defaults are the 1.x extension's.

@@ -29,12 +29,13 @@ describe('redis-func start (the CLI as a child process)', () => {
     });
     running.push(cli);
     await cli.waitForLine((l) => msg(l) === 'Host started');
-    expect(cli.text).toEqual(
+    expect(cli.text).toEqual([]); // with --json every line is JSON, the functions list too
+    const listed = cli.lines.find((l) => msg(l).startsWith('Functions: '));
+    expect(listed?.['functions']).toEqual(
       expect.arrayContaining([
-        'Functions:',
-        '\tonOrder: redisPubSubTrigger',
-        '\tonExact: redisPubSubTrigger',
-        '\tonKeyDel: redisPubSubTrigger',
+        { name: 'onOrder', triggerType: 'redisPubSubTrigger', disabled: false },
+        { name: 'onExact', triggerType: 'redisPubSubTrigger', disabled: false },
+        { name: 'onKeyDel', triggerType: 'redisPubSubTrigger', disabled: false },
       ]),
     );
 
@@ -67,8 +68,10 @@ describe('redis-func start (the CLI as a child process)', () => {
     );
     running.push(cli);
     await cli.waitForLine((l) => msg(l) === 'Host started');
-    expect(cli.text).toContain('\tonExact: redisPubSubTrigger');
-    expect(cli.text).not.toContain('\tonOrder: redisPubSubTrigger');
+    const listed = cli.lines.find((l) => msg(l).startsWith('Functions: '));
+    expect(listed?.['functions']).toEqual([
+      { name: 'onExact', triggerType: 'redisPubSubTrigger', disabled: false },
+    ]);
     cli.child.kill('SIGTERM');
     expect((await cli.exited).code).toBe(0);
   });

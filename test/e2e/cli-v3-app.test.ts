@@ -30,14 +30,16 @@ describe('a function.json (v3) app with redis input and output bindings', () => 
       KeyPrefix: p,
     });
     await cli.waitForLine((l) => msg(l) === 'Host started');
-    expect(cli.text).toEqual(
+    const listed = cli.lines.find((l) => msg(l).startsWith('Functions: '))?.['functions'] as
+      { name: string; triggerType: string }[] | undefined;
+    expect(listed?.map((f) => `${f.name}: ${f.triggerType}`)).toEqual(
       expect.arrayContaining([
-        '\tListTrigger: redisListTrigger',
-        '\tStreamTrigger: redisStreamTrigger',
-        '\tKeyspaceTrigger: redisPubSubTrigger',
-        '\tCallbackStyle: redisPubSubTrigger',
-        '\tKeyWritten: redisPubSubTrigger',
-        '\tOrderChannel: redisPubSubTrigger',
+        'ListTrigger: redisListTrigger',
+        'StreamTrigger: redisStreamTrigger',
+        'KeyspaceTrigger: redisPubSubTrigger',
+        'CallbackStyle: redisPubSubTrigger',
+        'KeyWritten: redisPubSubTrigger',
+        'OrderChannel: redisPubSubTrigger',
       ]),
     );
 

@@ -199,8 +199,13 @@ describe('RedisListTrigger on a real Redis (plain pops)', () => {
     });
     const records = await h.waitForInvocations(2);
     expect(records.map((r) => r.status).sort()).toEqual(['failed', 'succeeded']);
-    const warning = await h.waitForLog((l) => l.msg.includes('are lost (list pops are at-most-once'));
+    const warning = await h.waitForLog((l) => l.msg.includes('lost (list pops are at-most-once'));
     expect(warning['failed']).toBe(1);
+    expect(warning.msg).toBe(
+      "1 element of 'onJob' failed and is lost (list pops are at-most-once). To keep failed elements: add a " +
+        "retry policy (retry in the function's options or host.json) to retry them in-process, or set " +
+        'reliable: true to leave them on a processing list until they succeed.',
+    );
     expect(await redis.lLen(key)).toBe(0);
   });
 
