@@ -22,6 +22,7 @@ import {
   type RedisCluster,
 } from './cluster';
 import { describeEndpoint, parseConnectionString, type RedisEndpoint } from './connection-string';
+import type { ConnectionUsers } from './connection-users';
 import { EmbeddedServers } from './embedded-servers';
 import { FailureReports } from './failure-reports';
 
@@ -39,10 +40,7 @@ export interface ConnectionsOptions {
 }
 
 /** Who uses a connection setting: every function naming it, and the Pub/Sub triggers among them. */
-export interface ConnectionUsers {
-  readonly functions: readonly string[];
-  readonly pubsub: readonly string[];
-}
+export type { ConnectionUsers } from './connection-users';
 
 /** The CLIENT SETNAME prefix of the extension (`AzureFunctionsRedisExtension.<function>`). */
 export const CLIENT_NAME_PREFIX = 'AzureFunctionsRedisExtension.';

@@ -208,7 +208,7 @@ describe('unknown trigger and binding options', () => {
       if (spec === pubSubTrigger) binding['pattern'] = true;
       if (spec !== pubSubTrigger) binding['deadLetter'] = true;
       const options = new BindingOptions('f', binding as never, settings, 'f.js');
-      spec.parseOptions(options, host);
+      spec.parseOptions(options, host, 'messageModel');
       expect(options.unknownOptions([])).toEqual([]);
     },
   );
