@@ -54,6 +54,11 @@ export interface ReadGroupRequest {
   readonly blockMs?: number;
   /** Aborting releases a blocked read at once (its result is then empty or an error). */
   readonly signal?: AbortSignal;
+  /**
+   * Re-reads the consumer's own pending entries with ids after this one (`0` for all: XREADGROUP with an
+   * id), instead of new entries; their delivery count goes up by one, as a claim's does. Never blocks.
+   */
+  readonly pendingAfter?: string;
 }
 
 export interface ClaimIdleRequest {
@@ -80,7 +85,7 @@ export interface StreamPort {
   serverVersion(): Promise<string>;
   /** XGROUP CREATE key group startId MKSTREAM; false when the group already exists. */
   createGroup(key: string, group: string, startId: string): Promise<boolean>;
-  /** XREADGROUP ... STREAMS keys > (new entries only); empty when there are none. */
+  /** XREADGROUP ... STREAMS keys > (new entries only; see `pendingAfter`); empty when there are none. */
   readGroup(request: ReadGroupRequest): Promise<StreamEntry[]>;
   /** XACK; the number of entries that were pending. */
   ack(key: string, group: string, ids: readonly string[]): Promise<number>;
