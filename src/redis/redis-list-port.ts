@@ -1,52 +1,27 @@
 import { groupByKey } from '../triggers/group-by-key';
-import { listAliveKey, listKeyPrefixes, listOwnersKey, listProcessingKey } from '../triggers/list-keys';
-import type { ListElement, ListEnd, ListMoveRequest, ListPopRequest, ListPort } from '../triggers/ports';
+import {
+  listAliveKey,
+  listKeyPrefixes,
+  listOwnersKey,
+  listProcessingKey,
+  listReceiptsKey,
+} from '../triggers/list-keys';
+import type {
+  ListAuditRequest,
+  ListElement,
+  ListEnd,
+  ListMoveRequest,
+  ListPopRequest,
+  ListPort,
+  ListReceipt,
+} from '../triggers/ports';
 import { BlockingReaders } from './blocking-readers';
+import { AUDIT_SCRIPT, MOVE_SCRIPT, RECOVER_SCRIPT, REMOVE_SCRIPT } from './redis-list-scripts';
 import type { RedisClient } from './client';
 import type { RedisConnections } from './connections';
 
 const side = (end: ListEnd): 'LEFT' | 'RIGHT' => (end === 'left' ? 'LEFT' : 'RIGHT');
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
-
-/**
- * Atomically: for each owner registered on the list whose heartbeat key is gone, move its processing list
- * back to the list (LMOVE from the processing list's head, so the oldest element ends nearest `to`), then
- * forget the owner. KEYS[1] owners set, KEYS[2] the list; ARGV: alive prefix, processing prefix, LEFT|RIGHT.
- */
-const RECOVER_SCRIPT = `
-local moved = 0
-for _, owner in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  if redis.call('EXISTS', ARGV[1] .. owner) == 0 then
-    local processing = ARGV[2] .. owner
-    while redis.call('LMOVE', processing, KEYS[2], 'LEFT', ARGV[3]) do moved = moved + 1 end
-    redis.call('SREM', KEYS[1], owner)
-  end
-end
-return moved`;
-
-/**
- * Atomically: register the owner on the list, then LMOVE up to ARGV[1] elements from the list to the
- * owner's processing list (its head), stopping when the list is empty. One command for a batch (a MULTI of
- * LMOVEs costs node-redis a command object each). KEYS[1] list, KEYS[2] processing list, KEYS[3] owners
- * set; ARGV: count, LEFT|RIGHT, owner. Returns the moved elements in order.
- */
-const MOVE_SCRIPT = `
-redis.call('SADD', KEYS[3], ARGV[3])
-local moved = {}
-for i = 1, tonumber(ARGV[1]) do
-  local element = redis.call('LMOVE', KEYS[1], KEYS[2], ARGV[2], 'LEFT')
-  if not element then break end
-  moved[i] = element
-end
-return moved`;
-
-/**
- * Removes one occurrence of each ARGV element from the processing list KEYS[1], searching from its tail
- * (it grows at its head, so the oldest, handled first, are nearest the tail). One command per batch.
- */
-const REMOVE_SCRIPT = `
-for _, element in ipairs(ARGV) do redis.call('LREM', KEYS[1], -1, element) end
-return #ARGV`;
 
 /**
  * List operations on node-redis. Non-blocking commands share the command connection (node-redis pipelines
@@ -166,15 +141,30 @@ export class RedisListPort implements ListPort {
     return values(key, reply);
   }
 
-  async removeProcessed(owner: string, elements: readonly ListElement[]): Promise<void> {
+  async removeProcessed(
+    owner: string,
+    elements: readonly ListElement[],
+    receipt?: ListReceipt,
+  ): Promise<void> {
     await Promise.all(
       [...groupByKey(elements, (e) => e.value)].map(([key, values]) => {
         const processing = listProcessingKey(key, owner);
-        return this.onKey(processing, (client) =>
-          client.eval(REMOVE_SCRIPT, { keys: [processing], arguments: values }),
-        );
+        const keys = [processing, listReceiptsKey(key, owner)];
+        const forget = receipt?.forget.get(key) ?? [];
+        const args = [receipt?.id ?? '', String(forget.length), ...forget, ...values];
+        return this.onKey(processing, (client) => client.eval(REMOVE_SCRIPT, { keys, arguments: args }));
       }),
     );
+  }
+
+  async audit(request: ListAuditRequest): Promise<number> {
+    const { key, owner } = request;
+    const keys = [listProcessingKey(key, owner), key, listReceiptsKey(key, owner)];
+    const args = [side(request.to), String(request.held.length), ...request.held];
+    for (const removal of request.removals)
+      args.push(removal.id, String(removal.values.length), ...removal.values);
+    const reply = await this.onKey(key, (client) => client.eval(AUDIT_SCRIPT, { keys, arguments: args }));
+    return Number(reply);
   }
 
   /** The key and its processing list share a hash slot (see list-keys.ts): one MULTI, also on a cluster. */
@@ -216,7 +206,7 @@ export class RedisListPort implements ListPort {
     const reply = await this.onKey(key, (client) =>
       client.eval(RECOVER_SCRIPT, {
         keys: [listOwnersKey(key), key],
-        arguments: [prefixes.alive, prefixes.processing, side(to)],
+        arguments: [prefixes.alive, prefixes.processing, side(to), prefixes.receipts],
       }),
     );
     return Number(reply);

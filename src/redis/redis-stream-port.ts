@@ -62,7 +62,7 @@ export class RedisStreamPort implements StreamPort {
     if (request.signal?.aborted) return [];
     const known = this.connections.slotGroups(this.settingName, request.keys);
     const groups = Array.isArray(known) ? known : await known; // at once when standalone
-    const blocking = request.blockMs !== undefined && request.blockMs > 0;
+    const blocking = request.blockMs !== undefined && request.blockMs > 0 && !request.pendingAfter;
     if (!blocking) {
       const replies = await Promise.all(
         groups.map((keys) => this.onKey(keys[0] ?? '', (client) => readOn(client, request, keys))),
@@ -214,17 +214,20 @@ async function readOn(
   request: ReadGroupRequest,
   keys: readonly string[],
 ): Promise<StreamEntry[]> {
-  const { group, consumer, count, blockMs } = request;
-  const blocking = blockMs !== undefined && blockMs > 0;
-  const streams = keys.map((key) => ({ key, id: '>' }));
+  const { group, consumer, count, blockMs, pendingAfter } = request;
+  const blocking = blockMs !== undefined && blockMs > 0 && !pendingAfter;
+  const streams = keys.map((key) => ({ key, id: pendingAfter ?? '>' }));
   const reply = await client.xReadGroup(group, consumer, streams, {
     COUNT: count,
     ...(blocking ? { BLOCK: blockMs } : {}),
   });
   if (!reply) return [];
   const entries: StreamEntry[] = [];
-  for (const stream of reply as { name: string; messages: RawMessage[] }[]) {
-    for (const m of stream.messages) entries.push({ key: stream.name, id: m.id, fields: m.message });
+  for (const stream of reply as { name: string; messages: (RawMessage | null)[] }[]) {
+    for (const m of stream.messages) {
+      // A pending entry deleted meanwhile comes back without fields: nothing to run (a claim drops it).
+      if (m?.message) entries.push({ key: stream.name, id: m.id, fields: m.message });
+    }
   }
   return entries;
 }

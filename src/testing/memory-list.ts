@@ -51,6 +51,15 @@ export class MemoryList {
     return true;
   }
 
+  /** LREM key -1 value: removes the last occurrence (nearest the tail); false when absent. */
+  removeLast(value: string): boolean {
+    const index = this.items.lastIndexOf(value);
+    if (index < this.head) return false;
+    this.items.splice(index, 1);
+    this.compact();
+    return true;
+  }
+
   /** LRANGE 0 -1. */
   toArray(): string[] {
     return this.items.slice(this.head);

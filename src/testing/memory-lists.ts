@@ -1,5 +1,19 @@
-import { listAliveKey, listKeyPrefixes, listOwnersKey, listProcessingKey } from '../triggers/list-keys';
-import type { ListElement, ListEnd, ListMoveRequest, ListPopRequest, ListPort } from '../triggers/ports';
+import {
+  listAliveKey,
+  listKeyPrefixes,
+  listOwnersKey,
+  listProcessingKey,
+  listReceiptsKey,
+} from '../triggers/list-keys';
+import type {
+  ListAuditRequest,
+  ListElement,
+  ListEnd,
+  ListMoveRequest,
+  ListPopRequest,
+  ListPort,
+  ListReceipt,
+} from '../triggers/ports';
 import { sleep } from '../timers';
 import type { MemoryStore } from './memory-store';
 
@@ -28,9 +42,40 @@ export class MemoryListPort implements ListPort {
     return this.moveNow({ ...request, keys: request.keys.slice(0, 1), count: 1 });
   }
 
-  removeProcessed(owner: string, elements: readonly ListElement[]): Promise<void> {
+  removeProcessed(owner: string, elements: readonly ListElement[], receipt?: ListReceipt): Promise<void> {
     for (const element of elements) this.remove(listProcessingKey(element.key, owner), element.value);
+    if (!receipt) return Promise.resolve();
+    for (const key of new Set(elements.map((e) => e.key))) {
+      const receipts = this.store.set(listReceiptsKey(key, owner));
+      for (const id of receipt.forget.get(key) ?? []) receipts.delete(id);
+      receipts.add(receipt.id);
+    }
     return Promise.resolve();
+  }
+
+  audit(request: ListAuditRequest): Promise<number> {
+    const processingKey = listProcessingKey(request.key, request.owner);
+    const receiptsKey = listReceiptsKey(request.key, request.owner);
+    const receipts = this.store.sets.get(receiptsKey);
+    for (const removal of request.removals) {
+      if (receipts?.has(removal.id)) continue;
+      for (const value of removal.values) this.remove(processingKey, value, true);
+    }
+    this.store.sets.delete(receiptsKey);
+    const keep = new Map<string, number>();
+    for (const value of request.held) keep.set(value, (keep.get(value) ?? 0) + 1);
+    const kept: string[] = [];
+    const found: string[] = [];
+    for (const value of (this.store.list(processingKey)?.toArray() ?? []).reverse()) {
+      const count = keep.get(value) ?? 0;
+      if (count > 0) keep.set(value, count - 1);
+      (count > 0 ? kept : found).push(value);
+    }
+    if (found.length === 0) return Promise.resolve(0);
+    this.store.deleteKey(processingKey, false);
+    if (kept.length > 0) this.store.list(processingKey, true)?.pushLeft(kept);
+    for (const value of found.reverse()) this.push(request.key, value, request.to);
+    return Promise.resolve(found.length);
   }
 
   requeue(owner: string, element: ListElement, to: ListEnd): Promise<void> {
@@ -64,6 +109,7 @@ export class MemoryListPort implements ListPort {
         moved++;
       }
       this.store.tidy(prefixes.processing + owner);
+      this.store.sets.delete(prefixes.receipts + owner);
       owners.delete(owner);
     }
     return Promise.resolve(moved);
@@ -109,8 +155,10 @@ export class MemoryListPort implements ListPort {
     this.store.touched(key, to === 'left' ? 'lpush' : 'rpush');
   }
 
-  private remove(key: string, value: string): void {
-    if (!this.store.list(key)?.removeFirst(value)) return;
+  /** LREM key 1 value, or (`fromTail`) LREM key -1 value. */
+  private remove(key: string, value: string, fromTail = false): void {
+    const list = this.store.list(key);
+    if (!(fromTail ? list?.removeLast(value) : list?.removeFirst(value))) return;
     this.store.notify('lrem', key);
     this.store.tidy(key);
   }

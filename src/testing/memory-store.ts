@@ -123,7 +123,10 @@ export class MemoryStore {
 
   exists(key: string): boolean {
     return (
-      this.getString(key) !== undefined || this.lists.has(key) || this.sets.has(key) || this.streams.has(key)
+      (this.strings.has(key) && this.getString(key) !== undefined) ||
+      this.lists.has(key) ||
+      this.sets.has(key) ||
+      this.streams.has(key)
     );
   }
 

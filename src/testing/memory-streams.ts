@@ -168,6 +168,10 @@ export class MemoryStreamPort implements StreamPort {
       const group = this.group(key, request.group);
       if (!stream || !group) throw noGroup(key, request.group);
       this.addConsumer(key, group, request.consumer);
+      if (request.pendingAfter !== undefined) {
+        out.push(...this.rereadPending(key, stream.entries, group, request));
+        continue;
+      }
       const fresh = stream.entries
         .filter((e) => compareIds(e.id, group.lastDelivered) > 0)
         .slice(0, request.count);
@@ -176,6 +180,30 @@ export class MemoryStreamPort implements StreamPort {
         group.lastDelivered = entry.id;
         out.push({ key, id: entry.id, fields: entry.fields });
       }
+    }
+    return out;
+  }
+
+  /** XREADGROUP with an id: the consumer's own pending entries after it, each delivered once more. */
+  private rereadPending(
+    key: string,
+    entries: readonly { id: string; fields: Readonly<Record<string, string>> }[],
+    group: MemoryGroup,
+    request: ReadGroupRequest,
+  ): StreamEntry[] {
+    const after = request.pendingAfter ?? '0';
+    const ids = [...group.pending]
+      .filter(([id, p]) => p.consumer === request.consumer && compareIds(id, after) > 0)
+      .map(([id]) => id)
+      .sort(compareIds)
+      .slice(0, request.count);
+    const out: StreamEntry[] = [];
+    for (const id of ids) {
+      const pending = group.pending.get(id);
+      const entry = entries.find((e) => e.id === id);
+      if (!pending || !entry) continue; // deleted meanwhile: nothing to run
+      group.pending.set(id, { ...pending, deliveredAt: Date.now(), deliveries: pending.deliveries + 1 });
+      out.push({ key, id, fields: entry.fields });
     }
     return out;
   }

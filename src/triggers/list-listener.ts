@@ -5,6 +5,7 @@ import type { ListTriggerOptions } from './list-options';
 import type { InvocationOutcome, RunClock } from '../invoke/invoker';
 import { deadLetterElements, isLastAttempt } from './dead-letter';
 import { groupByKey } from './group-by-key';
+import { ProcessingLedger } from './list-ledger';
 import { forEachConcurrent, pollingLoopFor, requirePort, type PollingLoop } from './polling';
 import type { ListElement, ListEnd, ListPopCommand, ListPort } from './ports';
 import type { Listener, ListenerDeps, ListenerState } from './trigger';
@@ -53,6 +54,8 @@ export class ListListener implements Listener {
   private beating: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private reason = { key: '', text: '' };
+  /** Reliable mode: what this listener holds in its processing lists (see ProcessingLedger). */
+  private readonly ledger = new ProcessingLedger();
 
   constructor(private readonly deps: ListenerDeps<ListTriggerOptions>) {
     this.port = requirePort(deps.ports.lists, deps.fn.name, 'list');
@@ -98,7 +101,10 @@ export class ListListener implements Listener {
     await this.loop.close();
     clearInterval(this.timer);
     await this.beating;
-    if (this.timer) await this.leave();
+    if (this.timer) {
+      if (this.ledger.auditDue) await this.audit().catch(() => undefined); // leave() returns the rest
+      await this.leave();
+    }
     this.state = 'closed';
   }
 
@@ -135,19 +141,7 @@ export class ListListener implements Listener {
   private fetch(signal: AbortSignal): Promise<ListElement[]> {
     const o = this.options;
     const blocking = o.mode === 'blocking';
-    if (o.reliable) {
-      const keys = this.rotatedKeys();
-      const blockMs = o.keys.length > 1 ? LIST_ROTATING_BLOCK_MS : LIST_BLOCK_MS;
-      return this.port.moveToProcessing({
-        keys,
-        owner: this.owner,
-        from: o.direction,
-        count: o.batchSize,
-        ...(blocking ? { blockMs } : {}),
-        signal,
-        functionName: this.deps.fn.name,
-      });
-    }
+    if (o.reliable) return this.ledger.auditDue ? this.auditThenMove(signal) : this.move(signal);
     return this.port.pop({
       keys: o.keys,
       from: o.direction,
@@ -158,6 +152,54 @@ export class ListListener implements Listener {
       signal,
       functionName: this.deps.fn.name,
     });
+  }
+
+  /** Reliable mode: LMOVE a batch to the processing lists; a move that fails may have moved it all the same. */
+  private async move(signal: AbortSignal): Promise<ListElement[]> {
+    const o = this.options;
+    const blockMs = o.keys.length > 1 ? LIST_ROTATING_BLOCK_MS : LIST_BLOCK_MS;
+    try {
+      const batch = await this.port.moveToProcessing({
+        keys: this.rotatedKeys(),
+        owner: this.owner,
+        from: o.direction,
+        count: o.batchSize,
+        ...(o.mode === 'blocking' ? { blockMs } : {}),
+        signal,
+        functionName: this.deps.fn.name,
+      });
+      this.ledger.hold(batch);
+      return batch;
+    } catch (error) {
+      this.ledger.auditDue = true;
+      throw error; // the polling loop logs it and backs off
+    }
+  }
+
+  private async auditThenMove(signal: AbortSignal): Promise<ListElement[]> {
+    await this.audit();
+    return this.move(signal);
+  }
+
+  /**
+   * After a reply was lost: each processing list of this listener keeps what it holds (running, or handled
+   * and on its way out); the rest (a move's elements it never learned it owned) returns to the head of the
+   * list, in order, as a gone listener's does, and is fetched next. Runs where no move is in flight.
+   */
+  private async audit(): Promise<void> {
+    const { fn, logger } = this.deps;
+    const o = this.options;
+    for (const key of o.keys) {
+      const returned = await this.port.audit(this.ledger.auditRequest(key, this.owner, o.direction));
+      this.ledger.audited(key);
+      if (returned === 0) continue;
+      logger.warn(
+        { functionName: fn.name, key, list: key, count: returned, owner: this.owner },
+        `Returned ${plural(returned)} of '${fn.name}' that a move whose reply was lost left in the ` +
+          `processing list of ${this.owner} to the head of '${key}', to run next`,
+      );
+    }
+    this.ledger.auditDue = false;
   }
 
   /** Reliable mode starts each fetch at the next key, so no key waits behind a busy one. */
@@ -181,7 +223,7 @@ export class ListListener implements Listener {
       if (!ok) failed += elements.length;
       if (!o.reliable) return;
       if (ok) handled.push(...elements);
-      else return this.afterFailure(elements, record, handled, requeuing);
+      else return this.afterFailure(batch, elements, record, handled, requeuing);
     };
     // A synchronous handler's outcome comes back at once: a batch of them runs without a promise each,
     // handing one clock reading from each invocation to the next (see Invoker.invokeNow).
@@ -196,7 +238,7 @@ export class ListListener implements Listener {
     const groups: readonly (ListElement | readonly ListElement[])[] =
       o.cardinality === 'many' ? [...groupByKey(batch).values()] : batch;
     await forEachConcurrent(groups, o.concurrency, run);
-    if (o.reliable) await Promise.all([this.removeHandled(handled), ...requeuing]);
+    if (o.reliable) await Promise.all([this.removeHandled(batch, handled), ...requeuing]);
     if (failed > 0 && !o.reliable) this.warnLost(failed);
   }
 
@@ -217,6 +259,7 @@ export class ListListener implements Listener {
 
   /** Reliable mode: dead-lettered after the last attempt (then done with), else back to the list. */
   private async afterFailure(
+    batch: readonly ListElement[],
     elements: readonly ListElement[],
     record: InvocationOutcome,
     handled: ListElement[],
@@ -229,6 +272,7 @@ export class ListListener implements Listener {
         return;
       }
     }
+    this.ledger.release(batch, elements);
     requeuing.push(this.requeue(elements));
   }
 
@@ -253,11 +297,16 @@ export class ListListener implements Listener {
     return this.reason.text;
   }
 
-  /** Reliable mode: the batch's handled elements out of the processing lists. */
-  private async removeHandled(elements: readonly ListElement[]): Promise<void> {
-    if (elements.length === 0) return;
+  /** Reliable mode: the batch is done; its handled elements out of the processing lists. */
+  private async removeHandled(
+    batch: readonly ListElement[],
+    elements: readonly ListElement[],
+  ): Promise<void> {
+    const receipt = this.ledger.finish(batch, elements);
+    if (!receipt) return;
     try {
-      await this.port.removeProcessed(this.owner, elements);
+      await this.port.removeProcessed(this.owner, elements, receipt);
+      this.ledger.removed(receipt);
     } catch (error) {
       this.settleFailed(error, elements);
     }
@@ -280,12 +329,14 @@ export class ListListener implements Listener {
     );
   }
 
+  /** The outcome is unknown: the next fetch audits the processing lists first. */
   private settleFailed(error: unknown, elements: readonly ListElement[]): void {
+    this.ledger.auditDue = true;
     const key = elements[0]?.key ?? '';
     this.deps.logger.warn(
       { functionName: this.deps.fn.name, key, list: key, count: elements.length, err: errorMessage(error) },
-      `Settling ${plural(elements.length)} of '${key}' failed; they stay in the processing list of ` +
-        `${this.owner} and go back to the list when this listener is gone`,
+      `Settling ${plural(elements.length)} of '${key}' failed; the processing list of ${this.owner} is ` +
+        `checked before the next batch`,
     );
   }
 

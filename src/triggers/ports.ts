@@ -56,6 +56,11 @@ export interface ReadGroupRequest {
   readonly functionName?: string;
   /** Aborting releases a blocked read at once (its result is then empty or an error). */
   readonly signal?: AbortSignal;
+  /**
+   * Re-reads the consumer's own pending entries with ids after this one (`0` for all: XREADGROUP with an
+   * id), instead of new entries; their delivery count goes up by one, as a claim's does. Never blocks.
+   */
+  readonly pendingAfter?: string;
 }
 
 export interface ClaimIdleRequest {
@@ -82,7 +87,7 @@ export interface StreamPort {
   serverVersion(): Promise<string>;
   /** XGROUP CREATE key group startId MKSTREAM; false when the group already exists. */
   createGroup(key: string, group: string, startId: string): Promise<boolean>;
-  /** XREADGROUP ... STREAMS keys > (new entries only); empty when there are none. */
+  /** XREADGROUP ... STREAMS keys > (new entries only; see `pendingAfter`); empty when there are none. */
   readGroup(request: ReadGroupRequest): Promise<StreamEntry[]>;
   /** XACK; the number of entries that were pending. */
   ack(key: string, group: string, ids: readonly string[]): Promise<number>;
@@ -167,6 +172,23 @@ export interface ListMoveRequest {
   readonly functionName?: string;
 }
 
+/** Recorded with a removal of handled elements (see {@link ListPort.removeProcessed}). */
+export interface ListReceipt {
+  readonly id: string;
+  /** Per key: receipts of earlier removals whose outcome the owner knows, to drop. */
+  readonly forget: ReadonlyMap<string, readonly string[]>;
+}
+
+export interface ListAuditRequest {
+  readonly key: string;
+  readonly owner: string;
+  readonly to: ListEnd;
+  /** Values of `key` the owner holds in processing (running, or handled and not yet removed): kept. */
+  readonly held: readonly string[];
+  /** Removals of `key`'s handled elements whose outcome the owner does not know: their receipt and values. */
+  readonly removals: readonly { readonly id: string; readonly values: readonly string[] }[];
+}
+
 /**
  * List operations (the list trigger's port). Reliable mode keeps each taken element in a processing list
  * of its owner (a listener) until it was handled; an owner is alive while its heartbeat key exists.
@@ -184,8 +206,13 @@ export interface ListPort {
   /** LMOVE (BLMOVE when blocking) of up to `count` elements to the owner's processing lists, atomically with
    *  registering the owner on the source (so a processing list is never unknown to recovery). */
   moveToProcessing(request: ListMoveRequest): Promise<ListElement[]>;
-  /** Handled elements: each removed (one occurrence) from the owner's processing list of its key. */
-  removeProcessed(owner: string, elements: readonly ListElement[]): Promise<void>;
+  /**
+   * Handled elements: each removed (one occurrence) from the owner's processing list of its key. With a
+   * receipt, atomically with the removal, `receipt.id` is recorded in the owner's receipts of each key (and
+   * the ids in `receipt.forget` for that key dropped), so that {@link audit} can tell whether a removal
+   * whose reply was lost took place.
+   */
+  removeProcessed(owner: string, elements: readonly ListElement[], receipt?: ListReceipt): Promise<void>;
   /** A failed element: out of the processing list and back to the `to` end of its key, atomically. */
   requeue(owner: string, element: ListElement, to: ListEnd): Promise<void>;
   /** Registers `owner` on each key and marks it alive for `ttlMs` (renewed by calling again). */
@@ -197,6 +224,14 @@ export interface ListPort {
    * `key`, oldest nearest that end, and forgets those owners; resolves with how many elements moved.
    */
   recover(key: string, to: ListEnd): Promise<number>;
+  /**
+   * Reconciles the owner's processing list of `key` with what the owner knows it holds there, after a
+   * command's reply was lost. Atomically: each of `removals` that left no receipt is done now; the receipts
+   * are cleared; then every element beyond `held` (a move's elements whose reply was lost) returns to the
+   * `to` end of `key`, oldest nearest that end, as {@link recover} returns a gone owner's. Resolves with how
+   * many elements returned.
+   */
+  audit(request: ListAuditRequest): Promise<number>;
 }
 
 /**

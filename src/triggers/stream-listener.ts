@@ -6,6 +6,7 @@ import { forEachConcurrent, pollingLoopFor, requirePort, type PollingLoop } from
 import type { InvocationOutcome, RetryStore, RunClock } from '../invoke/invoker';
 import type { RetryMark, StreamEntry, StreamPort } from './ports';
 import { batchInput, entryInput } from './stream-input';
+import { OwnPending } from './stream-pending';
 import type { StreamTriggerOptions } from './stream-options';
 import {
   consumerName,
@@ -53,10 +54,13 @@ export class StreamListener implements Listener {
   private readingAhead = false;
   /** When each batch read ahead was read. */
   private readonly readAt = new WeakMap<readonly StreamEntry[], number>();
+  /** What this consumer knows it has pending (see OwnPending). */
+  private readonly own: OwnPending;
 
   constructor(private readonly deps: ListenerDeps<StreamTriggerOptions>) {
     this.consumer = consumerName(deps.instance, randomUUID);
     this.port = requirePort(deps.ports.streams, deps.fn.name, 'stream');
+    this.own = new OwnPending(deps.fn.options.reclaimIdleMs);
     this.loop = pollingLoopFor(
       deps,
       (signal) => this.fetch(signal),
@@ -106,6 +110,7 @@ export class StreamListener implements Listener {
     this.state = 'closing';
     await this.loop.close();
     await Promise.all(this.acking);
+    await this.reack().catch(() => undefined); // else they stay pending, for another consumer to claim
     if (started) await this.leaveGroup();
     this.state = 'closed';
   }
@@ -147,9 +152,13 @@ export class StreamListener implements Listener {
     const ahead = this.readingAhead;
     this.readingAhead = false;
     try {
+      if (this.own.auditDue) {
+        const found = await this.rereadOwn();
+        if (found.length > 0) return this.held(found);
+      }
       if (!ahead && Date.now() >= this.reclaimDueAt) {
         const claimed = await this.reclaim();
-        if (claimed.length > 0) return claimed;
+        if (claimed.length > 0) return this.held(claimed);
       }
       const entries = await this.port.readGroup({
         keys: o.keys,
@@ -161,11 +170,54 @@ export class StreamListener implements Listener {
         functionName: this.deps.fn.name,
       });
       if (ahead) this.readAt.set(entries, Date.now());
-      return entries;
+      return this.held(entries);
     } catch (error) {
+      this.own.auditDue = true; // a read or claim whose reply was lost may have delivered entries to us
       if (!signal.aborted && isMissingGroup(error)) await this.ensureGroups(false);
       throw error; // the polling loop logs it and backs off
     }
+  }
+
+  private held(batch: readonly StreamEntry[]): readonly StreamEntry[] {
+    this.own.hold(batch);
+    return batch;
+  }
+
+  /**
+   * After a reply was lost: XACKs that failed are sent again, then this consumer's own pending entries are
+   * read again (XREADGROUP from id 0) and those it does not know of (delivered by the lost read or claim)
+   * are run now rather than after reclaimIdleMs.
+   */
+  private async rereadOwn(): Promise<StreamEntry[]> {
+    const o = this.options;
+    await this.reack();
+    const found: StreamEntry[] = [];
+    for (const key of o.keys) {
+      let after = '0';
+      for (;;) {
+        const page = await this.port.readGroup({
+          keys: [key],
+          group: o.consumerGroup,
+          consumer: this.consumer,
+          count: o.batchSize,
+          pendingAfter: after,
+        });
+        const knows = this.own.knows();
+        found.push(...page.filter((entry) => !knows(entry)));
+        const last = page[page.length - 1];
+        if (!last || page.length < o.batchSize) break;
+        after = last.id;
+      }
+    }
+    this.own.auditDue = false;
+    if (found.length > 0) {
+      this.deps.logger.warn(
+        { functionName: this.deps.fn.name, consumer: this.consumer, count: found.length },
+        `Read again ${plural(found.length, 'entr')} pending on consumer ${this.consumer} that a read whose ` +
+          `reply was lost delivered; running them now`,
+      );
+    }
+    return found;
   }
 
   /**
@@ -207,7 +259,10 @@ export class StreamListener implements Listener {
 
   private async handle(read: readonly StreamEntry[]): Promise<void> {
     const batch = await this.stillOurs(read);
-    if (batch.length === 0) return;
+    if (batch.length === 0) {
+      this.own.finish(read, []);
+      return;
+    }
     const succeeded =
       this.options.cardinality === 'many' ? await this.runBatches(batch) : await this.runEach(batch);
     const failed = batch.length - succeeded.length;
@@ -218,6 +273,7 @@ export class StreamListener implements Listener {
           `idle for ${this.options.reclaimIdleMs}ms`,
       );
     }
+    this.own.finish(read, succeeded);
     // Not awaited: node-redis pipelines the XACK with the next XREADGROUP on the same connection, which
     // Redis runs in order; close() waits for it.
     const acked = this.settle(succeeded).finally(() => this.acking.delete(acked));
@@ -406,22 +462,49 @@ export class StreamListener implements Listener {
     }
   }
 
-  /** XACK (then XDEL) the entries that succeeded, one call per key. A failure leaves them pending. */
+  /** XACK (then XDEL) the entries that succeeded, one call per key; a failed XACK is sent again later. */
   private async settle(entries: readonly StreamEntry[]): Promise<void> {
+    if (entries.length === 0) return;
     const o = this.options;
+    const failed: { key: string; ids: string[] }[] = [];
     await Promise.all(
       [...groupByKey(entries, (e) => e.id)].map(async ([key, ids]) => {
         try {
           await this.port.ack(key, o.consumerGroup, ids);
-          if (o.deleteAfterProcess) await this.port.deleteEntries(key, ids);
         } catch (error) {
+          failed.push({ key, ids });
           this.deps.logger.warn(
             { functionName: this.deps.fn.name, stream: key, count: ids.length, err: errorMessage(error) },
-            `Acknowledging ${plural(ids.length, 'entr')} of '${key}' failed; they stay pending and run again`,
+            `Acknowledging ${plural(ids.length, 'entr')} of '${key}' failed; sent again before the next read`,
           );
+          return;
         }
+        if (o.deleteAfterProcess) await this.deleteAfterAck(key, ids);
       }),
     );
+    this.own.acked(entries);
+    for (const f of failed) this.own.acked(entries, f);
+  }
+
+  private async deleteAfterAck(key: string, ids: readonly string[]): Promise<void> {
+    try {
+      await this.port.deleteEntries(key, ids);
+    } catch (error) {
+      this.deps.logger.warn(
+        { functionName: this.deps.fn.name, stream: key, count: ids.length, err: errorMessage(error) },
+        `Deleting ${plural(ids.length, 'entr')} of '${key}' after processing failed; they stay in the stream`,
+      );
+    }
+  }
+
+  /** XACKs that failed, sent again (an XACK of an entry no longer pending does nothing). */
+  private async reack(): Promise<void> {
+    const o = this.options;
+    for (const [key, ids] of this.own.unacked()) {
+      await this.port.ack(key, o.consumerGroup, ids);
+      if (o.deleteAfterProcess) await this.deleteAfterAck(key, ids);
+      this.own.reacked(key);
+    }
   }
 
   /** XGROUP DELCONSUMER, but only when this consumer has nothing pending (that would drop the entries). */

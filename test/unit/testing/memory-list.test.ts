@@ -56,6 +56,15 @@ describe('MemoryList', () => {
     expect(list.toArray()).toEqual(ref.items);
   });
 
+  it('removeLast removes the occurrence nearest the tail (LREM key -1 value)', () => {
+    const list = new MemoryList();
+    list.pushRight(['a', 'b', 'a', 'c']);
+    list.popLeft(1); // the head moved: an occurrence before it does not count
+    expect(list.removeLast('a')).toBe(true);
+    expect(list.toArray()).toEqual(['b', 'c']);
+    expect(list.removeLast('a')).toBe(false);
+  });
+
   it('drains a long list in linear time', () => {
     const list = new MemoryList();
     list.pushLeft(Array.from({ length: 200_000 }, (_v, i) => String(i)));

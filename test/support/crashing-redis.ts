@@ -1,0 +1,132 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createClient } from 'redis';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-server';
+import type { HostUnderTest } from './host-on-redis';
+
+/**
+ * A redis-server of the test's own that persists every write before answering it (AOF, appendfsync
+ * always) and can be killed with SIGKILL and started again on the same port from its AOF, as a crash and
+ * a restart by a supervisor would.
+ */
+export class CrashingRedis {
+  private constructor(
+    private server: EmbeddedRedis,
+    private readonly dir: string,
+  ) {}
+
+  static async start(): Promise<CrashingRedis> {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rf-crash-'));
+    return new CrashingRedis(await startEmbeddedRedis({ args: persistent(dir) }), dir);
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  /** SIGKILL, then the same port and AOF again. */
+  async crashAndRestart(): Promise<void> {
+    const { port, pid } = this.server;
+    if (pid === undefined) throw new Error('redis-server has no pid');
+    process.kill(pid, 'SIGKILL');
+    await this.server.stop(); // resolves once the process has exited
+    this.server = await startEmbeddedRedis({ port, args: persistent(this.dir) });
+  }
+
+  async stop(): Promise<void> {
+    await this.server.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function persistent(dir: string): string[] {
+  return ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir];
+}
+
+const newClient = (url: string) => createClient({ url, socket: { reconnectStrategy: 20 } });
+export type Client = ReturnType<typeof newClient>;
+
+/** A client that rides out the crashes (reconnecting every 20 ms) and whose failed commands reject. */
+export async function crashProofClient(url: string): Promise<Client> {
+  const client = newClient(url);
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+/**
+ * Writes with `send(i)` one at a time until stopped, keeping what Redis acknowledged; a write that fails
+ * (the server died under it) is not counted, whatever happened to it.
+ */
+export function produce(send: (i: number) => Promise<string>): {
+  readonly acknowledged: string[];
+  stop(): Promise<void>;
+} {
+  const acknowledged: string[] = [];
+  let stopped = false;
+  const running = (async () => {
+    for (let i = 0; !stopped; i++) {
+      try {
+        acknowledged.push(await send(i));
+      } catch {
+        // not acknowledged
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  })();
+  return {
+    acknowledged,
+    stop: async () => {
+      stopped = true;
+      await running;
+    },
+  };
+}
+
+/** Crashes Redis `times` times, each once the host has handled `between` more messages since the last. */
+export async function crashRepeatedly(
+  redis: CrashingRedis,
+  host: HostUnderTest,
+  times: number,
+  between: number,
+): Promise<void> {
+  for (let n = 0; n < times; n++) {
+    const target = host.records.length + between;
+    await host.until(() => (host.records.length >= target ? true : undefined));
+    await redis.crashAndRestart();
+  }
+}
+
+/** The messages of the host's succeeded invocations, with how often each was handled. */
+export function handledCounts(host: HostUnderTest): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const record of host.records) {
+    if (record.status !== 'succeeded') continue;
+    const message = (record.input as { Message: string }).Message;
+    counts.set(message, (counts.get(message) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/**
+ * Once every message of `sent` was handled: how often each message was. Gives up after `deadlineMs` (a
+ * bound for a failing run, not a measure) and returns what was handled by then.
+ */
+export async function allHandled(
+  host: HostUnderTest,
+  sent: readonly string[],
+  deadlineMs = 20_000,
+): Promise<Map<string, number>> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
+  await Promise.race([
+    deadline,
+    host.until(() => {
+      const handled = handledCounts(host);
+      return sent.every((m) => handled.has(m)) ? true : undefined;
+    }),
+  ]);
+  clearTimeout(timer);
+  return handledCounts(host);
+}
