@@ -70,9 +70,17 @@ export const AZURE_DIFFERENCES = {
   },
   concurrency: {
     topic: 'Option `concurrency`',
-    redisFunc: 'bounds the invocations running at once within a batch (default 10)',
-    azure: 'not available: the invocations of a batch all start at once',
-    reason: 'protects what the handler calls (redis-func only)',
+    redisFunc:
+      'lists and streams: bounds the invocations running at once within a batch (default 10); Pub/Sub: invocations at once (default 1, in order)',
+    azure: 'not available: the invocations of a batch all start at once; Pub/Sub runs one message at a time',
+    reason: 'protects what the handler calls, or trades order for throughput (redis-func only)',
+  },
+  pubSubBacklog: {
+    topic: 'Pub/Sub backlog (`maxBacklog`, default 10000)',
+    redisFunc:
+      'past `maxBacklog` waiting messages the oldest waiting one is dropped, counted in `redis_func_pubsub_dropped_total` and warned about',
+    azure: 'every message waits in an unbounded in-process queue',
+    reason: 'bounded memory under overload: a burst cannot run the process out of memory',
   },
   shardedPubSub: {
     topic: 'Pub/Sub option `sharded: true`',
@@ -88,9 +96,18 @@ export const AZURE_DIFFERENCES = {
   },
   outputFailures: {
     topic: 'Output bindings',
-    redisFunc: 'a failing output command fails the invocation; an array of arguments may hold spaces',
-    azure: 'commands are sent fire-and-forget; a value is one string split on spaces',
+    redisFunc:
+      'a failing output command fails the invocation (start-up says so once per function); an array of arguments may hold spaces; a `command` of several words is split into words',
+    azure:
+      'commands are sent fire-and-forget; a value is one string split on spaces; `command` is sent as one command name',
     reason: 'no silent loss of an output, and arguments that contain spaces',
+  },
+  inputCommands: {
+    topic: 'Input binding with a command outside the 1.x read commands',
+    redisFunc:
+      "stops start-up with the extension's error text (a command word from an expression: at run time)",
+    azure: 'fails every invocation with that text',
+    reason: 'such an app cannot work in Azure either: say so at once',
   },
   multipleKeys: {
     topic: 'Several keys per list or stream function (`keys: "a b"`)',
@@ -116,6 +133,64 @@ export const AZURE_DIFFERENCES = {
     redisFunc: 'read at start',
     azure: 'the 1.x extension reads no host.json options',
     reason: 'host-wide defaults and the value shape, without touching each function',
+  },
+  messagesPerWorker: {
+    topic: 'Option `messagesPerWorker` (scale target)',
+    redisFunc:
+      'when set, target instances = ceil(backlog / messagesPerWorker); unset, / `maxBatchSize` as in 1.x',
+    azure: 'not available: always ceil(backlog / `maxBatchSize`)',
+    reason: "the preview API's scale hint; apps written for it keep their target",
+  },
+  streamBacklogBefore7: {
+    topic: 'Stream backlog before Redis 7 (no `lag` in XINFO GROUPS)',
+    redisFunc: "counts the entries after the group's last delivered id (exactly, up to 100,000)",
+    azure: "estimates them from the entry ids' timestamps",
+    reason: 'an exact count where it is cheap',
+  },
+  consumerNames: {
+    topic: 'Stream consumer names with `--instances N`',
+    redisFunc: 'listener sets after the first add `-<n>` to `WEBSITE_INSTANCE_ID`',
+    azure: 'one listener per instance: the consumer is `WEBSITE_INSTANCE_ID` (else a GUID)',
+    reason: 'several listener sets in one process need distinct consumer names',
+  },
+  sharedClientNames: {
+    topic: 'CLIENT SETNAME of a connection several functions share',
+    redisFunc:
+      '`AzureFunctionsRedisExtension.shared.<setting>` (one function alone: `AzureFunctionsRedisExtension.<function>`)',
+    azure: '`AzureFunctionsRedisExtension.<function>` of whichever function opened it first',
+    reason: 'a stable name in CLIENT LIST that says what the connection serves',
+  },
+  missingConnection: {
+    topic: 'No connection setting configured at all',
+    redisFunc:
+      'starts a private `redis-server` (a setting missing while others exist is an error naming the closest one)',
+    azure: 'the function fails to start: connection not found',
+    reason: 'a first run needs no Redis of its own (local runs only)',
+  },
+  emptySettings: {
+    topic: 'An app setting set to the empty string',
+    redisFunc: 'counts as not set',
+    azure: 'its configuration section exists (a connection of that name is found, and empty)',
+    reason: 'an empty value is never a usable connection string',
+  },
+  unknownOptions: {
+    topic: 'Unknown binding properties (`chanel`, `consumerGroupName`)',
+    redisFunc: 'ignored, with one warning per function naming the closest known option',
+    azure: 'ignored silently',
+    reason: 'a misspelled option is caught at start-up instead of behaving as its default',
+  },
+  jsonSyntax: {
+    topic: 'host.json, function.json and local.settings.json syntax',
+    redisFunc: 'JSON with `//` and `/* */` comments and trailing commas',
+    azure: 'also single-quoted strings and unquoted property names (Newtonsoft)',
+    reason: 'a standard JSON-with-comments reader (jsonc-parser) with line and column in its errors',
+  },
+  entryGlob: {
+    topic: 'package.json `"redis-func": { "main" }`',
+    redisFunc: 'the entry files, when set (else `main`)',
+    azure: 'the Node worker reads `main` only',
+    reason:
+      "lets a package keep `main` for its library and run an app beside it (redis-func's own sample app)",
   },
   appHooks: {
     topic: 'App hooks (`app.hook.*`) of a packed app',

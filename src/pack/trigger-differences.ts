@@ -30,21 +30,14 @@ export function differencesOf(
 /** `maxBacklog` and `concurrency` of a Pub/Sub function: Azure queues every message and runs one at a time. */
 function pubSubLoadRows(options: BindingOptions): Row[] {
   const rows: Row[] = [];
-  if (options.find(['maxBacklog']) !== undefined) {
-    rows.push({
-      option: 'maxBacklog',
-      local: 'at most this many messages wait; past it the oldest waiting one is dropped and counted',
-      azure: 'not available: every message waits in an unbounded in-process queue',
-      severity: 'differs',
-    });
-  }
+  if (options.find(['maxBacklog']) !== undefined) rows.push(differenceRow('pubSubBacklog', 'maxBacklog'));
   if (options.find(['concurrency']) !== undefined) {
-    rows.push({
-      option: 'concurrency',
-      local: 'bounds parallel invocations',
-      azure: 'not available: one invocation at a time, in order',
-      severity: 'differs',
-    });
+    rows.push(
+      differenceRow('concurrency', 'concurrency', {
+        local: 'invocations at once; above 1 they may finish out of order',
+        azure: 'not available: one invocation at a time, in order',
+      }),
+    );
   }
   return rows;
 }
