@@ -189,8 +189,18 @@ export class StreamListener implements Listener {
    * are run now rather than after reclaimIdleMs.
    */
   private async rereadOwn(): Promise<StreamEntry[]> {
+    this.own.beginAudit(); // a fetch that fails sets auditDue again
+    try {
+      await this.reack();
+      return await this.readOwnPending();
+    } finally {
+      this.own.endAudit();
+    }
+  }
+
+  /** This consumer's pending entries (XREADGROUP from 0, a page at a time) that it does not know of. */
+  private async readOwnPending(): Promise<StreamEntry[]> {
     const o = this.options;
-    await this.reack();
     const found: StreamEntry[] = [];
     for (const key of o.keys) {
       let after = '0';
@@ -209,7 +219,6 @@ export class StreamListener implements Listener {
         after = last.id;
       }
     }
-    this.own.auditDue = false;
     if (found.length > 0) {
       this.deps.logger.warn(
         { functionName: this.deps.fn.name, consumer: this.consumer, count: found.length },
@@ -503,7 +512,7 @@ export class StreamListener implements Listener {
     for (const [key, ids] of this.own.unacked()) {
       await this.port.ack(key, o.consumerGroup, ids);
       if (o.deleteAfterProcess) await this.deleteAfterAck(key, ids);
-      this.own.reacked(key);
+      this.own.reacked(key, ids);
     }
   }
 
