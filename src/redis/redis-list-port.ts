@@ -201,12 +201,12 @@ export class RedisListPort implements ListPort {
     );
   }
 
-  async recover(key: string, to: ListEnd): Promise<number> {
+  async recover(key: string, to: ListEnd, self?: string): Promise<number> {
     const prefixes = listKeyPrefixes(key);
     const reply = await this.onKey(key, (client) =>
       client.eval(RECOVER_SCRIPT, {
         keys: [listOwnersKey(key), key],
-        arguments: [prefixes.alive, prefixes.processing, side(to), prefixes.receipts],
+        arguments: [prefixes.alive, prefixes.processing, side(to), prefixes.receipts, self ?? ''],
       }),
     );
     return Number(reply);

@@ -1,15 +1,16 @@
 /** The Lua scripts of reliable list mode (src/redis/redis-list-port.ts); each runs atomically on one node. */
 
 /**
- * Atomically: for each owner registered on the list whose heartbeat key is gone, move its processing list
- * back to the list (LMOVE from the processing list's head, so the oldest element ends nearest `to`), then
- * forget the owner and its receipts. KEYS[1] owners set, KEYS[2] the list; ARGV: alive prefix, processing
- * prefix, LEFT|RIGHT, receipts prefix.
+ * Atomically: for each owner registered on the list whose heartbeat key is gone, except the caller itself
+ * (ARGV[5], '' for none: a running listener is alive even when a stall let its key expire), move its
+ * processing list back to the list (LMOVE from the processing list's head, so the oldest element ends nearest
+ * `to`), then forget the owner and its receipts. KEYS[1] owners set, KEYS[2] the list; ARGV: alive prefix,
+ * processing prefix, LEFT|RIGHT, receipts prefix, caller.
  */
 export const RECOVER_SCRIPT = `
 local moved = 0
 for _, owner in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  if redis.call('EXISTS', ARGV[1] .. owner) == 0 then
+  if owner ~= ARGV[5] and redis.call('EXISTS', ARGV[1] .. owner) == 0 then
     local processing = ARGV[2] .. owner
     while redis.call('LMOVE', processing, KEYS[2], 'LEFT', ARGV[3]) do moved = moved + 1 end
     redis.call('SREM', KEYS[1], owner)

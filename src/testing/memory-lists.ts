@@ -97,12 +97,12 @@ export class MemoryListPort implements ListPort {
     return Promise.resolve();
   }
 
-  recover(key: string, to: ListEnd): Promise<number> {
+  recover(key: string, to: ListEnd, self?: string): Promise<number> {
     const owners = this.store.set(listOwnersKey(key));
     const prefixes = listKeyPrefixes(key);
     let moved = 0;
     for (const owner of [...owners]) {
-      if (this.store.getString(prefixes.alive + owner) !== undefined) continue;
+      if (owner === self || this.store.getString(prefixes.alive + owner) !== undefined) continue;
       const processing = this.store.list(prefixes.processing + owner);
       for (const value of processing?.popLeft(processing.length) ?? []) {
         this.push(key, value, to);

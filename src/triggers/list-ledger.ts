@@ -17,6 +17,8 @@ export class ProcessingLedger {
   private readonly removals = new Map<string, Map<string, string[]>>();
   /** Per key: receipts of removals known to be done, dropped from Redis with the next removal of that key. */
   private readonly confirmed = new Map<string, string[]>();
+  /** Per key: the receipts an audit sent is about (removals of unknown outcome, confirmed ones it clears). */
+  private readonly auditing = new Map<string, { removals: string[]; confirmed: string[] }>();
   private sequence = 0;
 
   /** A batch the move returned. */
@@ -78,15 +80,26 @@ export class ProcessingLedger {
       const values = byKey.get(key);
       if (values) removals.push({ id, values });
     }
+    const confirmed = [...(this.confirmed.get(key) ?? [])];
+    this.auditing.set(key, { removals: removals.map((r) => r.id), confirmed });
     return { key, owner, to, held, removals };
   }
 
-  /** The audit of `key` settled its removals there and cleared its receipts. */
+  /**
+   * The audit of `key` settled the removals it was sent with and cleared the receipts then recorded. A
+   * removal that went out after it (a batch finished meanwhile) is still waited for, its receipt kept.
+   */
   audited(key: string): void {
-    for (const [id, byKey] of this.removals) {
-      byKey.delete(key);
-      if (byKey.size === 0) this.removals.delete(id);
+    const sent = this.auditing.get(key);
+    this.auditing.delete(key);
+    for (const id of sent?.removals ?? []) {
+      const byKey = this.removals.get(id);
+      byKey?.delete(key);
+      if (byKey?.size === 0) this.removals.delete(id);
     }
-    this.confirmed.delete(key);
+    const cleared = new Set(sent?.confirmed);
+    const left = this.confirmed.get(key)?.filter((id) => !cleared.has(id)) ?? [];
+    if (left.length > 0) this.confirmed.set(key, left);
+    else this.confirmed.delete(key);
   }
 }

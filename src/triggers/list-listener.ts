@@ -351,7 +351,7 @@ export class ListListener implements Listener {
     const o = this.options;
     try {
       await this.port.heartbeat(this.owner, o.keys, o.heartbeatTimeoutMs);
-      await this.recover();
+      await this.recover(this.owner);
     } catch (error) {
       logger.warn(
         { functionName: fn.name, owner: this.owner, err: errorMessage(error) },
@@ -360,10 +360,11 @@ export class ListListener implements Listener {
     }
   }
 
-  private async recover(): Promise<void> {
+  /** Returns the processing lists of gone listeners; while running, never this listener's own (`self`). */
+  private async recover(self?: string): Promise<void> {
     const { fn, logger } = this.deps;
     for (const key of this.options.keys) {
-      const moved = await this.port.recover(key, this.options.direction);
+      const moved = await this.port.recover(key, this.options.direction, self);
       if (moved === 0) continue;
       logger.info(
         { functionName: fn.name, key, list: key, count: moved },

@@ -221,9 +221,11 @@ export interface ListPort {
   stopHeartbeat(owner: string, keys: readonly string[]): Promise<void>;
   /**
    * Returns the elements in processing lists of `key` whose owner is gone (no heartbeat) to the `to` end of
-   * `key`, oldest nearest that end, and forgets those owners; resolves with how many elements moved.
+   * `key`, oldest nearest that end, and forgets those owners; resolves with how many elements moved. `self`,
+   * the caller's own owner, is never taken for gone: a running listener whose heartbeat key expired during a
+   * stall (between renewing it and recovering) still holds, and may have handled, what its list holds.
    */
-  recover(key: string, to: ListEnd): Promise<number>;
+  recover(key: string, to: ListEnd, self?: string): Promise<number>;
   /**
    * Reconciles the owner's processing list of `key` with what the owner knows it holds there, after a
    * command's reply was lost. Atomically: each of `removals` that left no receipt is done now; the receipts

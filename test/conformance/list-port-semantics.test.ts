@@ -123,4 +123,15 @@ describe.each([
     expect(await side.port.recover(key, 'left')).toBe(0); // 'me' has no heartbeat: gone
     expect(await side.exists(`${listKeyPrefixes(key).receipts}me`)).toBe(false);
   });
+
+  it('recovery never takes the caller for gone, even when its heartbeat key expired', async () => {
+    const side = make();
+    const key = `${uniquePrefix('list-port')}jobs`;
+    await side.rpush(key, ['a', 'b']);
+    await move(side, key, 2); // 'me' registered, no heartbeat key: gone to anyone else
+    expect(await side.port.recover(key, 'left', 'me')).toBe(0);
+    expect(await side.lrange(listProcessingKey(key, 'me'))).toEqual(['b', 'a']);
+    expect(await side.port.recover(key, 'left', 'someone else')).toBe(2);
+    expect(await side.lrange(key)).toEqual(['a', 'b']);
+  });
 });

@@ -1,10 +1,46 @@
 import { listAliveKey, listOwnersKey, listProcessingKey } from '../../src/triggers/list-keys';
 import { listFunction, listTestContext, waitFor, type Model } from '../support/list-host';
 import { uniquePrefix } from '../support/redis-server';
+import type { Broker, ListPort } from '../../src/triggers/ports';
 
 const { redis, start } = listTestContext();
 
 const values = (records: { input: unknown }[]): string[] => records.map((r) => (r.input as Model).Message);
+
+/**
+ * A broker whose list port, once `stall.arm()` was called, lets the listener's heartbeat key expire right
+ * after the next renewal (as a stall longer than heartbeatTimeoutMs between the renewal and the recovery
+ * does on a loaded machine); `stall.recovered` resolves when the recovery that follows is done.
+ */
+function stallAfterHeartbeat(deleteKey: (key: string) => Promise<unknown>) {
+  let armed = false;
+  let done: () => void = () => undefined;
+  const recovered = new Promise<void>((resolve) => (done = resolve));
+  let expired = false;
+  const wrap = (broker: Broker): Broker => ({
+    ports(connection) {
+      const ports = broker.ports(connection);
+      const lists = ports.lists as ListPort;
+      const stalling: ListPort = Object.assign(Object.create(lists) as ListPort, {
+        heartbeat: async (owner: string, keys: readonly string[], ttlMs: number) => {
+          await lists.heartbeat(owner, keys, ttlMs);
+          if (!armed || expired) return;
+          for (const key of keys) await deleteKey(listAliveKey(key, owner));
+          expired = true;
+        },
+        recover: async (...args: Parameters<ListPort['recover']>) => {
+          const moved = await lists.recover(...args);
+          if (expired) done();
+          return moved;
+        },
+      });
+      return { ...ports, lists: stalling };
+    },
+    describe: () => broker.describe(),
+    close: () => broker.close(),
+  });
+  return { wrap, arm: () => (armed = true), recovered };
+}
 
 function gate(): { wait: Promise<void>; open: () => void } {
   let open: () => void = () => undefined;
@@ -116,6 +152,27 @@ describe('RedisListTrigger reliable mode', () => {
     await redis.lPush(listProcessingKey(key, 'stalled'), 'orphan');
     const [record] = await h.waitForInvocations(1);
     expect((record?.input as Model).Message).toBe('orphan');
+  });
+
+  it('a listener whose own heartbeat expired in a stall keeps its processing list (no self-recovery)', async () => {
+    const key = `${uniquePrefix('reliable')}jobs`;
+    const g = gate();
+    const stall = stallAfterHeartbeat((k) => redis.del(k));
+    const options = { reliable: true, heartbeatTimeoutMs: 600, pollingIntervalInMs: 20 };
+    const h = await start({ onJob: listFunction(key, () => g.wait, options) }, { wrapBroker: stall.wrap });
+    const owner = String((await h.waitForLog((l) => l.msg.includes('pops list(s)')))['owner']);
+    await redis.rPush(key, 'job-1');
+    await h.waitForLog((l) => l.msg.startsWith("Executing 'Functions.onJob'"));
+    stall.arm();
+    await stall.recovered;
+    // job-1 is running: it stays in this listener's processing list and is not run a second time.
+    expect(await redis.lRange(listProcessingKey(key, owner), 0, -1)).toEqual(['job-1']);
+    expect(await redis.lLen(key)).toBe(0);
+    g.open();
+    await h.waitForInvocations(1);
+    await waitFor(async () => (await redis.lLen(listProcessingKey(key, owner))) === 0, 'removal');
+    expect(h.logs.filter((l) => l.msg.startsWith("Executing 'Functions.onJob'"))).toHaveLength(1);
+    expect(h.logs.filter((l) => l.msg.startsWith('Returned '))).toEqual([]);
   });
 
   it("blocking reliable mode (BLMOVE), several keys, cardinality 'many'; close is prompt", async () => {
