@@ -189,8 +189,16 @@ export class ListListener implements Listener {
   private async audit(): Promise<void> {
     const { fn, logger } = this.deps;
     const o = this.options;
+    // Cleared before the first command: a removal or requeue that fails while this runs calls for another.
+    this.ledger.auditDue = false;
     for (const key of o.keys) {
-      const returned = await this.port.audit(this.ledger.auditRequest(key, this.owner, o.direction));
+      let returned: number;
+      try {
+        returned = await this.port.audit(this.ledger.auditRequest(key, this.owner, o.direction));
+      } catch (error) {
+        this.ledger.auditDue = true;
+        throw error;
+      }
       this.ledger.audited(key);
       if (returned === 0) continue;
       logger.warn(
@@ -199,7 +207,6 @@ export class ListListener implements Listener {
           `processing list of ${this.owner} to the head of '${key}', to run next`,
       );
     }
-    this.ledger.auditDue = false;
   }
 
   /** Reliable mode starts each fetch at the next key, so no key waits behind a busy one. */
