@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
-import type { AccessToken, TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { createClient } from 'redis';
 import { EMPTY_LOCAL_SETTINGS } from '../../src/config/local-settings';
 import { Settings } from '../../src/config/settings';
 import { ErrorCodes } from '../../src/errors';
-import { silentLogger } from '../../src/logging';
+import pino from 'pino';
+import { silentLogger, type Logger } from '../../src/logging';
 import { RedisConnections } from '../../src/redis/connections';
 import { freePort, startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-server';
 import { uniquePrefix } from '../support/redis-server';
+import { RotatingCredential } from '../support/entra-token';
 import { makeCertificates, type TestCertificates } from '../support/tls';
 
 const OID = '00000000-1111-2222-3333-444444444444';
@@ -18,36 +19,15 @@ let tlsPort: number;
 let admin: ReturnType<typeof createClient>;
 const opened: RedisConnections[] = [];
 
-/**
- * Mints short-lived tokens as Entra ID would, and makes each the ACL password of the identity's user
- * (ACL SETUSER <oid> >token) and removes it once it expired, like a cache that accepts only valid tokens.
- */
-class RotatingCredential implements TokenCredential {
-  readonly issued: string[] = [];
-  private waiters: { count: number; resolve: () => void }[] = [];
-  constructor(private readonly ttlMs: number) {}
-  async getToken(): Promise<AccessToken> {
-    const token = `token-${this.issued.length + 1}-${randomUUID()}`;
-    await admin.sendCommand(['ACL', 'SETUSER', OID, 'on', `>${token}`, '~*', '&*', '+@all']);
-    setTimeout(() => {
-      admin.sendCommand(['ACL', 'SETUSER', OID, `<${token}`]).catch(() => undefined);
-    }, this.ttlMs).unref();
-    this.issued.push(token);
-    for (const w of this.waiters.filter((w) => this.issued.length >= w.count)) w.resolve();
-    return { token, expiresOnTimestamp: Date.now() + this.ttlMs };
-  }
-  /** Resolves once `count` tokens were issued. */
-  issuedAtLeast(count: number): Promise<void> {
-    if (this.issued.length >= count) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ count, resolve }));
-  }
-}
-
-function connections(values: Record<string, string>, credential: TokenCredential): RedisConnections {
+function connections(
+  values: Record<string, string>,
+  credential: TokenCredential,
+  logger: Logger = silentLogger(),
+): RedisConnections {
   const settings = new Settings({ ...EMPTY_LOCAL_SETTINGS, values }, {});
   const c = new RedisConnections({
     settings,
-    logger: silentLogger(),
+    logger,
     embeddedDefault: false,
     credentialFor: () => credential,
   });
@@ -111,21 +91,24 @@ afterAll(async () => {
 
 describe('Microsoft Entra ID connections', () => {
   it('authenticates every connection as principalId with a token over TLS and re-authenticates before expiry', async () => {
-    const credential = new RotatingCredential(2000);
+    const credential = new RotatingCredential([admin], OID, 2000);
     const redis = connections(identity(), credential);
     const prefix = uniquePrefix('entra');
     const command = await redis.commandClient('Redis');
     expect(await command.aclWhoAmI()).toBe(OID);
     const subscriber = await redis.subscriberClient('Redis');
-    const received: string[] = [];
-    await subscriber.subscribe(`${prefix}:c`, (m) => received.push(String(m)));
+    let onMessage: (message: string) => void = () => undefined;
+    const received = new Promise<string>((resolve) => (onMessage = resolve));
+    await subscriber.subscribe(`${prefix}:c`, (m) => onMessage(String(m)));
     const blocking = await redis.dedicatedClient('Redis', 'blocking-reader', undefined, 'ListFn');
     const blocked = blocking.sendCommand(['BLPOP', `${prefix}:list`, '0']);
     const idsBefore = await clientIdsOf(OID);
     expect(idsBefore).toHaveLength(3);
     const authsBefore = await authCalls();
 
-    await credential.issuedAtLeast(3); // two rotations; the first tokens' passwords are gone afterwards
+    const issued = credential.issued.length;
+    expect(issued).toBe(1); // one token for all three connections
+    await credential.issuedAtLeast(3); // two rotations; the first token's password is gone afterwards
     const [first, second] = credential.issued;
     await expect(
       createClient({
@@ -141,14 +124,38 @@ describe('Microsoft Entra ID connections', () => {
     await admin.publish(`${prefix}:c`, 'after two rotations');
     await admin.rPush(`${prefix}:list`, 'element');
     expect(await blocked).toEqual([`${prefix}:list`, 'element']);
+    expect(await blocking.ping()).toBe('PONG'); // answered after the AUTHs queued behind the blocked read
     expect(await command.ping()).toBe('PONG');
     expect(await clientIdsOf(OID)).toEqual(idsBefore);
-    expect(received).toContain('after two rotations');
+    expect(await received).toBe('after two rotations');
     // Each of the three connections sent AUTH with each of the two new tokens (the blocked one once released).
     expect((await authCalls()) - authsBefore).toBeGreaterThanOrEqual(6);
     expect(await redis.describe()).toEqual({
       Redis: `localhost:${tlsPort} (TLS), Microsoft Entra ID (DefaultAzureCredential, user ${OID})`,
     });
+  }, 30_000);
+
+  it('retries a refresh that fails, logs it, and keeps the connection on the old token meanwhile', async () => {
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino(
+      {},
+      { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[0]) },
+    );
+    const credential = new RotatingCredential([admin], OID, 4000);
+    const redis = connections(identity(), credential, logger);
+    const command = await redis.commandClient('Redis');
+    const idsBefore = await clientIdsOf(OID);
+    const authsBefore = await authCalls();
+    credential.failNext(1);
+    await credential.issuedAtLeast(2);
+    expect(credential.requests).toBe(3); // the first token, the refused refresh, its retry
+    const retries = lines.filter((l) => l.msg.includes("token of connection 'Redis' failed; retrying"));
+    expect(retries).toHaveLength(1);
+    expect(retries[0]?.msg).toContain('The token endpoint is unavailable (test).');
+    expect(await command.ping()).toBe('PONG');
+    expect(await clientIdsOf(OID)).toEqual(idsBefore);
+    expect((await authCalls()) - authsBefore).toBe(1);
+    expect(JSON.stringify(lines)).not.toContain(credential.issued[0] ?? 'none');
   }, 30_000);
 
   it('names the setting when no credential is found', async () => {
@@ -167,7 +174,7 @@ describe('Microsoft Entra ID connections', () => {
   });
 
   it('names the setting and the user when Redis refuses the token', async () => {
-    const credential = new RotatingCredential(60_000);
+    const credential = new RotatingCredential([admin], OID, 60_000);
     const redis = connections(identity({ Redis__principalId: 'not-the-object-id' }), credential);
     const error = await redis.commandClient('Redis').catch((e: unknown) => e);
     expect(error).toMatchObject({
@@ -178,7 +185,7 @@ describe('Microsoft Entra ID connections', () => {
   });
 
   it('refuses incomplete identity settings before connecting', () => {
-    const credential = new RotatingCredential(60_000);
+    const credential = new RotatingCredential([admin], OID, 60_000);
     const redis = connections({ Redis__redisHostName: `localhost:${tlsPort}` }, credential);
     expect(() => redis.validate(['Redis'])).toThrow(
       expect.objectContaining({ code: ErrorCodes.CONNECTION_IDENTITY_INVALID, field: 'Redis__principalId' }),
