@@ -1,7 +1,7 @@
 // @azure/identity and @redis/entraid are loaded only for an identity-based connection (they take ~0.4 s).
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { EntraidCredentialsProvider } from '@redis/entraid';
-import { describeIdentity, identityKind, type IdentitySettings } from '../config/identity-settings';
+import { identityKind, type IdentitySettings } from '../config/identity-settings';
 import { ConfigError, ConnectionError, ErrorCodes, errorMessage } from '../errors';
 import type { Logger } from '../logging';
 import { parseConnectionString, type RedisEndpoint } from './connection-string';
@@ -83,12 +83,13 @@ export function createCredential(identity: IdentitySettings): TokenCredential {
 
 /** The error of a token request, naming the setting and the cause, never a token or secret. */
 export function tokenError(settingName: string, identity: IdentitySettings, cause: unknown): ConnectionError {
-  const who = `connection '${settingName}' (${describeIdentity(identity)})`;
+  const who = `connection '${settingName}' (${identityKind(identity)}, user ${identity.principalId})`;
+  const why = oneParagraph(errorMessage(cause));
   const name = (cause as Error | null)?.name;
   if (name === 'CredentialUnavailableError' || name === 'AggregateAuthenticationError')
     return new ConnectionError(
       ErrorCodes.ENTRA_CREDENTIAL_UNAVAILABLE,
-      `No Microsoft Entra ID credential was found for the ${who}: ${errorMessage(cause)} Locally, sign in with ` +
+      `No Microsoft Entra ID credential was found for the ${who}: ${why} Locally, sign in with ` +
         `'az login' (or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET, or the connection's ` +
         `clientId, tenantId and clientSecret settings); in Azure, give the app the managed identity.`,
       cause,
@@ -97,9 +98,14 @@ export function tokenError(settingName: string, identity: IdentitySettings, caus
   return new ConnectionError(
     ErrorCodes.ENTRA_TOKEN_REFUSED,
     `${refused ? 'Microsoft Entra ID refused the token request' : 'The token request failed'} for the ${who}: ` +
-      `${errorMessage(cause)} Check the identity settings under '${identity.section}' (client id, tenant id, secret).`,
+      `${why} Check the identity settings under '${identity.section}' (client id, tenant id, secret).`,
     cause,
   );
+}
+
+/** An error text on one line (a credential chain lists one failure per line). */
+function oneParagraph(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
 /** Redis refused the token: the user (object id) is not given access to the cache. */
