@@ -29,6 +29,8 @@ export const REDACT_PATHS = [
   '*.token',
   'masterKey',
   '*.masterKey',
+  'clientSecret',
+  '*.clientSecret',
 ];
 
 export function createLogger(options: LoggerOptions): Logger {

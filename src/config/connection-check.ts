@@ -1,17 +1,8 @@
 import { ConfigError, ErrorCodes } from '../errors';
 import { closestName } from './closest-name';
 import type { ConfigEntry, ConnectionLookup } from './connection-lookup';
+import { IDENTITY_SETTINGS, readIdentity } from './identity-settings';
 import type { Settings } from './settings';
-
-/** Settings under a connection's section that make it an Entra ID (managed identity) connection. */
-const IDENTITY_SETTINGS = [
-  'redisHostName',
-  'principalId',
-  'clientId',
-  'tenantId',
-  'clientSecret',
-  'credential',
-];
 
 /** Who uses a connection setting: every function naming it (trigger or binding), for messages and names. */
 export type ConnectionUsers = ReadonlyMap<string, readonly string[]>;
@@ -53,7 +44,7 @@ export function looksLikeRedis(entry: ConfigEntry): boolean {
   return /redis/i.test(entry.key) || /,\s*(password|ssl|abortConnect|user)\s*=/i.test(value);
 }
 
-/** A connection whose section exists but cannot be used (identity settings, or both kinds at once). */
+/** A connection whose section exists but cannot be used (incomplete identity settings, or both kinds at once). */
 function sectionProblem(lookup: ConnectionLookup, functions: readonly string[]): ConfigError | undefined {
   const identity = lookup.children.filter((c) =>
     IDENTITY_SETTINGS.some((name) => name.toLowerCase() === c.child.toLowerCase()),
@@ -71,12 +62,13 @@ function sectionProblem(lookup: ConnectionLookup, functions: readonly string[]):
   }
   if (lookup.value) return undefined;
   if (identity.length > 0) {
-    return new ConfigError(
-      ErrorCodes.CONNECTION_IDENTITY_UNSUPPORTED,
-      `${who}: '${section}' is an identity-based (Entra ID) connection (${identity.map((c) => c.source).join(', ')}), ` +
-        `which redis-func does not support yet. Set '${lookup.name}' to a connection string (with the access key) to run locally.`,
-      { field: `${section}__${identity[0]?.child ?? 'redisHostName'}` },
-    );
+    try {
+      readIdentity(lookup); // a usable identity-based connection, or an error naming the setting
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      return new ConfigError(error.code, `${who}: ${error.message}`, { field: error.field, cause: error });
+    }
   }
   if (lookup.section === undefined) return undefined;
   return new ConfigError(

@@ -81,7 +81,7 @@ export async function packApp(options: PackOptions): Promise<PackResult> {
     functions: translated.functions,
     copiedFunctions: [...v3Folders],
     differences,
-    settings: neededSettings(translated.functions),
+    settings: neededSettings(translated.functions, settings),
     notes: generalNotes(translated.functions),
     code,
     dependencies: deploy.notes,

@@ -2,6 +2,8 @@ import { createClient, type RedisClientType } from 'redis';
 import { ConnectionError, ErrorCodes, errorMessage } from '../errors';
 import type { Logger } from '../logging';
 import { describeEndpoint, type RedisEndpoint } from './connection-string';
+import type { IdentitySettings } from '../config/identity-settings';
+import { tokenRefusedByRedis, type EntraCredentialsProvider } from './entra-id';
 import { FailureReports } from './failure-reports';
 
 /** node-redis client with the default modules, RESP3 (node-redis 6's default). */
@@ -41,8 +43,15 @@ export function permanentFailure(
   cause: unknown,
   endpoint: RedisEndpoint,
   settingName: string,
+  identity?: IdentitySettings,
 ): ConnectionError | undefined {
   const where = `Redis at ${describeEndpoint(endpoint)} (setting '${settingName}')`;
+  const tokenFailure = [cause, (cause as { cause?: unknown } | null)?.cause].find(
+    (e) => e instanceof ConnectionError,
+  );
+  if (tokenFailure instanceof ConnectionError) return tokenFailure; // no credential, token refused
+  if (identity && isAuthError(cause))
+    return tokenRefusedByRedis(settingName, identity, `Redis at ${describeEndpoint(endpoint)}`, cause);
   if (isAuthError(cause)) {
     return new ConnectionError(
       ErrorCodes.REDIS_AUTH_FAILED,
@@ -103,6 +112,14 @@ export interface ClientOptions {
   readonly ca?: string;
   /** Called when a connection that had failed is ready again. */
   readonly onReconnect?: () => void;
+  /** For an identity-based connection: its settings and the token provider all its clients share. */
+  readonly entra?: EntraAuth;
+}
+
+/** How an identity-based (Microsoft Entra ID) connection authenticates. */
+export interface EntraAuth {
+  readonly identity: IdentitySettings;
+  readonly credentialsProvider: EntraCredentialsProvider;
 }
 
 /**
@@ -115,11 +132,11 @@ export function createRedisClient(options: ClientOptions): RedisClient {
   const where = `${options.settingName} (${describeEndpoint(endpoint)}, ${options.role})`;
   let everReady = false;
   const atStartUp = (cause: unknown): ConnectionError | undefined =>
-    everReady ? undefined : permanentFailure(cause, endpoint, options.settingName);
+    everReady ? undefined : permanentFailure(cause, endpoint, options.settingName, options.entra?.identity);
   const reconnectStrategy = (retries: number, cause: unknown): number | Error =>
     atStartUp(cause) ?? reconnectDelay(retries);
   const client = createClient({
-    ...connectionOptions(endpoint, options.ca, reconnectStrategy, options.clientName),
+    ...connectionOptions(endpoint, options.ca, reconnectStrategy, options.clientName, options.entra),
     database: endpoint.database,
   });
   const reports = new FailureReports();
@@ -172,6 +189,7 @@ export function connectionOptions(
   ca: string | undefined,
   reconnectStrategy: (retries: number, cause: unknown) => number | Error,
   clientName?: string,
+  entra?: EntraAuth,
 ) {
   return {
     ...(clientName === undefined ? {} : { name: clientName }),
@@ -188,8 +206,10 @@ export function connectionOptions(
       connectTimeout: endpoint.connectTimeoutMs ?? 10_000,
       reconnectStrategy,
     },
-    username: endpoint.username,
-    password: endpoint.password,
+    // A token provider, or the connection string's user and password.
+    ...(entra
+      ? { credentialsProvider: entra.credentialsProvider }
+      : { username: endpoint.username, password: endpoint.password }),
     RESP: 3 as const,
     commandOptions: { timeout: 0 },
   };
@@ -200,6 +220,7 @@ export async function connectClient(
   client: RedisClient,
   settingName: string,
   endpoint: RedisEndpoint,
+  identity?: IdentitySettings,
 ): Promise<void> {
   try {
     await client.connect();
@@ -207,6 +228,6 @@ export async function connectClient(
     // node-redis wraps what the reconnect strategy returned in a ReconnectStrategyError.
     const original = (error as { originalError?: unknown }).originalError;
     if (original instanceof ConnectionError) throw original;
-    throw permanentFailure(error, endpoint, settingName) ?? error;
+    throw permanentFailure(error, endpoint, settingName, identity) ?? error;
   }
 }

@@ -2,7 +2,7 @@ import calculateSlot from 'cluster-key-slot';
 import { createCluster, type RedisClusterType } from 'redis';
 import { ConfigError, ErrorCodes, errorMessage } from '../errors';
 import type { Logger } from '../logging';
-import { connectionOptions, reconnectDelay, type RedisClient } from './client';
+import { connectionOptions, reconnectDelay, type EntraAuth, type RedisClient } from './client';
 import { describeEndpoint, type RedisEndpoint } from './connection-string';
 
 /** node-redis cluster client with the same modules and RESP as {@link RedisClient}. */
@@ -69,6 +69,8 @@ export interface ClusterOptions {
   readonly onReconnect?: () => void;
   /** CLIENT SETNAME of every node connection. */
   readonly clientName?: string;
+  /** Identity-based connection: every node connection authenticates with the shared token provider. */
+  readonly entra?: EntraAuth;
 }
 
 /**
@@ -82,6 +84,7 @@ export function createRedisCluster(options: ClusterOptions): RedisCluster {
     options.ca,
     (retries) => reconnectDelay(retries),
     options.clientName,
+    options.entra,
   );
   const cluster = createCluster({
     rootNodes: [{ socket: { host: endpoint.host, port: endpoint.port } }],

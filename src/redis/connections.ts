@@ -9,6 +9,7 @@ import {
   createRedisClient,
   permanentFailure,
   reconnectDelay,
+  type EntraAuth,
   type RedisClient,
 } from './client';
 import {
@@ -24,6 +25,13 @@ import {
 import { describeEndpoint, parseConnectionString, type RedisEndpoint } from './connection-string';
 import type { ConnectionUsers } from './connection-users';
 import { EmbeddedServers } from './embedded-servers';
+import { describeIdentity, readIdentity } from '../config/identity-settings';
+import {
+  createCredential,
+  createEntraCredentialsProvider,
+  identityEndpoint,
+  type CredentialFactory,
+} from './entra-id';
 import { FailureReports } from './failure-reports';
 
 export interface ConnectionsOptions {
@@ -37,6 +45,11 @@ export interface ConnectionsOptions {
   readonly onReconnect?: (settingName: string) => void;
   /** The enabled functions naming each setting (trigger or binding): for errors and client names. */
   readonly users?: ReadonlyMap<string, ConnectionUsers>;
+  /**
+   * The token credential of an identity-based connection; default: the one its settings choose
+   * (DefaultAzureCredential, ManagedIdentityCredential, ClientSecretCredential ...).
+   */
+  readonly credentialFor?: CredentialFactory;
 }
 
 /** Who uses a connection setting: every function naming it, and the Pub/Sub triggers among them. */
@@ -49,6 +62,8 @@ interface Connection {
   readonly endpoint: RedisEndpoint;
   /** PEM from the `<setting>__tlsCaFile` app setting, for self-signed servers. */
   readonly ca: string | undefined;
+  /** Identity-based connection (`<setting>__redisHostName` ...): every client authenticates with its token. */
+  readonly entra?: EntraAuth;
   /** `<setting>__cluster`: true or false when set, undefined to ask the server (`INFO cluster`). */
   readonly clusterSetting: boolean | undefined;
   /** The cluster client, once the server turned out to be (or was declared) a cluster. */
@@ -119,8 +134,12 @@ export class RedisConnections {
       embedded: this.options.embeddedDefault !== false,
     });
     for (const name of names) {
-      const text = this.options.settings.getConnection(name);
-      if (text !== undefined) parseConnectionString(text, name);
+      const lookup = this.options.settings.lookupConnection(name);
+      if (lookup.value !== undefined) parseConnectionString(lookup.value.value, name);
+      else {
+        const identity = readIdentity(lookup);
+        if (identity) identityEndpoint(identity);
+      }
       parseClusterSetting(this.options.settings.get(`${name}__cluster`), `${name}__cluster`);
     }
   }
@@ -253,15 +272,18 @@ export class RedisConnections {
     }
     const name = this.clientName(settingName, functionName ? 'command' : 'pubsub', functionName);
     const client = this.newClient(connection, settingName, role, endpoint, name);
-    await this.untilClosed(connectClient(client, settingName, endpoint));
+    await this.untilClosed(connectClient(client, settingName, endpoint, connection.entra?.identity));
     return client;
   }
 
   /** Safe description of each connection in use (no credentials). */
   async describe(): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
-    for (const [name, connection] of this.connections)
-      out[name] = describeEndpoint((await connection).endpoint);
+    for (const [name, pending] of this.connections) {
+      const connection = await pending;
+      const auth = connection.entra ? `, ${describeIdentity(connection.entra.identity)}` : '';
+      out[name] = describeEndpoint(connection.endpoint) + auth;
+    }
     return out;
   }
 
@@ -273,6 +295,10 @@ export class RedisConnections {
       const connection = await pending.catch(() => undefined);
       if (!connection) continue;
       for (const client of connection.clients) if (client.isOpen) client.destroy();
+      // A client whose first connection failed may still hold a token subscription: stop refreshing tokens
+      // (TokenManager.stop is public in JavaScript, only declared private).
+      const tokens = connection.entra?.credentialsProvider.getTokenManager() as { stop(): void } | undefined;
+      tokens?.stop();
       await connection.cluster?.catch(() => undefined);
     }
     if (!this.options.embeddedServers) await this.embedded.stopAll();
@@ -288,9 +314,8 @@ export class RedisConnections {
     if (existing) return existing;
     const name = this.clientName(settingName, slot === 'subscriber' ? 'pubsub' : 'command');
     const client = this.newClient(connection, settingName, role, connection.endpoint, name);
-    const ready = this.untilClosed(connectClient(client, settingName, connection.endpoint)).then(
-      () => client,
-    );
+    const connecting = connectClient(client, settingName, connection.endpoint, connection.entra?.identity);
+    const ready = this.untilClosed(connecting).then(() => client);
     connection[slot] = ready;
     return ready;
   }
@@ -338,6 +363,7 @@ export class RedisConnections {
       role,
       clientName,
       logger: this.options.logger,
+      ...(connection.entra ? { entra: connection.entra } : {}),
     });
     connection.clients.add(client);
     return client;
@@ -379,6 +405,7 @@ export class RedisConnections {
       ca: connection.ca,
       onReconnect: () => this.options.onReconnect?.(settingName),
       clientName: this.clientName(settingName, 'command'),
+      ...(connection.entra ? { entra: connection.entra } : {}),
     });
     connection.clients.add(cluster);
     const reports = new FailureReports();
@@ -391,7 +418,7 @@ export class RedisConnections {
         );
         return cluster;
       } catch (error) {
-        const failure = permanentFailure(error, connection.endpoint, settingName);
+        const failure = permanentFailure(error, connection.endpoint, settingName, connection.entra?.identity);
         if (failure) throw failure;
         const report = reports.failed();
         if (report)
@@ -415,7 +442,28 @@ export class RedisConnections {
   }
 
   private async open(settingName: string): Promise<Connection> {
-    const text = this.options.settings.getConnection(settingName);
+    const lookup = this.options.settings.lookupConnection(settingName);
+    const text = lookup.value?.value;
+    const identity = text === undefined ? readIdentity(lookup) : undefined;
+    if (identity) {
+      const credential = this.options.credentialFor?.(settingName, identity) ?? createCredential(identity);
+      const credentialsProvider = createEntraCredentialsProvider({
+        settingName,
+        identity,
+        credential,
+        logger: this.options.logger,
+      });
+      return {
+        endpoint: identityEndpoint(identity),
+        entra: { identity, credentialsProvider },
+        ca: this.readCa(settingName),
+        clusterSetting: parseClusterSetting(
+          this.options.settings.get(`${settingName}__cluster`),
+          `${settingName}__cluster`,
+        ),
+        clients: new Set(),
+      };
+    }
     if (text !== undefined) {
       return {
         endpoint: parseConnectionString(text, settingName),

@@ -141,16 +141,25 @@ describe('planConnections: a private redis-server only when nothing is configure
     );
   });
 
-  it('never starts a private server for a connection with <name>__* settings: identity is not supported yet', () => {
+  it('never starts a private server for an identity-based connection; incomplete identity settings are refused', () => {
     const settings = new Settings(
       file({ Redis__redisHostName: 'x.redis.azure.net', Redis__principalId: 'id' }),
       {},
     );
-    expect(() => plan(settings, 'Redis')).toThrow(
+    expect(plan(settings, 'Redis').embedded.size).toBe(0);
+    const noPrincipal = new Settings(file({ Redis__redisHostName: 'x.redis.azure.net' }), {});
+    expect(() => plan(noPrincipal, 'Redis')).toThrow(
       expect.objectContaining({
-        code: ErrorCodes.CONNECTION_IDENTITY_UNSUPPORTED,
+        code: ErrorCodes.CONNECTION_IDENTITY_INVALID,
+        field: 'Redis__principalId',
+        message: expect.stringContaining("(connection 'Redis')") as unknown,
+      }),
+    );
+    const noHost = new Settings(file({ Redis__principalId: 'id', Redis__clientId: 'c' }), {});
+    expect(() => plan(noHost, 'Redis')).toThrow(
+      expect.objectContaining({
+        code: ErrorCodes.CONNECTION_IDENTITY_INVALID,
         field: 'Redis__redisHostName',
-        message: expect.stringContaining('not support yet') as unknown,
       }),
     );
     const other = new Settings(file({ Redis__tlsCaFile: '/ca.pem' }), {});
