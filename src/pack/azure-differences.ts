@@ -173,6 +173,19 @@ export const AZURE_DIFFERENCES = {
     azure: 'its configuration section exists (a connection of that name is found, and empty)',
     reason: 'an empty value is never a usable connection string',
   },
+  identitySettings: {
+    topic: 'Identity connection settings (`<name>__clientSecret`, `__credential`)',
+    redisFunc:
+      'a `clientSecret` without `clientId` and `tenantId`, or a `credential` other than `managedidentity` / `workloadidentity`, stops start-up with an error',
+    azure: 'falls back to DefaultAzureCredential (ignoring the secret), or supports more credential kinds',
+    reason: 'a half-configured identity is more likely a mistake than a wish for the default credential',
+  },
+  identityPort: {
+    topic: '`<name>__redisHostName` without a port',
+    redisFunc: 'port 10000 for `*.redis.azure.net` (Azure Managed Redis), else 6380, with TLS',
+    azure: 'StackExchange.Redis defaults: 6380 with TLS',
+    reason: 'Azure Managed Redis listens on 10000',
+  },
   unknownOptions: {
     topic: 'Unknown binding properties (`chanel`, `consumerGroupName`)',
     redisFunc: 'ignored, with one warning per function naming the closest known option',
