@@ -160,6 +160,31 @@ export function fromCarrier(carrier: unknown): SpanContext | undefined {
   return isSpanContextValid(spanContext) ? spanContext : undefined;
 }
 
+/**
+ * Runs a command the host issues for a binding: as a CLIENT span (`db.system.name` redis) under the
+ * invocation's span while one is active, plainly otherwise.
+ */
+export function tracedCommand<T>(word: string, run: () => Promise<T>): Promise<T> {
+  if (!trace.getActiveSpan()) return run();
+  const operation = word.toUpperCase();
+  return trace
+    .getTracer('redis-func')
+    .startActiveSpan(
+      operation,
+      { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'redis', 'db.operation.name': operation } },
+      async (span) => {
+        try {
+          return await run();
+        } catch (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
+}
+
 /** The active span's context as `traceparent` and `tracestate` values, when there is a valid one. */
 export function currentTraceFields(): string[] {
   const spanContext = trace.getActiveSpan()?.spanContext();

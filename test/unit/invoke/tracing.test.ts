@@ -1,4 +1,4 @@
-import { trigger } from '@azure/functions';
+import { output, trigger } from '@azure/functions';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
@@ -156,5 +156,65 @@ describe('invocation spans with an SDK registered', () => {
       ['retry', { 'redis_func.retry_count': 1, 'redis_func.max_retry_count': 1 }],
       ['exception', expect.anything()],
     ]);
+  });
+
+  it('an output XADD with traceContext carries the trace on to the next function; binding commands are CLIENT spans', async () => {
+    const forward = output.generic({
+      type: 'redis',
+      connection: 'Redis',
+      command: 'XADD next *',
+      traceContext: true,
+    });
+    h = await createTestHost({
+      functions: [
+        {
+          name: 'relay',
+          options: {
+            trigger: trigger.generic({ type: 'redisPubSubTrigger', connection: 'Redis', channel: 'in' }),
+            return: forward,
+            handler: () => ['order', '7'],
+          },
+        },
+        reg('onNext', 'redisStreamTrigger', { key: 'next' }, () => undefined),
+      ],
+    });
+    await h.publish('in', 'go');
+    await h.idle();
+    const [relay] = spans('relay');
+    const [xadd] = spans('XADD');
+    expect(xadd?.kind).toBe(SpanKind.CLIENT);
+    expect(xadd?.attributes).toEqual({ 'db.system.name': 'redis', 'db.operation.name': 'XADD' });
+    expect(xadd?.parentSpanContext?.spanId).toBe(relay?.spanContext().spanId);
+    const [entry] = h.entries('next');
+    expect(entry?.fields).toEqual({
+      order: '7',
+      traceparent: `00-${relay?.spanContext().traceId}-${xadd?.spanContext().spanId}-01`,
+    });
+    const [next] = spans('onNext');
+    expect(next?.spanContext().traceId).toBe(relay?.spanContext().traceId);
+    expect(next?.parentSpanContext?.spanId).toBe(xadd?.spanContext().spanId);
+  });
+
+  it('traceContext is refused on a binding that does not XADD', async () => {
+    const setter = output.generic({
+      type: 'redis',
+      connection: 'Redis',
+      command: 'SET k',
+      traceContext: true,
+    });
+    await expect(
+      createTestHost({
+        functions: [
+          {
+            name: 'setter',
+            options: {
+              trigger: trigger.generic({ type: 'redisPubSubTrigger', connection: 'Redis', channel: 'x' }),
+              return: setter,
+              handler: () => 'v',
+            },
+          },
+        ],
+      }),
+    ).rejects.toThrow('option "traceContext" applies to output bindings whose command is XADD only');
   });
 });
