@@ -241,11 +241,9 @@ export class Invoker {
     let thenable: boolean;
     try {
       context = this.context(run);
-      if (this.tracing) {
-        const traced = this.startSpan(this.tracing, run);
-        const invocation = context;
-        running = otelContext.with(traced, () => this.runHandler(request.fn, request.input, invocation));
-      } else running = this.runHandler(request.fn, request.input, context);
+      running = this.tracing
+        ? this.runTraced(this.tracing, run, context)
+        : this.runHandler(request.fn, request.input, context);
       thenable = isThenable(running); // reads `then`, which a handler's odd value may make throw
     } catch (error) {
       return this.settle(run, 'failed', error, true);
@@ -316,11 +314,11 @@ export class Invoker {
     }
   }
 
-  /** Starts the attempt's span (see InvocationTracing); returns the context the handler runs in. */
-  private startSpan(
-    tracing: InvocationTracing,
-    run: Attempt,
-  ): ReturnType<InvocationTracing['start']>['context'] {
+  /**
+   * runHandler inside the attempt's span (see InvocationTracing), which settle ends. Kept out of attempt, so
+   * that without an SDK the hot path stays as small as it was.
+   */
+  private runTraced(tracing: InvocationTracing, run: Attempt, invocation: RedisInvocationContext): unknown {
     const { request } = run;
     const { span, context } = tracing.start({
       functionName: request.fn.name,
@@ -332,7 +330,7 @@ export class Invoker {
       maxRetryCount: request.retryContext?.maxRetryCount,
     });
     run.span = span;
-    return context;
+    return otelContext.with(context, () => this.runHandler(request.fn, request.input, invocation));
   }
 
   /** The attempt's InvocationContext (its log lines carry the invocation id), after its Executing line. */
