@@ -93,6 +93,7 @@ describe('redis-func start exporting OpenTelemetry over OTLP/HTTP', () => {
       const started = await cli.waitForLine((l) => msg(l).startsWith('OpenTelemetry: exporting'));
       expect(started['exporters']).toEqual(['otlp']);
       await cli.waitForLine((l) => msg(l) === 'Host started');
+      const listening = await cli.waitForLine((l) => msg(l).startsWith('Admin API listening'));
 
       const producerTrace = '0af7651916cd43dd8448eb211c80319c';
       const producerSpan = 'b7ad6b7169203331';
@@ -101,6 +102,8 @@ describe('redis-func start exporting OpenTelemetry over OTLP/HTTP', () => {
         traceparent: `00-${producerTrace}-${producerSpan}-01`,
       });
       await cli.waitForLine((l) => msg(l).startsWith("Executed 'Functions.onEntry' (Succeeded"));
+      const scraped = await (await fetch(`http://127.0.0.1:${Number(listening['port'])}/metrics`)).text();
+      expect(scraped).toContain('redis_func_invocations_total{function="onEntry",status="succeeded"} 1');
       cli.child.kill('SIGINT'); // stopping flushes the batched spans and the last metrics
       expect(await cli.exited).toEqual({ code: 0, signal: null });
 
