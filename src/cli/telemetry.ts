@@ -7,7 +7,7 @@ import type * as ResourcesModule from '@opentelemetry/resources';
 import type * as MetricsModule from '@opentelemetry/sdk-metrics';
 import type * as TraceModule from '@opentelemetry/sdk-trace-node';
 import type { Settings } from '../config/settings';
-import { ErrorCodes, RedisFuncError } from '../errors';
+import { ErrorCodes, RedisFuncError, errorMessage } from '../errors';
 import type { Logger } from '../logging';
 import type { HostMetrics } from '../metrics/host-metrics';
 
@@ -25,6 +25,7 @@ export const AZURE_MONITOR_PACKAGE = '@azure/monitor-opentelemetry';
 export interface Telemetry {
   /** Where spans and metrics go: `otlp`, `azure-monitor`, or both. */
   readonly exporters: readonly ('otlp' | 'azure-monitor')[];
+  /** Flushes and stops the SDK; never rejects (a failed flush is logged as a warning). */
   shutdown(): Promise<void>;
 }
 
@@ -85,9 +86,18 @@ export function startTelemetry(
   return {
     exporters,
     shutdown: async () => {
-      await shutdown();
-      trace.disable();
-      metrics.disable();
+      try {
+        await shutdown();
+      } catch (error) {
+        // an unreachable collector must not make a clean stop fail: say what was not sent
+        logger.warn(
+          { err: errorMessage(error) },
+          'OpenTelemetry: the last spans and metrics could not be sent',
+        );
+      } finally {
+        trace.disable();
+        metrics.disable();
+      }
     },
   };
 }
