@@ -39,6 +39,7 @@ export const ErrorCodes = {
   HOST_STATE: 'RF_HOST_STATE',
   PACK_REFUSED: 'RF_PACK_REFUSED',
   PACK_OUT_DIR: 'RF_PACK_OUT_DIR',
+  TELEMETRY_PACKAGE_MISSING: 'RF_TELEMETRY_PACKAGE_MISSING',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -10,6 +10,7 @@ import { HostMetrics } from '../metrics/host-metrics';
 import { EmbeddedServers } from '../redis/embedded-servers';
 import { warnUnknownOptions } from '../triggers/unknown-options';
 import type { StartArgs } from './args';
+import { startTelemetry } from './telemetry';
 
 const DEFAULT_PORT = 7071;
 
@@ -31,6 +32,8 @@ export async function runStart(args: StartArgs, version: string): Promise<void> 
       logger.info({ functionName: fn.name }, outputDifferenceNote(fn.name));
   }
   const metrics = new HostMetrics();
+  // before any listener set: the invokers see the registered SDK when they are made
+  const telemetry = startTelemetry(config.settings, config.scriptRoot, metrics, logger);
   const embedded = new EmbeddedServers(logger);
   const manyInstances = (args.instances ?? 1) > 1 || args.autoscale !== undefined;
   const group = new HostGroup({
@@ -46,7 +49,13 @@ export async function runStart(args: StartArgs, version: string): Promise<void> 
     functions: config.functions,
     logger,
     metrics,
-    afterClose: () => embedded.stopAll(),
+    afterClose: async () => {
+      try {
+        await embedded.stopAll();
+      } finally {
+        await telemetry?.shutdown(); // flushes the last spans and metrics
+      }
+    },
   });
   metrics.setScaleSource(() => group.primary?.scaleSamples() ?? Promise.resolve([]));
   const monitor = new ScaleMonitor({

@@ -1,4 +1,5 @@
 import { format } from 'node:util';
+import { context as otelContext, type Span } from '@opentelemetry/api';
 import { InvocationContext, type InvocationContextInit, type RetryContext } from '@azure/functions';
 import type { HostConfig } from '../config/host-json';
 import { contextLevelToPino, type PinoLevel } from '../config/log-levels';
@@ -12,6 +13,7 @@ import { RedisInvocationContext } from './abort-signal';
 import { Deadlines, tickFor } from './deadlines';
 import { retryDelayMs } from './retry-policy';
 import { drawInvocationId, type InvocationId } from './invocation-id';
+import { InvocationTracing, tracingRegistered } from './tracing';
 
 export type InvocationStatus = 'succeeded' | 'failed';
 
@@ -103,6 +105,8 @@ export class Invoker {
   private readonly perFunction = new WeakMap<ResolvedFunction, FunctionState>();
   private readonly closingSignal = new AbortController();
   private readonly deadlines: Deadlines;
+  /** Invocation spans, when an OpenTelemetry SDK was registered before this invoker was made. */
+  private readonly tracing = tracingRegistered() ? new InvocationTracing() : undefined;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
 
@@ -229,6 +233,7 @@ export class Invoker {
       started: clock?.reading ?? performance.now(),
       clock,
       logsLines: state.lines.isLevelEnabled('info'),
+      span: undefined,
     };
     if (clock) clock.reading = undefined; // taken: only an attempt that ends at once leaves another
     let context: RedisInvocationContext;
@@ -236,7 +241,9 @@ export class Invoker {
     let thenable: boolean;
     try {
       context = this.context(run);
-      running = this.runHandler(request.fn, request.input, context);
+      running = this.tracing
+        ? this.runTraced(this.tracing, run, context)
+        : this.runHandler(request.fn, request.input, context);
       thenable = isThenable(running); // reads `then`, which a handler's odd value may make throw
     } catch (error) {
       return this.settle(run, 'failed', error, true);
@@ -299,11 +306,31 @@ export class Invoker {
     const now = performance.now();
     const { clock } = run;
     if (clock && atOnce && !this.options.onInvocation && !run.logsLines) clock.reading = now;
+    if (run.span) this.tracing?.end(run.span, status === 'failed', outcome);
     try {
       return this.record(run, status, outcome, now - run.started);
     } finally {
       if (run.mode.endsInvocation) this.finish();
     }
+  }
+
+  /**
+   * runHandler inside the attempt's span (see InvocationTracing), which settle ends. Kept out of attempt, so
+   * that without an SDK the hot path stays as small as it was.
+   */
+  private runTraced(tracing: InvocationTracing, run: Attempt, invocation: RedisInvocationContext): unknown {
+    const { request } = run;
+    const { span, context } = tracing.start({
+      functionName: request.fn.name,
+      triggerType: request.fn.triggerType,
+      invocationId: run.id.value,
+      input: request.input,
+      triggerMetadata: request.triggerMetadata,
+      retryCount: request.retryContext?.retryCount,
+      maxRetryCount: request.retryContext?.maxRetryCount,
+    });
+    run.span = span;
+    return otelContext.with(context, () => this.runHandler(request.fn, request.input, invocation));
   }
 
   /** The attempt's InvocationContext (its log lines carry the invocation id), after its Executing line. */
@@ -470,6 +497,8 @@ interface Attempt {
   readonly started: number;
   /** Whether the function logs its Executing/Executed lines (Information), asked once per attempt. */
   readonly logsLines: boolean;
+  /** Its invocation span, when tracing. */
+  span: Span | undefined;
 }
 
 interface FunctionState {

@@ -6,6 +6,7 @@ import { BindingOptions, CONNECTION_NAMES } from '../triggers/binding-options';
 import type { CommandPort } from '../triggers/ports';
 import { expressionRoots, fillExpressions, hasExpression } from './binding-expressions';
 import { isInputCommand, unsupportedInputCommand } from './input-commands';
+import { currentTraceFields, tracedCommand } from './tracing';
 
 /** A `redis` input or output binding, validated. */
 export interface RedisBinding {
@@ -22,10 +23,12 @@ export interface RedisBinding {
    * commands, one space-delimited string each (what `redis-func pack` shims produce).
    */
   readonly collector: boolean;
+  /** Output XADD only: add the current trace context as `traceparent` (and `tracestate`) fields. */
+  readonly traceContext: boolean;
 }
 
 /** The options of a `redis` input or output binding (besides the generic binding properties). */
-export const REDIS_BINDING_OPTIONS: readonly string[] = [...CONNECTION_NAMES, 'command'];
+export const REDIS_BINDING_OPTIONS: readonly string[] = [...CONNECTION_NAMES, 'command', 'traceContext'];
 
 /**
  * Validates the extra bindings of a function: only `redis` bindings, with binding expressions the
@@ -57,12 +60,15 @@ export function parseRedisBindings(
         throw options.error('command', `is not allowed: ${unsupportedInputCommand(word)}`);
       }
     }
+    const traceContext = options.boolean(['traceContext'], false);
+    if (traceContext) checkTraceContext(options, binding.direction, command);
     return Object.freeze({
       name: binding.name,
       direction: binding.direction,
       connection: options.string(CONNECTION_NAMES, { required: true }),
       command,
       collector,
+      traceContext,
     });
   });
 }
@@ -79,6 +85,14 @@ function checkExpressions(options: BindingOptions, command: string, metadataName
   }
 }
 
+/** `traceContext` adds fields to the entries an output binding's XADD writes: nothing else takes it. */
+function checkTraceContext(options: BindingOptions, direction: string, command: string): void {
+  const word = command.split(' ')[0] ?? '';
+  if (direction !== 'out' || (!hasExpression(word) && word.toUpperCase() !== 'XADD')) {
+    throw options.error('traceContext', 'applies to output bindings whose command is XADD only');
+  }
+}
+
 type Commands = (connection: string) => CommandPort | undefined;
 
 /** Runs each input binding's command with the binding data filled in; sets `context.extraInputs`. */
@@ -91,7 +105,7 @@ export async function resolveInputs(
     const args = commandWords(input, context);
     const word = args[0] ?? '';
     if (!isInputCommand(word)) throw new Error(`Binding '${input.name}': ${unsupportedInputCommand(word)}`);
-    const reply = await port(commands, input).execute(args);
+    const reply = await tracedCommand(word, () => port(commands, input).execute(args));
     if (Array.isArray(reply)) {
       throw new Error(
         `Binding '${input.name}': ${word} replied with an array; an input binding takes a single value (as in the 1.x extension).`,
@@ -124,8 +138,14 @@ export async function runOutputs(
     const argumentLists = toArgumentLists(value, output.name, output.collector);
     if (argumentLists.length === 0) continue;
     const command = commandWords(output, context);
+    const word = command[0] ?? '';
+    const withTrace = output.traceContext && word.toUpperCase() === 'XADD';
     for (const args of argumentLists) {
-      await port(commands, output).execute([...command, ...args]);
+      await tracedCommand(word, () =>
+        port(commands, output).execute(
+          withTrace ? [...command, ...args, ...currentTraceFields()] : [...command, ...args],
+        ),
+      );
     }
   }
 }
