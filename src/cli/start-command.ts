@@ -64,7 +64,12 @@ export async function runStart(args: StartArgs, version: string): Promise<void> 
     logger,
     hostsFor,
     load: (replaceValues) =>
-      loadConfiguration({ scriptRoot: args.scriptRoot, functions: args.functions, replaceValues }),
+      loadConfiguration({
+        scriptRoot: args.scriptRoot,
+        functions: args.functions,
+        replaceValues,
+        freshModules: true,
+      }),
   });
   const running: { admin?: AdminServer; stopRequested?: boolean } = {};
   handleSignals(logger, async () => {

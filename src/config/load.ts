@@ -28,6 +28,8 @@ export interface LoadOptions {
   readonly applyValuesToEnv?: boolean;
   /** Variables an earlier load wrote (a reload): their values follow local.settings.json again. */
   readonly replaceValues?: readonly string[];
+  /** Read every module of the app from disk again, not only its entry files (a reload). */
+  readonly freshModules?: boolean;
 }
 
 /**
@@ -50,7 +52,7 @@ export async function loadConfiguration(options: LoadOptions): Promise<AppConfig
     }
   }
   const settings = new Settings(localSettings, env);
-  const app = await loadApp(scriptRoot, options.loadEntry);
+  const app = await loadApp(scriptRoot, options.loadEntry, options.freshModules);
   const functions = resolveFunctions(app.functions, settings, host, options.functions);
   return Object.freeze({
     scriptRoot,

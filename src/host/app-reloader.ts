@@ -2,6 +2,7 @@ import type { AppConfiguration } from '../config/load';
 import { RedisFuncError, errorMessage } from '../errors';
 import type { Logger } from '../logging';
 import { warnUnknownOptions } from '../triggers/unknown-options';
+import { appModuleFiles } from '../registration/loader';
 import { AppWatcher, watchTargets } from './app-watcher';
 import type { FunctionHost } from './function-host';
 import type { HostGroup } from './host-group';
@@ -29,6 +30,8 @@ export class AppReloader {
   private closed = false;
   /** Every variable a load copied from local.settings.json into process.env. */
   private readonly ownedValues = new Set<string>();
+  /** The app modules any successful load read: a failed load leaves the require cache incomplete. */
+  private readonly knownModules = new Set<string>();
 
   constructor(
     initial: AppConfiguration,
@@ -36,6 +39,7 @@ export class AppReloader {
   ) {
     this.config = initial;
     for (const name of initial.appliedValues) this.ownedValues.add(name);
+    this.learnModules();
   }
 
   /** Starts watching when host.json allows it; false when `fileWatchingEnabled` is false. */
@@ -61,6 +65,7 @@ export class AppReloader {
     }
     const run = this.doRestart(changed).finally(() => {
       this.restarting = undefined;
+      this.rewatch();
       const again = this.queued;
       this.queued = undefined;
       if (again && !this.closed) void this.restart([...again]);
@@ -70,9 +75,8 @@ export class AppReloader {
   }
 
   private watch(): void {
-    this.watcher?.close();
     this.watcher = new AppWatcher({
-      targets: watchTargets(this.config),
+      targets: watchTargets(this.config, [...this.knownModules]),
       root: this.config.scriptRoot,
       logger: this.options.logger,
       quietMs: this.options.quietMs,
@@ -97,6 +101,7 @@ export class AppReloader {
       return;
     }
     for (const name of next.appliedValues) this.ownedValues.add(name);
+    this.learnModules();
     if (this.closed) return;
     warnUnknownOptions(next.functions, logger);
     try {
@@ -119,12 +124,28 @@ export class AppReloader {
       { changed, durationMs, functions: next.functions.filter((f) => !f.disabled).map((f) => f.name) },
       `Restarted in ${durationMs}ms after a change (${what})`,
     );
-    if (this.closed) return;
-    if (next.host.fileWatching.enabled) this.watch();
-    else {
-      this.watcher?.close();
-      this.watcher = undefined;
+    if (!next.host.fileWatching.enabled)
       logger.info('host.json sets fileWatchingEnabled to false: no longer following edits');
+  }
+
+  private learnModules(): void {
+    for (const file of appModuleFiles(this.config.scriptRoot)) this.knownModules.add(file);
+  }
+
+  /**
+   * Watches again after every attempt, failed ones too: the folders may have been deleted and written
+   * again (a clean build), and a watch on a deleted folder sees nothing more. Changes the old watches saw
+   * and did not report yet restart again.
+   */
+  private rewatch(): void {
+    const previous = this.watcher;
+    this.watcher = undefined;
+    // The new watches start before the old ones stop, so a change in between is seen by one of them.
+    if (!this.closed && this.config.host.fileWatching.enabled) this.watch();
+    const pending = previous?.close() ?? [];
+    if (pending.length > 0) {
+      this.queued ??= new Set();
+      for (const file of pending) this.queued.add(file);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { AppConfiguration } from '../config/load';
 import { errorMessage } from '../errors';
@@ -11,6 +11,11 @@ export interface WatchTarget {
   readonly dir: string;
   readonly recursive: boolean;
   readonly names: ReadonlySet<string> | undefined;
+  /**
+   * The folders in `dir` when watching began (the script root): a folder added or removed there counts as
+   * a change (a new function.json folder, an output folder a clean build deletes and writes again).
+   */
+  readonly folders?: ReadonlySet<string>;
 }
 
 /** The quiet time after the last change before a restart: a `tsc -w` rebuild writes many files. */
@@ -24,7 +29,11 @@ const ROOT_FILES = ['host.json', 'local.settings.json', 'package.json'];
  * glob (`main`) with its subfolders; every function.json folder; the folders of the modules the entry files
  * loaded (outside node_modules); host.json `watchDirectories` (with subfolders) and `watchFiles`.
  */
-export function watchTargets(config: AppConfiguration): WatchTarget[] {
+export function watchTargets(
+  config: AppConfiguration,
+  /** The app's CommonJS modules (default: those in the require cache now). */
+  moduleFiles: readonly string[] = appModuleFiles(config.scriptRoot),
+): WatchTarget[] {
   const root = config.scriptRoot;
   const targets = new Map<string, { recursive: boolean; names: Set<string> | undefined }>();
   const add = (dir: string, recursive: boolean, name?: string): void => {
@@ -52,13 +61,18 @@ export function watchTargets(config: AppConfiguration): WatchTarget[] {
     else add(base, true);
   }
   for (const folder of findFunctionJsonFolders(root)) add(folder, false);
-  for (const file of [...config.app.entryFiles, ...appModuleFiles(root)]) {
+  for (const file of [...config.app.entryFiles, ...moduleFiles]) {
     if (path.dirname(file) === root) addFile(file);
     else add(path.dirname(file), false);
   }
   for (const dir of config.host.fileWatching.directories) add(dir, true);
   for (const file of config.host.fileWatching.files) addFile(file);
-  const all = [...targets].map(([dir, t]) => ({ dir, recursive: t.recursive, names: t.names }));
+  const all: WatchTarget[] = [...targets].map(([dir, t]) => ({
+    dir,
+    recursive: t.recursive,
+    names: t.names,
+    folders: dir === root ? foldersIn(root) : undefined,
+  }));
   // A folder inside one watched with its subfolders needs no watch of its own.
   return all.filter(
     (t) => !all.some((o) => o !== t && o.recursive && o.names === undefined && inside(t.dir, o.dir)),
@@ -101,10 +115,14 @@ export class AppWatcher {
     return this.watchers.length;
   }
 
-  close(): void {
+  /** Stops watching; returns the changes seen but not yet reported. */
+  close(): string[] {
     this.closed = true;
     clearTimeout(this.timer);
     for (const w of this.watchers.splice(0)) w.close();
+    const pending = [...this.pending].sort();
+    this.pending.clear();
+    return pending;
   }
 
   private watchTarget(target: WatchTarget): void {
@@ -130,8 +148,8 @@ export class AppWatcher {
 
   private changed(target: WatchTarget, name: string | undefined): void {
     if (this.closed || name === undefined) return;
-    if (target.names && !target.names.has(name)) return;
     if (ignored(name)) return;
+    if (target.names && !target.names.has(name) && !folderChanged(target, name)) return;
     this.pending.add(path.relative(this.options.root, path.join(target.dir, name)) || name);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
@@ -150,6 +168,24 @@ function ignored(name: string): boolean {
       (part) =>
         part === 'node_modules' || part.startsWith('.') || part.endsWith('~') || part.endsWith('.swp'),
     );
+}
+
+/** A folder of the root that appeared, disappeared or was written again (a clean build). */
+function folderChanged(target: WatchTarget, name: string): boolean {
+  if (!target.folders || name.includes(path.sep)) return false;
+  return target.folders.has(name) || isDirectory(path.join(target.dir, name));
+}
+
+function foldersIn(dir: string): ReadonlySet<string> {
+  try {
+    return new Set(
+      readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && !ignored(e.name))
+        .map((e) => e.name),
+    );
+  } catch {
+    return new Set();
+  }
 }
 
 function inside(dir: string, parent: string): boolean {

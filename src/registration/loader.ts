@@ -25,11 +25,16 @@ export interface LoadedApp {
 /** Loads one entry file; the default uses Node's loader (a test runner with its own registry passes its own). */
 export type EntryLoader = (file: string) => void | Promise<void>;
 
-export async function loadApp(scriptRoot: string, loadEntry?: EntryLoader): Promise<LoadedApp> {
+export async function loadApp(
+  scriptRoot: string,
+  loadEntry?: EntryLoader,
+  /** Read every app module from disk again (a reload), not only the entry files. */
+  fresh = false,
+): Promise<LoadedApp> {
   const root = path.resolve(scriptRoot);
   const hasFunctionJson = findFunctionJsonFolders(root).length > 0;
   const entryFiles = await resolveEntryFiles(root, hasFunctionJson);
-  if (!loadEntry) forgetAppModules(root); // a reload reads every app file from disk again
+  if (fresh && !loadEntry) forgetAppModules(root);
   const captured = await captureRegistrations(async (sink) => {
     for (const file of entryFiles) {
       sink.currentSource = path.relative(root, file) || file;

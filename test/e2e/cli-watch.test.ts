@@ -115,6 +115,22 @@ describe('redis-func start follows edits', () => {
     expect(await cli.exited).toEqual({ code: 0, signal: null });
   });
 
+  it('follows a clean rebuild: the output folder deleted, then written again', async () => {
+    const app = writeApp();
+    const p = uniquePrefix('watchclean');
+    const cli = start(app, p);
+    await cli.waitForLine((l) => msg(l).startsWith('Following edits'));
+    rmSync(path.join(app, 'dist'), { recursive: true });
+    await cli.waitForLine((l) => msg(l).startsWith('Reload failed') && msg(l).includes('matches no file'));
+    mkdirSync(path.join(app, 'dist', 'functions'), { recursive: true });
+    mkdirSync(path.join(app, 'dist', 'lib'));
+    writeFileSync(path.join(app, 'dist/lib/version.js'), version('v2'));
+    writeFileSync(path.join(app, 'dist/functions/jobs.js'), HANDLER);
+    await cli.waitForLine((l) => msg(l).startsWith('Restarted in '));
+    await redis.lPush(`${p}jobs`, 'e');
+    expect(await nextResult(p)).toBe('v2 e');
+  });
+
   it('does not restart with --no-watch (a watching host on the same app shows the change was seen)', async () => {
     const app = writeApp();
     const quiet = uniquePrefix('nowatch');

@@ -59,6 +59,7 @@ describe('what redis-func start follows', () => {
       'rules.txt',
     ]);
     expect(byDir.get('')?.recursive).toBe(false);
+    expect([...(byDir.get('')?.folders ?? [])].sort()).toEqual(['dist', 'legacy', 'shared']); // not node_modules
   });
 
   it('reports a burst of changes once, without node_modules or hidden files', async () => {
@@ -85,6 +86,25 @@ describe('what redis-func start follows', () => {
     const changed = await reported;
     expect(changed).toEqual(expect.arrayContaining(['dist/a.js', path.join('dist', 'sub', 'b.js')]));
     expect(changed.filter((f) => f.includes('node_modules') || f.includes('.cache'))).toEqual([]);
+  });
+
+  it('reports a folder added to the script root (a new function.json folder)', async () => {
+    const root = writeApp({ 'host.json': '{}', 'package.json': '{}' });
+    const reported = new Promise<readonly string[]>((resolve) => {
+      const watcher = new AppWatcher({
+        targets: [{ dir: root, recursive: false, names: new Set(['host.json']), folders: new Set() }],
+        root,
+        logger,
+        quietMs: 50,
+        onChange: (changed) => {
+          watcher.close();
+          resolve(changed);
+        },
+      });
+    });
+    writeFileSync(path.join(root, 'notes.txt'), 'not followed');
+    mkdirSync(path.join(root, 'newFunction'));
+    expect(await reported).toEqual(['newFunction']);
   });
 
   it('passes over a folder that does not exist and only reports the named files of a folder', async () => {
