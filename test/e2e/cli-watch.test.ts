@@ -31,7 +31,7 @@ let client;
 const redis = () => (client ??= createClient({ url: process.env.RedisConnectionString }).connect());
 app.generic('onJob', {
   trigger: { type: 'redisListTrigger', name: 'job', direction: 'in', connection: 'RedisConnectionString',
-    key: '%ListKey%', batchSize: 10, pollingIntervalInMs: 20 },
+    key: '%ListKey%', batchSize: 10, pollingIntervalInMs: 20, mode: process.env.ListMode || 'polling' },
   handler: async (model) => {
     await new Promise((resolve) => setTimeout(resolve, 2));
     await (await redis()).rPush(process.env.ResultsKey, version + ' ' + model.Message);
@@ -60,9 +60,10 @@ function writeApp(): string {
   return dir;
 }
 
-function start(app: string, p: string, extra: string[] = []): CliProcess {
+function start(app: string, p: string, extra: string[] = [], mode = 'polling'): CliProcess {
   const cli = runCli(['start', '--script-root', app, '--json', '--port', '0', ...extra], {
     RedisConnectionString: redisUrl(),
+    ListMode: mode,
     ListKey: `${p}jobs`,
     ResultsKey: `${p}results`,
   });
@@ -148,32 +149,35 @@ describe('redis-func start follows edits', () => {
     expect(fixed.lines.some((l) => msg(l).startsWith('Change detected'))).toBe(false);
   });
 
-  it('loses no element of a plain list to a restart under a steady producer', async () => {
-    const app = writeApp();
-    const p = uniquePrefix('watchload');
-    const cli = start(app, p);
-    await cli.waitForLine((l) => msg(l).startsWith('Following edits'));
-    let sent = 0;
-    const send = async (count: number): Promise<void> => {
-      for (let i = 0; i < count; i++) await redis.lPush(`${p}jobs`, String(++sent));
-    };
-    await send(50);
-    const first = await nextResult(p);
-    expect(first).toMatch(/^v1 \d+$/); // v1 is working before the edit
-    writeFileSync(path.join(app, 'dist/lib/version.js'), version('v2'));
-    while (restarts(cli).length === 0) {
-      if (cli.child.exitCode !== null) throw new Error(`the CLI exited: ${cli.stderr()}`);
-      await send(10);
-    }
-    await send(200);
-    const seen = [first];
-    while (seen.length < sent) seen.push(await nextResult(p));
-    const numbers = seen.map((r) => Number(r.split(' ')[1])).sort((a, b) => a - b);
-    expect(numbers).toEqual(Array.from({ length: sent }, (_, i) => i + 1)); // each element once
-    expect(new Set(seen.map((r) => r.split(' ')[0]))).toEqual(new Set(['v1', 'v2']));
-    expect(await redis.lLen(`${p}jobs`)).toBe(0);
-    expect(await redis.lLen(`${p}results`)).toBe(0);
-    cli.child.kill('SIGINT');
-    expect(await cli.exited).toEqual({ code: 0, signal: null });
-  });
+  it.each(['polling', 'blocking'])(
+    'loses no element of a plain %s list to a restart under a steady producer',
+    async (mode) => {
+      const app = writeApp();
+      const p = uniquePrefix('watchload');
+      const cli = start(app, p, [], mode);
+      await cli.waitForLine((l) => msg(l).startsWith('Following edits'));
+      let sent = 0;
+      const send = async (count: number): Promise<void> => {
+        for (let i = 0; i < count; i++) await redis.lPush(`${p}jobs`, String(++sent));
+      };
+      await send(50);
+      const first = await nextResult(p);
+      expect(first).toMatch(/^v1 \d+$/); // v1 is working before the edit
+      writeFileSync(path.join(app, 'dist/lib/version.js'), version('v2'));
+      while (restarts(cli).length === 0) {
+        if (cli.child.exitCode !== null) throw new Error(`the CLI exited: ${cli.stderr()}`);
+        await send(10);
+      }
+      await send(200);
+      const seen = [first];
+      while (seen.length < sent) seen.push(await nextResult(p));
+      const numbers = seen.map((r) => Number(r.split(' ')[1])).sort((a, b) => a - b);
+      expect(numbers).toEqual(Array.from({ length: sent }, (_, i) => i + 1)); // each element once
+      expect(new Set(seen.map((r) => r.split(' ')[0]))).toEqual(new Set(['v1', 'v2']));
+      expect(await redis.lLen(`${p}jobs`)).toBe(0);
+      expect(await redis.lLen(`${p}results`)).toBe(0);
+      cli.child.kill('SIGINT');
+      expect(await cli.exited).toEqual({ code: 0, signal: null });
+    },
+  );
 });
