@@ -132,21 +132,31 @@ describe('redis-func start follows edits', () => {
     expect(await nextResult(p)).toBe('v2 e');
   });
 
-  it('does not restart with --no-watch (a watching host on the same app shows the change was seen)', async () => {
+  it('does not restart with --no-watch nor with fileWatchingEnabled false (a watching host shows the change was seen)', async () => {
     const app = writeApp();
+    const other = writeApp();
+    writeFileSync(path.join(other, 'host.json'), '{ "version": "2.0", "fileWatchingEnabled": false }');
     const quiet = uniquePrefix('nowatch');
+    const off = uniquePrefix('watchoff');
     const witness = uniquePrefix('witness');
     const fixed = start(app, quiet, ['--no-watch']);
+    const disabled = start(other, off);
     const watching = start(app, witness);
-    await fixed.waitForLine((l) => msg(l) === 'Host is running. Press Ctrl+C to stop.');
+    for (const cli of [fixed, disabled])
+      await cli.waitForLine((l) => msg(l) === 'Host is running. Press Ctrl+C to stop.');
     await watching.waitForLine((l) => msg(l).startsWith('Following edits'));
-    expect(fixed.lines.some((l) => msg(l).startsWith('Following edits'))).toBe(false);
+    for (const cli of [fixed, disabled])
+      expect(cli.lines.some((l) => msg(l).startsWith('Following edits'))).toBe(false);
 
+    writeFileSync(path.join(other, 'dist/lib/version.js'), version('v2'));
     writeFileSync(path.join(app, 'dist/lib/version.js'), version('v2'));
     await watching.waitForLine((l) => msg(l).startsWith('Restarted in '));
     await redis.lPush(`${quiet}jobs`, 'x');
+    await redis.lPush(`${off}jobs`, 'y');
     expect(await nextResult(quiet)).toBe('v1 x');
-    expect(fixed.lines.some((l) => msg(l).startsWith('Change detected'))).toBe(false);
+    expect(await nextResult(off)).toBe('v1 y');
+    for (const cli of [fixed, disabled])
+      expect(cli.lines.some((l) => msg(l).startsWith('Change detected'))).toBe(false);
   });
 
   it.each(['polling', 'blocking'])(
