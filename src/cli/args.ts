@@ -14,6 +14,8 @@ export interface StartArgs {
   readonly instances: number | undefined;
   /** `--autoscale MIN..MAX`: instances follow the scale metric within the range. */
   readonly autoscale: { readonly min: number; readonly max: number } | undefined;
+  /** Restart the functions when the app's files change (`--no-watch` turns it off; so does host.json). */
+  readonly watch: boolean;
 }
 
 export type CliArgs = StartArgs | PackArgs | { readonly command: 'help' } | { readonly command: 'version' };
@@ -31,6 +33,7 @@ Options for start:
   --bind ADDR            Address of the admin API (default 127.0.0.1; others need FUNCTIONS_MASTER_KEY)
   --instances N          Run N independent listener sets in this process (rehearse scale-out)
   --autoscale MIN..MAX   Add and remove instances from the backlog, as Azure's scale controller would
+  --no-watch             Do not restart the functions when the app's files change
   --verbose              Debug-level logs, and every field of a pretty line
   --json                 JSON log lines (the default when output is not a terminal)
   --pretty               Human-readable log lines even when piped
@@ -56,6 +59,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   let json: boolean | undefined;
   let instances: number | undefined;
   let autoscale: StartArgs['autoscale'];
+  let watch = true;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] ?? '';
     const [flag, inline] =
@@ -98,6 +102,12 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       case '--autoscale':
         autoscale = parseRange(value());
         break;
+      case '--no-watch':
+        watch = false;
+        break;
+      case '--watch':
+        watch = true;
+        break;
       case '--verbose':
         verbose = true;
         break;
@@ -116,7 +126,18 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   }
   if (instances !== undefined && autoscale !== undefined)
     throw usage('use --instances or --autoscale, not both');
-  return { command: 'start', scriptRoot, functions, port, bind, verbose, json, instances, autoscale };
+  return {
+    command: 'start',
+    scriptRoot,
+    functions,
+    port,
+    bind,
+    verbose,
+    json,
+    instances,
+    autoscale,
+    watch,
+  };
 }
 
 function usage(problem: string): ConfigError {

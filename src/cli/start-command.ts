@@ -1,6 +1,7 @@
-import { loadConfiguration } from '../config/load';
+import { loadConfiguration, type AppConfiguration } from '../config/load';
 import { errorMessage } from '../errors';
 import { MASTER_KEY_SETTING, checkAdminPort, startAdminServer, type AdminServer } from '../host/admin-server';
+import { AppReloader } from '../host/app-reloader';
 import { createRedisHost } from '../host/create-host';
 import { HostGroup } from '../host/host-group';
 import { ScaleMonitor } from '../host/scale-monitor';
@@ -36,16 +37,19 @@ export async function runStart(args: StartArgs, version: string): Promise<void> 
   const telemetry = startTelemetry(config.settings, config.scriptRoot, metrics, logger);
   const embedded = new EmbeddedServers(logger);
   const manyInstances = (args.instances ?? 1) > 1 || args.autoscale !== undefined;
-  const group = new HostGroup({
-    create: (index) =>
+  const hostsFor =
+    (app: AppConfiguration) =>
+    (index: number): ReturnType<typeof createRedisHost> =>
       createRedisHost({
-        config,
+        config: app,
         logger: manyInstances ? logger.child({ instance: index }) : logger,
         minimumLevel: args.verbose ? 'debug' : undefined,
         metrics,
         embeddedServers: embedded,
         instance: index,
-      }),
+      });
+  const group = new HostGroup({
+    create: hostsFor(config),
     functions: config.functions,
     logger,
     metrics,
@@ -64,9 +68,22 @@ export async function runStart(args: StartArgs, version: string): Promise<void> 
     logger,
     autoscale: args.autoscale,
   });
+  const reloader = new AppReloader(config, {
+    group,
+    logger,
+    hostsFor,
+    load: (replaceValues) =>
+      loadConfiguration({
+        scriptRoot: args.scriptRoot,
+        functions: args.functions,
+        replaceValues,
+        freshModules: true,
+      }),
+  });
   const running: { admin?: AdminServer; stopRequested?: boolean } = {};
   handleSignals(logger, async () => {
     running.stopRequested = true;
+    await reloader.close();
     await monitor.stop();
     await running.admin?.close();
     await group.close();
@@ -91,6 +108,9 @@ export async function runStart(args: StartArgs, version: string): Promise<void> 
     await monitor.stop();
     await group.close();
     throw error;
+  }
+  if (args.watch && reloader.start()) {
+    logger.info('Following edits: a change to the app restarts its functions (--no-watch turns this off)');
   }
   logger.info('Host is running. Press Ctrl+C to stop.');
 }

@@ -31,8 +31,18 @@ export interface HostConfig {
   readonly retry: RetryPolicy | undefined;
   /** `extensions.redis` as written, for the trigger option parsers (keys as in the file). */
   readonly redisExtension: Readonly<Record<string, unknown>>;
+  /** `fileWatchingEnabled` (default true), `watchDirectories`, `watchFiles`: what `redis-func start` follows. */
+  readonly fileWatching: FileWatching;
   /** The whole file, as parsed. */
   readonly raw: Readonly<Record<string, unknown>>;
+}
+
+export interface FileWatching {
+  readonly enabled: boolean;
+  /** Folders (relative to the script root) whose changes restart the functions, with their subfolders. */
+  readonly directories: readonly string[];
+  /** Files (relative to the script root) whose changes restart the functions. */
+  readonly files: readonly string[];
 }
 
 export type TriggerValueFormat = 'messageModel' | 'v1';
@@ -92,6 +102,7 @@ export function parseHostJson(raw: Record<string, unknown>, file = 'host.json'):
       code: ErrorCodes.HOST_JSON_INVALID,
     }),
     redisExtension: Object.freeze({ ...(redis ?? {}) }),
+    fileWatching: parseFileWatching(raw, file),
     raw: Object.freeze({ ...raw }),
   });
 }
@@ -170,4 +181,28 @@ function parseValueFormat(redis: unknown, file: string): TriggerValueFormat | un
     );
   }
   return match;
+}
+
+function parseFileWatching(raw: Record<string, unknown>, file: string): FileWatching {
+  const enabled = getCaseInsensitive(raw, 'fileWatchingEnabled');
+  if (enabled !== undefined && typeof enabled !== 'boolean') {
+    throw invalid(file, 'fileWatchingEnabled', `must be true or false (found ${JSON.stringify(enabled)})`);
+  }
+  const list = (field: string): readonly string[] => {
+    const value = getCaseInsensitive(raw, field);
+    if (value === undefined) return [];
+    if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string' && v.trim() !== '')) {
+      throw invalid(
+        file,
+        field,
+        `must be a list of paths relative to the app's folder (found ${JSON.stringify(value)})`,
+      );
+    }
+    return Object.freeze([...value]);
+  };
+  return Object.freeze({
+    enabled: enabled ?? true,
+    directories: list('watchDirectories'),
+    files: list('watchFiles'),
+  });
 }

@@ -13,6 +13,8 @@ export interface AppConfiguration {
   readonly settings: Settings;
   readonly app: LoadedApp;
   readonly functions: readonly ResolvedFunction[];
+  /** The local.settings.json Values this load wrote into process.env (variables that were not set). */
+  readonly appliedValues: readonly string[];
 }
 
 export interface LoadOptions {
@@ -24,6 +26,10 @@ export interface LoadOptions {
   readonly loadEntry?: EntryLoader;
   /** Copy local.settings.json Values into process.env (default: when `env` is process.env). */
   readonly applyValuesToEnv?: boolean;
+  /** Variables an earlier load wrote (a reload): their values follow local.settings.json again. */
+  readonly replaceValues?: readonly string[];
+  /** Read every module of the app from disk again, not only its entry files (a reload). */
+  readonly freshModules?: boolean;
 }
 
 /**
@@ -36,11 +42,17 @@ export async function loadConfiguration(options: LoadOptions): Promise<AppConfig
   const localSettings = loadLocalSettings(scriptRoot);
   const env = options.env ?? process.env;
   // As the Functions host does: Values become environment variables, an existing variable wins.
+  const appliedValues: string[] = [];
   if (options.applyValuesToEnv ?? options.env === undefined) {
-    for (const [name, value] of Object.entries(localSettings.values)) process.env[name] ??= value;
+    const ours = new Set(options.replaceValues);
+    for (const [name, value] of Object.entries(localSettings.values)) {
+      if (process.env[name] !== undefined && !ours.has(name)) continue;
+      process.env[name] = value;
+      appliedValues.push(name);
+    }
   }
   const settings = new Settings(localSettings, env);
-  const app = await loadApp(scriptRoot, options.loadEntry);
+  const app = await loadApp(scriptRoot, options.loadEntry, options.freshModules);
   const functions = resolveFunctions(app.functions, settings, host, options.functions);
   return Object.freeze({
     scriptRoot,
@@ -49,5 +61,6 @@ export async function loadConfiguration(options: LoadOptions): Promise<AppConfig
     settings,
     app,
     functions: Object.freeze(functions),
+    appliedValues: Object.freeze(appliedValues),
   });
 }

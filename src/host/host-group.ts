@@ -27,11 +27,16 @@ export class HostGroup implements AdminTarget {
   private created = 0;
   private scaling: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
+  private create: (index: number) => FunctionHost;
+  private current: readonly ResolvedFunction[];
 
-  constructor(private readonly options: HostGroupOptions) {}
+  constructor(private readonly options: HostGroupOptions) {
+    this.create = options.create;
+    this.current = options.functions;
+  }
 
   get functions(): readonly ResolvedFunction[] {
-    return this.options.functions;
+    return this.current;
   }
 
   get metrics(): HostMetrics | undefined {
@@ -68,15 +73,34 @@ export class HostGroup implements AdminTarget {
     return (this.closing ??= this.doClose());
   }
 
+  /**
+   * Restarts every instance on other functions (a reload): each instance stops taking messages and
+   * finishes its invocations in flight (the shutdown grace), then as many instances start on `functions`.
+   * Serialised with scaling; a failed start leaves the group with the instances that did start.
+   */
+  replace(create: (index: number) => FunctionHost, functions: readonly ResolvedFunction[]): Promise<void> {
+    const next = this.scaling.then(async () => {
+      if (this.state === 'closing' || this.state === 'closed') return;
+      const count = Math.max(1, this.instances.length);
+      await Promise.all(this.instances.splice(0).map((h) => h.close()));
+      this.create = create;
+      this.current = functions;
+      this.created = 0; // the same instance numbers again: stream consumers keep their names
+      await this.doScale(count, 'reload');
+    });
+    this.scaling = next.catch(() => undefined);
+    return next;
+  }
+
   private async doScale(count: number, reason: string): Promise<void> {
     if (this.state === 'closing' || this.state === 'closed' || count === this.instances.length) return;
     const { logger } = this.options;
     const from = this.instances.length;
-    if (from > 0)
+    if (from > 0 && reason !== 'reload')
       logger.info({ from, to: count, reason }, `Scaling from ${from} to ${count} instance(s): ${reason}`);
     const open = (): boolean => this.state !== 'closing' && this.state !== 'closed';
     while (open() && this.instances.length < count) {
-      const host = this.options.create(this.created++);
+      const host = this.create(this.created++);
       this.instances.push(host);
       await host.start();
     }

@@ -25,10 +25,16 @@ export interface LoadedApp {
 /** Loads one entry file; the default uses Node's loader (a test runner with its own registry passes its own). */
 export type EntryLoader = (file: string) => void | Promise<void>;
 
-export async function loadApp(scriptRoot: string, loadEntry?: EntryLoader): Promise<LoadedApp> {
+export async function loadApp(
+  scriptRoot: string,
+  loadEntry?: EntryLoader,
+  /** Read every app module from disk again (a reload), not only the entry files. */
+  fresh = false,
+): Promise<LoadedApp> {
   const root = path.resolve(scriptRoot);
   const hasFunctionJson = findFunctionJsonFolders(root).length > 0;
   const entryFiles = await resolveEntryFiles(root, hasFunctionJson);
+  if (fresh && !loadEntry) forgetAppModules(root);
   const captured = await captureRegistrations(async (sink) => {
     for (const file of entryFiles) {
       sink.currentSource = path.relative(root, file) || file;
@@ -130,11 +136,41 @@ async function loadEntryFile(file: string, root: string, loadEntry?: EntryLoader
   }
 }
 
-/** Node's loader: `import()` for ES modules, `require` from the script root for CommonJS. */
+/** redis-func's own compiled code: never the app's, even when the app lives in redis-func's folder. */
+const OWN_CODE = path.resolve(__dirname, '..');
+
+/** The CommonJS modules loaded from the app's folder: its own files, not node_modules nor redis-func's. */
+export function appModuleFiles(root: string): string[] {
+  const inside = path.resolve(root) + path.sep;
+  const own = OWN_CODE + path.sep;
+  return Object.keys(Module.createRequire(__filename).cache).filter(
+    (file) =>
+      file.startsWith(inside) && !file.startsWith(own) && !file.split(path.sep).includes('node_modules'),
+  );
+}
+
+/** Drops the app's modules from the require cache, so the next load reads them from disk. */
+export function forgetAppModules(root: string): void {
+  const cache = Module.createRequire(__filename).cache;
+  for (const file of appModuleFiles(root)) delete cache[file];
+}
+
+/** How often each ES entry file was imported. */
+const esmLoads = new Map<string, number>();
+
+/**
+ * Node's loader: `import()` for ES modules, `require` from the script root for CommonJS. An ES entry
+ * file loaded again gets a fresh URL (Node cannot evict ES modules), so it runs again from disk; the ES
+ * modules it imports stay as first loaded.
+ */
 export function nodeEntryLoader(root: string): EntryLoader {
   return async (file) => {
     if (isEsm(file, root)) {
-      await import(pathToFileURL(file).href);
+      const url = pathToFileURL(file);
+      const loads = esmLoads.get(file) ?? 0;
+      esmLoads.set(file, loads + 1);
+      if (loads > 0) url.search = `?reload=${loads}`;
+      await import(url.href);
     } else {
       const requireFromRoot = Module.createRequire(path.join(root, 'package.json'));
       delete requireFromRoot.cache[file]; // a second load in the same process registers again

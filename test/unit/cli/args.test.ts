@@ -26,12 +26,14 @@ describe('redis-func arguments', () => {
       autoscale: undefined,
       verbose: true,
       json: true,
+      watch: true,
     });
     expect(parseArgs(['start', '--port=0', '--pretty'])).toMatchObject({
       port: 0,
       json: false,
       scriptRoot: '.',
     });
+    expect(parseArgs(['start', '--no-watch'])).toMatchObject({ watch: false });
   });
 
   it('answers help and version', () => {

@@ -56,6 +56,31 @@ describe('host.json', () => {
     }
   });
 
+  it('reads fileWatchingEnabled (default true), watchDirectories and watchFiles, refusing other shapes', () => {
+    expect(parseHostJson({ version: '2.0' }).fileWatching).toEqual({
+      enabled: true,
+      directories: [],
+      files: [],
+    });
+    expect(
+      parseHostJson({
+        version: '2.0',
+        fileWatchingEnabled: false,
+        watchDirectories: ['shared'],
+        watchFiles: ['config/rules.json'],
+      }).fileWatching,
+    ).toEqual({ enabled: false, directories: ['shared'], files: ['config/rules.json'] });
+    expect(() => parseHostJson({ version: '2.0', fileWatchingEnabled: 'no' })).toThrow(
+      'field "fileWatchingEnabled" must be true or false (found "no")',
+    );
+    expect(() => parseHostJson({ version: '2.0', watchDirectories: 'shared' })).toThrow(
+      'field "watchDirectories" must be a list of paths',
+    );
+    expect(() => parseHostJson({ version: '2.0', watchFiles: [3] })).toThrow(
+      'field "watchFiles" must be a list',
+    );
+  });
+
   it('names a missing file and a file that is not JSON', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'rf-host-'));
     expect(codeOf(() => loadHostJson(dir))).toBe(ErrorCodes.HOST_JSON_MISSING);
