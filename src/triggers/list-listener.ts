@@ -1,19 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigError, ErrorCodes, errorMessage } from '../errors';
+import { ConfigError, ErrorCodes } from '../errors';
 import { elementInput, elementsInput } from './list-input';
 import type { ListTriggerOptions } from './list-options';
 import type { InvocationOutcome, RunClock } from '../invoke/invoker';
-import { deadLetterElements, isLastAttempt } from './dead-letter';
 import { groupByKey } from './group-by-key';
-import { ProcessingLedger } from './list-ledger';
+import { ListHeartbeat } from './list-heartbeat';
+import { LIST_BLOCK_MS, plural, type ListOwner } from './list-owner';
+import { ProcessingLists } from './list-processing';
 import { forEachConcurrent, pollingLoopFor, requirePort, type PollingLoop } from './polling';
-import type { ListElement, ListEnd, ListPopCommand, ListPort } from './ports';
+import type { ListElement, ListPopCommand } from './ports';
 import type { Listener, ListenerDeps, ListenerState } from './trigger';
 
-/** How long one blocking read waits before it is issued again (BLMPOP, BLPOP, single-key BLMOVE). */
-export const LIST_BLOCK_MS = 5000;
-/** Reliable blocking mode over several keys: BLMOVE takes one key, so it waits this long on each in turn. */
-export const LIST_ROTATING_BLOCK_MS = 100;
+export { heartbeatEveryMs } from './list-heartbeat';
+export { LIST_BLOCK_MS, LIST_ROTATING_BLOCK_MS } from './list-owner';
 
 /** The pop a server supports: LMPOP from 7.0, LPOP with a count from 6.2, single pops before. */
 export function popCommandFor(version: string): ListPopCommand {
@@ -26,15 +25,8 @@ export function versionAtLeast(version: string, major: number, minor: number): b
   return a > major || (a === major && b >= minor);
 }
 
-/** The heartbeat is renewed (and gone listeners looked for) three times per heartbeatTimeoutMs. */
-export function heartbeatEveryMs(heartbeatTimeoutMs: number): number {
-  return Math.max(30, Math.floor(heartbeatTimeoutMs / 3));
-}
-
-const opposite = (end: ListEnd): ListEnd => (end === 'left' ? 'right' : 'left');
 const isGroup = (group: ListElement | readonly ListElement[]): group is readonly ListElement[] =>
   Array.isArray(group);
-const plural = (n: number): string => `${n} element${n === 1 ? '' : 's'}`;
 
 /**
  * Pops batches from the function's lists and runs an invocation per element (at most `concurrency` at
@@ -46,19 +38,21 @@ const plural = (n: number): string => `${n} element${n === 1 ? '' : 's'}`;
 export class ListListener implements Listener {
   state: ListenerState = 'created';
   readonly owner = randomUUID();
-  private readonly port: ListPort;
+  /** What the reliable-mode parts share: this listener's owner id, deps and port. */
+  private readonly c: ListOwner;
   private readonly loop: PollingLoop<ListElement>;
   private command: ListPopCommand = 'lmpop';
-  private turn = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private beating: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private reason = { key: '', text: '' };
-  /** Reliable mode: what this listener holds in its processing lists (see ProcessingLedger). */
-  private readonly ledger = new ProcessingLedger();
+  /** Reliable mode: the processing lists, and the heartbeat that keeps them this listener's. */
+  private readonly processing: ProcessingLists;
+  private readonly heartbeat: ListHeartbeat;
 
   constructor(private readonly deps: ListenerDeps<ListTriggerOptions>) {
-    this.port = requirePort(deps.ports.lists, deps.fn.name, 'list');
+    const port = requirePort(deps.ports.lists, deps.fn.name, 'list');
+    this.c = { deps, port, owner: this.owner };
+    this.processing = new ProcessingLists(this.c);
+    this.heartbeat = new ListHeartbeat(this.c);
     this.loop = pollingLoopFor(
       deps,
       (signal) => this.fetch(signal),
@@ -72,15 +66,14 @@ export class ListListener implements Listener {
 
   async start(): Promise<void> {
     this.state = 'starting';
-    const version = await this.port.serverVersion();
+    const version = await this.c.port.serverVersion();
     if (this.stopping) return; // closed while connecting: start nothing
     this.command = popCommandFor(version);
     this.checkVersion(version);
     if (this.options.reliable) {
-      await this.beat();
+      await this.heartbeat.beat();
       if (this.stopping) return;
-      this.timer = setInterval(() => void this.beat(), heartbeatEveryMs(this.options.heartbeatTimeoutMs));
-      this.timer.unref();
+      this.heartbeat.keepBeating();
     }
     this.logStarted(version);
     this.loop.start();
@@ -99,11 +92,10 @@ export class ListListener implements Listener {
   private async doClose(): Promise<void> {
     this.state = 'closing';
     await this.loop.close();
-    clearInterval(this.timer);
-    await this.beating;
-    if (this.timer) {
-      if (this.ledger.auditDue) await this.audit().catch(() => undefined); // leave() returns the rest
-      await this.leave();
+    if (await this.heartbeat.stop()) {
+      // leave() returns the rest
+      if (this.processing.auditDue) await this.processing.audit().catch(() => undefined);
+      await this.heartbeat.leave();
     }
     this.state = 'closed';
   }
@@ -141,8 +133,8 @@ export class ListListener implements Listener {
   private fetch(signal: AbortSignal): Promise<ListElement[]> {
     const o = this.options;
     const blocking = o.mode === 'blocking';
-    if (o.reliable) return this.ledger.auditDue ? this.auditThenMove(signal) : this.move(signal);
-    return this.port.pop({
+    if (o.reliable) return this.processing.fetch(signal);
+    return this.c.port.pop({
       keys: o.keys,
       from: o.direction,
       count: o.batchSize,
@@ -152,68 +144,6 @@ export class ListListener implements Listener {
       signal,
       functionName: this.deps.fn.name,
     });
-  }
-
-  /** Reliable mode: LMOVE a batch to the processing lists; a move that fails may have moved it all the same. */
-  private async move(signal: AbortSignal): Promise<ListElement[]> {
-    const o = this.options;
-    const blockMs = o.keys.length > 1 ? LIST_ROTATING_BLOCK_MS : LIST_BLOCK_MS;
-    try {
-      const batch = await this.port.moveToProcessing({
-        keys: this.rotatedKeys(),
-        owner: this.owner,
-        from: o.direction,
-        count: o.batchSize,
-        ...(o.mode === 'blocking' ? { blockMs } : {}),
-        signal,
-        functionName: this.deps.fn.name,
-      });
-      this.ledger.hold(batch);
-      return batch;
-    } catch (error) {
-      this.ledger.auditDue = true;
-      throw error; // the polling loop logs it and backs off
-    }
-  }
-
-  private async auditThenMove(signal: AbortSignal): Promise<ListElement[]> {
-    await this.audit();
-    return this.move(signal);
-  }
-
-  /**
-   * After a reply was lost: each processing list of this listener keeps what it holds (running, or handled
-   * and on its way out); the rest (a move's elements it never learned it owned) returns to the head of the
-   * list, in order, as a gone listener's does, and is fetched next. Runs where no move is in flight.
-   */
-  private async audit(): Promise<void> {
-    const { fn, logger } = this.deps;
-    const o = this.options;
-    // Cleared before the first command: a removal or requeue that fails while this runs calls for another.
-    this.ledger.auditDue = false;
-    for (const key of o.keys) {
-      let returned: number;
-      try {
-        returned = await this.port.audit(this.ledger.auditRequest(key, this.owner, o.direction));
-      } catch (error) {
-        this.ledger.auditDue = true;
-        throw error;
-      }
-      this.ledger.audited(key);
-      if (returned === 0) continue;
-      logger.warn(
-        { functionName: fn.name, key, list: key, count: returned, owner: this.owner },
-        `Returned ${plural(returned)} of '${fn.name}' that a move whose reply was lost left in the ` +
-          `processing list of ${this.owner} to the head of '${key}', to run next`,
-      );
-    }
-  }
-
-  /** Reliable mode starts each fetch at the next key, so no key waits behind a busy one. */
-  private rotatedKeys(): string[] {
-    const keys = this.options.keys;
-    const start = this.turn++ % keys.length;
-    return [...keys.slice(start), ...keys.slice(0, start)];
   }
 
   private async handle(batch: readonly ListElement[]): Promise<void> {
@@ -230,7 +160,7 @@ export class ListListener implements Listener {
       if (!ok) failed += elements.length;
       if (!o.reliable) return;
       if (ok) handled.push(...elements);
-      else return this.afterFailure(batch, elements, record, handled, requeuing);
+      else return this.processing.afterFailure(batch, elements, record, handled, requeuing);
     };
     // A synchronous handler's outcome comes back at once: a batch of them runs without a promise each,
     // handing one clock reading from each invocation to the next (see Invoker.invokeNow).
@@ -245,7 +175,7 @@ export class ListListener implements Listener {
     const groups: readonly (ListElement | readonly ListElement[])[] =
       o.cardinality === 'many' ? [...groupByKey(batch).values()] : batch;
     await forEachConcurrent(groups, o.concurrency, run);
-    if (o.reliable) await Promise.all([this.removeHandled(batch, handled), ...requeuing]);
+    if (o.reliable) await Promise.all([this.processing.removeHandled(batch, handled), ...requeuing]);
     if (failed > 0 && !o.reliable) this.warnLost(failed);
   }
 
@@ -262,25 +192,6 @@ export class ListListener implements Listener {
         `at-most-once). To keep failed elements: ${retry}set reliable: true to leave them on a processing ` +
         `list until they succeed.`,
     );
-  }
-
-  /** Reliable mode: dead-lettered after the last attempt (then done with), else back to the list. */
-  private async afterFailure(
-    batch: readonly ListElement[],
-    elements: readonly ListElement[],
-    record: InvocationOutcome,
-    handled: ListElement[],
-    requeuing: Promise<void>[],
-  ): Promise<void> {
-    const o = this.options;
-    if (isLastAttempt(record, this.deps, o.deadLetterKey)) {
-      if (await deadLetterElements(this.deps, o.deadLetterKey ?? '', elements, record)) {
-        handled.push(...elements);
-        return;
-      }
-    }
-    this.ledger.release(batch, elements);
-    requeuing.push(this.requeue(elements));
   }
 
   /** An element's invocation, or (cardinality 'many') one for a key's elements of the batch. */
@@ -302,95 +213,5 @@ export class ListListener implements Listener {
   private reasonFor(key: string): string {
     if (key !== this.reason.key) this.reason = { key, text: `New element on list ${key}` };
     return this.reason.text;
-  }
-
-  /** Reliable mode: the batch is done; its handled elements out of the processing lists. */
-  private async removeHandled(
-    batch: readonly ListElement[],
-    elements: readonly ListElement[],
-  ): Promise<void> {
-    const receipt = this.ledger.finish(batch, elements);
-    if (!receipt) return;
-    try {
-      await this.port.removeProcessed(this.owner, elements, receipt);
-      this.ledger.removed(receipt);
-    } catch (error) {
-      this.settleFailed(error, elements);
-    }
-  }
-
-  /** Reliable mode: failed elements out of the processing list and back to the far end of their list. */
-  private async requeue(elements: readonly ListElement[]): Promise<void> {
-    const { fn, logger } = this.deps;
-    const to = opposite(this.options.direction);
-    await Promise.all(
-      elements.map((element) =>
-        this.port
-          .requeue(this.owner, element, to)
-          .catch((error: unknown) => this.settleFailed(error, [element])),
-      ),
-    );
-    logger.warn(
-      { functionName: fn.name, key: elements[0]?.key, list: elements[0]?.key, count: elements.length },
-      `${plural(elements.length)} of '${fn.name}' failed; back at the ${to} end of the list to run again`,
-    );
-  }
-
-  /** The outcome is unknown: the next fetch audits the processing lists first. */
-  private settleFailed(error: unknown, elements: readonly ListElement[]): void {
-    this.ledger.auditDue = true;
-    const key = elements[0]?.key ?? '';
-    this.deps.logger.warn(
-      { functionName: this.deps.fn.name, key, list: key, count: elements.length, err: errorMessage(error) },
-      `Settling ${plural(elements.length)} of '${key}' failed; the processing list of ${this.owner} is ` +
-        `checked before the next batch`,
-    );
-  }
-
-  /** Renews the heartbeat, then returns elements of gone listeners. Never throws; one at a time. */
-  private beat(): Promise<void> {
-    this.beating ??= this.renew().finally(() => (this.beating = undefined));
-    return this.beating;
-  }
-
-  private async renew(): Promise<void> {
-    const { fn, logger } = this.deps;
-    const o = this.options;
-    try {
-      await this.port.heartbeat(this.owner, o.keys, o.heartbeatTimeoutMs);
-      await this.recover(this.owner);
-    } catch (error) {
-      logger.warn(
-        { functionName: fn.name, owner: this.owner, err: errorMessage(error) },
-        `Renewing the list heartbeat of '${fn.name}' failed; retrying`,
-      );
-    }
-  }
-
-  /** Returns the processing lists of gone listeners; while running, never this listener's own (`self`). */
-  private async recover(self?: string): Promise<void> {
-    const { fn, logger } = this.deps;
-    for (const key of this.options.keys) {
-      const moved = await this.port.recover(key, this.options.direction, self);
-      if (moved === 0) continue;
-      logger.info(
-        { functionName: fn.name, key, list: key, count: moved },
-        `Returned ${plural(moved)} left in processing by a listener that is gone to the head of '${key}'`,
-      );
-    }
-  }
-
-  /** After close: end the heartbeat and return whatever could not be settled. */
-  private async leave(): Promise<void> {
-    try {
-      await this.port.stopHeartbeat(this.owner, this.options.keys);
-      await this.recover();
-    } catch (error) {
-      this.deps.logger.warn(
-        { functionName: this.deps.fn.name, owner: this.owner, err: errorMessage(error) },
-        `Leaving the lists of '${this.deps.fn.name}' failed; other listeners return its elements once ` +
-          `its heartbeat expires`,
-      );
-    }
   }
 }

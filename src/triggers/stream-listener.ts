@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { ConnectionError, errorMessage } from '../errors';
-import { deadLetter, isLastAttempt } from './dead-letter';
+import { isLastAttempt } from './dead-letter';
 import { groupByKey } from './group-by-key';
 import { forEachConcurrent, pollingLoopFor, requirePort, type PollingLoop } from './polling';
-import type { InvocationOutcome, RetryStore, RunClock } from '../invoke/invoker';
-import type { RetryMark, StreamEntry, StreamPort } from './ports';
+import type { InvocationOutcome, RunClock } from '../invoke/invoker';
+import type { StreamEntry } from './ports';
+import { StreamAcks } from './stream-acks';
+import { plural, type StreamConsumer } from './stream-consumer';
+import { ensureGroups, isMissingGroup, leaveGroup } from './stream-group';
 import { batchInput, entryInput } from './stream-input';
 import { OwnPending } from './stream-pending';
+import { ReadAhead } from './stream-read-ahead';
+import { blockMs, Reclaim } from './stream-reclaim';
+import { rereadOwn } from './stream-reread';
+import { deadLetterEntries, streamRetryStore } from './stream-retries';
 import type { StreamTriggerOptions } from './stream-options';
 import {
   consumerName,
@@ -16,22 +22,7 @@ import {
   type ManualInput,
 } from './trigger';
 
-/** How often idle pending entries are looked for: half of reclaimIdleMs, between 10 ms and 30 s. */
-export function reclaimEveryMs(reclaimIdleMs: number): number {
-  return Math.min(30_000, Math.max(10, Math.floor(reclaimIdleMs / 2)));
-}
-
-/** XREADGROUP BLOCK time in blocking mode: short enough that reclaim runs on time. */
-export function blockMs(reclaimIdleMs: number): number {
-  return Math.min(5000, reclaimEveryMs(reclaimIdleMs));
-}
-
-/** Errors after which the group must be created again (the stream was deleted, or its group destroyed). */
-function isMissingGroup(error: unknown): boolean {
-  return /NOGROUP|no longer exists/i.test(errorMessage(error));
-}
-
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? 'y' : 'ies'}`;
+export { blockMs, reclaimEveryMs } from './stream-reclaim';
 
 /**
  * One consumer (a fresh GUID) of the function's group on its stream keys. Reads new entries with
@@ -42,30 +33,29 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? 'y'
 export class StreamListener implements Listener {
   state: ListenerState = 'created';
   readonly consumer: string;
-  private readonly port: StreamPort;
+  /** What the parts below share: this consumer, its deps and port. */
+  private readonly c: StreamConsumer;
   private readonly loop: PollingLoop<StreamEntry>;
-  private reclaimDueAt = 0;
-  private reclaimKey = 0;
-  private reclaimCursor = '0-0';
   private closing: Promise<void> | undefined;
-  /** XACKs on their way: sent with the next read (one round trip), awaited before leaving the group. */
-  private readonly acking = new Set<Promise<void>>();
-  /** Set by mayReadAhead() for the read that follows it. */
-  private readingAhead = false;
-  /** When each batch read ahead was read. */
-  private readonly readAt = new WeakMap<readonly StreamEntry[], number>();
   /** What this consumer knows it has pending (see OwnPending). */
   private readonly own: OwnPending;
+  private readonly acks: StreamAcks;
+  private readonly reclaim: Reclaim;
+  private readonly readAhead: ReadAhead;
 
   constructor(private readonly deps: ListenerDeps<StreamTriggerOptions>) {
     this.consumer = consumerName(deps.instance, randomUUID);
-    this.port = requirePort(deps.ports.streams, deps.fn.name, 'stream');
+    const port = requirePort(deps.ports.streams, deps.fn.name, 'stream');
+    this.c = { deps, port, consumer: this.consumer };
     this.own = new OwnPending(deps.fn.options.reclaimIdleMs);
+    this.acks = new StreamAcks(this.c, this.own);
+    this.reclaim = new Reclaim(this.c);
+    this.readAhead = new ReadAhead(this.c);
     this.loop = pollingLoopFor(
       deps,
       (signal) => this.fetch(signal),
       (batch) => this.handle(batch),
-      () => this.mayReadAhead(),
+      () => this.readAhead.allow(this.reclaim.due),
     );
   }
 
@@ -77,7 +67,7 @@ export class StreamListener implements Listener {
     const { fn, logger } = this.deps;
     const o = this.options;
     this.state = 'starting';
-    await this.ensureGroups(true);
+    await ensureGroups(this.c, true, () => this.stopping);
     if (this.stopping) return; // closed while connecting: start nothing
     logger.info(
       {
@@ -109,58 +99,25 @@ export class StreamListener implements Listener {
     const started = this.state === 'running';
     this.state = 'closing';
     await this.loop.close();
-    await Promise.all(this.acking);
-    await this.reack().catch(() => undefined); // else they stay pending, for another consumer to claim
-    if (started) await this.leaveGroup();
+    await this.acks.drain();
+    await this.acks.resend().catch(() => undefined); // else they stay pending, for another consumer to claim
+    if (started) await leaveGroup(this.c);
     this.state = 'closed';
-  }
-
-  /** XGROUP CREATE key group 0 MKSTREAM for every key; an existing group is left as it is. */
-  private async ensureGroups(atStart: boolean): Promise<void> {
-    const { fn, logger } = this.deps;
-    const group = this.options.consumerGroup;
-    for (const key of this.options.keys) {
-      try {
-        if (await this.port.createGroup(key, group, '0')) {
-          logger.info(
-            { functionName: fn.name, stream: key, group },
-            `Created consumer group '${group}' on '${key}' at 0`,
-          );
-        }
-      } catch (error) {
-        if (atStart && error instanceof ConnectionError) throw error;
-        if (this.stopping) return;
-        logger.warn(
-          { functionName: fn.name, stream: key, group, err: errorMessage(error) },
-          `Creating consumer group '${group}' on '${key}' failed; retrying while reading`,
-        );
-      }
-    }
-  }
-
-  /**
-   * Whether the next read may go out while a batch runs: not while a reclaim is due (it could claim back
-   * an entry of the batch being handled). The read that follows then skips the reclaim for certain.
-   */
-  private mayReadAhead(): boolean {
-    this.readingAhead = Date.now() < this.reclaimDueAt;
-    return this.readingAhead;
   }
 
   private async fetch(signal: AbortSignal): Promise<readonly StreamEntry[]> {
     const o = this.options;
-    const ahead = this.readingAhead;
-    this.readingAhead = false;
+    const ahead = this.readAhead.take();
     try {
       if (this.own.auditDue) {
-        const found = await this.rereadOwn();
+        const found = await rereadOwn(this.c, this.own, this.acks);
         if (found.length > 0) return this.held(found);
       }
-      if (!ahead && Date.now() >= this.reclaimDueAt) {
-        const claimed = await this.reclaim();
+      if (!ahead && this.reclaim.due) {
+        const claimed = await this.reclaim.claim();
         if (claimed.length > 0) return this.held(claimed);
       }
-      const entries = await this.port.readGroup({
+      const entries = await this.c.port.readGroup({
         keys: o.keys,
         group: o.consumerGroup,
         consumer: this.consumer,
@@ -169,11 +126,11 @@ export class StreamListener implements Listener {
         signal,
         functionName: this.deps.fn.name,
       });
-      if (ahead) this.readAt.set(entries, Date.now());
+      if (ahead) this.readAhead.read(entries);
       return this.held(entries);
     } catch (error) {
       this.own.auditDue = true; // a read or claim whose reply was lost may have delivered entries to us
-      if (!signal.aborted && isMissingGroup(error)) await this.ensureGroups(false);
+      if (!signal.aborted && isMissingGroup(error)) await ensureGroups(this.c, false, () => this.stopping);
       throw error; // the polling loop logs it and backs off
     }
   }
@@ -183,91 +140,8 @@ export class StreamListener implements Listener {
     return batch;
   }
 
-  /**
-   * After a reply was lost: XACKs that failed are sent again, then this consumer's own pending entries are
-   * read again (XREADGROUP from id 0) and those it does not know of (delivered by the lost read or claim)
-   * are run now rather than after reclaimIdleMs.
-   */
-  private async rereadOwn(): Promise<StreamEntry[]> {
-    this.own.beginAudit(); // a fetch that fails sets auditDue again
-    try {
-      await this.reack();
-      return await this.readOwnPending();
-    } finally {
-      this.own.endAudit();
-    }
-  }
-
-  /** This consumer's pending entries (XREADGROUP from 0, a page at a time) that it does not know of. */
-  private async readOwnPending(): Promise<StreamEntry[]> {
-    const o = this.options;
-    const found: StreamEntry[] = [];
-    for (const key of o.keys) {
-      let after = '0';
-      for (;;) {
-        const page = await this.port.readGroup({
-          keys: [key],
-          group: o.consumerGroup,
-          consumer: this.consumer,
-          count: o.batchSize,
-          pendingAfter: after,
-        });
-        const knows = this.own.knows();
-        found.push(...page.filter((entry) => !knows(entry)));
-        const last = page[page.length - 1];
-        if (!last || page.length < o.batchSize) break;
-        after = last.id;
-      }
-    }
-    if (found.length > 0) {
-      this.deps.logger.warn(
-        { functionName: this.deps.fn.name, consumer: this.consumer, count: found.length },
-        `Read again ${plural(found.length, 'entr')} pending on consumer ${this.consumer} that a read whose ` +
-          `reply was lost delivered; running them now`,
-      );
-    }
-    return found;
-  }
-
-  /**
-   * Claims entries idle for reclaimIdleMs on any consumer of the group, key after key, a batch at a time;
-   * when every key has been scanned, the next pass is due in reclaimEveryMs.
-   */
-  private async reclaim(): Promise<StreamEntry[]> {
-    const o = this.options;
-    const claimed: StreamEntry[] = [];
-    while (this.reclaimKey < o.keys.length && claimed.length < o.batchSize) {
-      const key = o.keys[this.reclaimKey] as string;
-      const result = await this.port.claimIdle({
-        key,
-        group: o.consumerGroup,
-        consumer: this.consumer,
-        minIdleMs: o.reclaimIdleMs,
-        count: o.batchSize - claimed.length,
-        cursor: this.reclaimCursor,
-      });
-      claimed.push(...result.entries);
-      this.reclaimCursor = result.cursor;
-      if (result.cursor === '0-0') this.reclaimKey++;
-    }
-    if (this.reclaimKey >= o.keys.length) {
-      this.reclaimKey = 0;
-      this.reclaimCursor = '0-0';
-      this.reclaimDueAt = Date.now() + reclaimEveryMs(o.reclaimIdleMs);
-    }
-    if (claimed.length > 0) {
-      this.deps.metrics?.count('reclaimed', this.deps.fn.name, claimed.length);
-      this.deps.logger.info(
-        { functionName: this.deps.fn.name, consumer: this.consumer, count: claimed.length },
-        `Claimed ${plural(claimed.length, 'entr')} pending longer than ${o.reclaimIdleMs}ms ` +
-          `(failed before, or left by a consumer that stopped); running them again`,
-      );
-    }
-    return claimed;
-  }
-
   private async handle(read: readonly StreamEntry[]): Promise<void> {
-    const batch = await this.stillOurs(read);
+    const batch = await this.readAhead.stillOurs(read);
     if (batch.length === 0) {
       this.own.finish(read, []);
       return;
@@ -283,42 +157,8 @@ export class StreamListener implements Listener {
       );
     }
     this.own.finish(read, succeeded);
-    // Not awaited: node-redis pipelines the XACK with the next XREADGROUP on the same connection, which
-    // Redis runs in order; close() waits for it.
-    const acked = this.settle(succeeded).finally(() => this.acking.delete(acked));
-    this.acking.add(acked);
-  }
-
-  /**
-   * A batch read ahead waited for the one before it. If that took long (slow handlers, retry delays), its
-   * entries may have been idle long enough for another consumer to claim them, and running them here too
-   * would run them twice. Past half of reclaimIdleMs each entry is taken back only if it is still pending
-   * here as first delivered (idle time reset, delivery count kept); the others are another consumer's now.
-   */
-  private async stillOurs(batch: readonly StreamEntry[]): Promise<readonly StreamEntry[]> {
-    const readAt = this.readAt.get(batch);
-    if (readAt === undefined) return batch; // not read ahead
-    const waitedMs = Date.now() - readAt;
-    if (waitedMs < this.options.reclaimIdleMs / 2) return batch;
-    const group = this.options.consumerGroup;
-    const kept = await Promise.all(
-      batch.map(
-        (e) =>
-          this.port
-            .resumeRetry({ key: e.key, group, consumer: this.consumer, id: e.id, attempts: 1 }, 1)
-            .catch(() => false), // unknown: left pending, a reclaim runs it
-      ),
-    );
-    const ours = batch.filter((_e, i) => kept[i]);
-    const count = batch.length - ours.length;
-    if (count > 0) {
-      this.deps.logger.info(
-        { functionName: this.deps.fn.name, count, waitedMs },
-        `${plural(count, 'entr')} read ahead waited ${waitedMs}ms and were claimed meanwhile (or could not ` +
-          `be checked); not run here`,
-      );
-    }
-    return ours;
+    // Not awaited (pipelined with the next read); close() waits for it.
+    this.acks.send(succeeded);
   }
 
   /** One invocation per entry; resolves with the entries whose invocation succeeded. */
@@ -372,9 +212,9 @@ export class StreamListener implements Listener {
         `delivered ${firstAttempt} times without an outcome: every attempt the retry policy allows ` +
           `(${policy.maxRetryCount + 1}) was started, the last ones by consumers that stopped during them`,
       );
-      return this.deadLetter(entries, { error, attempt: firstAttempt - 1 });
+      return deadLetterEntries(this.c, entries, { error, attempt: firstAttempt - 1 });
     }
-    const retries = policy ? this.retryStore(entries, firstAttempt) : undefined;
+    const retries = policy ? streamRetryStore(this.c, entries, firstAttempt) : undefined;
     const outcome = invoker.invokeNow({ fn, input, triggerMetadata, reason, firstAttempt, retries }, clock);
     return outcome instanceof Promise
       ? outcome.then((ended) => this.afterRun(ended, entries, retries))
@@ -390,154 +230,6 @@ export class StreamListener implements Listener {
     if (outcome.status === 'succeeded') return true;
     if (retries?.handedOver) return false;
     if (!isLastAttempt(outcome, this.deps, this.options.deadLetterKey)) return false;
-    return this.deadLetter(entries, outcome);
-  }
-
-  /**
-   * Keeps the retries of failed entries in the group's pending entries list, so they outlive this host:
-   * after a failed attempt each entry's delivery count is set to the attempts made and its idle time to
-   * (reclaimIdleMs - retry delay), so that if this host stops, any consumer claims it when the retry is due
-   * and goes on counting. Before the retry, the entry is taken back only if nobody claimed it meanwhile.
-   * (A delay longer than reclaimIdleMs is cut to it when this host stops: raise reclaimIdleMs for long waits.)
-   */
-  private retryStore(
-    entries: readonly StreamEntry[],
-    firstAttempt: number,
-  ): RetryStore & { handedOver: boolean } {
-    const { fn, logger } = this.deps;
-    const o = this.options;
-    let counted = firstAttempt; // the delivery count the entries have in Redis
-    const marks = (): RetryMark[] =>
-      entries.map((e) => ({
-        key: e.key,
-        group: o.consumerGroup,
-        consumer: this.consumer,
-        id: e.id,
-        attempts: counted,
-      }));
-    const store = {
-      handedOver: false,
-      failed: async (attempts: number, delayMs: number): Promise<void> => {
-        try {
-          const idleMs = Math.max(0, o.reclaimIdleMs - delayMs);
-          await Promise.all(marks().map((mark) => this.port.markRetry({ ...mark, attempts }, idleMs)));
-          counted = attempts;
-        } catch (error) {
-          logger.warn(
-            { functionName: fn.name, err: errorMessage(error) },
-            `Recording the retry of ${plural(entries.length, 'entr')} failed; they are retried in this process`,
-          );
-        }
-      },
-      resume: async (attempt: number): Promise<boolean> => {
-        try {
-          const taken = await Promise.all(marks().map((mark) => this.port.resumeRetry(mark, attempt)));
-          if (taken.every(Boolean)) {
-            counted = attempt;
-            return true;
-          }
-          logger.info(
-            { functionName: fn.name, ids: entries.map((e) => e.id) },
-            `Attempt ${attempt} of '${fn.name}' is left to the consumer that claimed its entries meanwhile`,
-          );
-        } catch (error) {
-          logger.warn(
-            { functionName: fn.name, err: errorMessage(error) },
-            `Taking back ${plural(entries.length, 'entr')} for a retry failed; they stay pending and are claimed later`,
-          );
-        }
-        store.handedOver = true;
-        return false;
-      },
-    };
-    return store;
-  }
-
-  /** Writes the entries to the dead-letter stream; true when done (the caller acks them next). */
-  private async deadLetter(
-    entries: readonly StreamEntry[],
-    record: Pick<InvocationOutcome, 'error' | 'attempt'>,
-  ): Promise<boolean> {
-    const { fn } = this.deps;
-    try {
-      await deadLetter(this.deps, this.options, entries, record);
-      return true;
-    } catch (error) {
-      this.deps.logger.error(
-        { functionName: fn.name, err: errorMessage(error) },
-        `Writing to the dead-letter stream failed; the entries stay pending`,
-      );
-      return false;
-    }
-  }
-
-  /** XACK (then XDEL) the entries that succeeded, one call per key; a failed XACK is sent again later. */
-  private async settle(entries: readonly StreamEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const o = this.options;
-    const failed: { key: string; ids: string[] }[] = [];
-    await Promise.all(
-      [...groupByKey(entries, (e) => e.id)].map(async ([key, ids]) => {
-        try {
-          await this.port.ack(key, o.consumerGroup, ids);
-        } catch (error) {
-          failed.push({ key, ids });
-          this.deps.logger.warn(
-            { functionName: this.deps.fn.name, stream: key, count: ids.length, err: errorMessage(error) },
-            `Acknowledging ${plural(ids.length, 'entr')} of '${key}' failed; sent again before the next read`,
-          );
-          return;
-        }
-        if (o.deleteAfterProcess) await this.deleteAfterAck(key, ids);
-      }),
-    );
-    this.own.acked(entries);
-    for (const f of failed) this.own.acked(entries, f);
-  }
-
-  private async deleteAfterAck(key: string, ids: readonly string[]): Promise<void> {
-    try {
-      await this.port.deleteEntries(key, ids);
-    } catch (error) {
-      this.deps.logger.warn(
-        { functionName: this.deps.fn.name, stream: key, count: ids.length, err: errorMessage(error) },
-        `Deleting ${plural(ids.length, 'entr')} of '${key}' after processing failed; they stay in the stream`,
-      );
-    }
-  }
-
-  /** XACKs that failed, sent again (an XACK of an entry no longer pending does nothing). */
-  private async reack(): Promise<void> {
-    const o = this.options;
-    for (const [key, ids] of this.own.unacked()) {
-      await this.port.ack(key, o.consumerGroup, ids);
-      if (o.deleteAfterProcess) await this.deleteAfterAck(key, ids);
-      this.own.reacked(key, ids);
-    }
-  }
-
-  /** XGROUP DELCONSUMER, but only when this consumer has nothing pending (that would drop the entries). */
-  private async leaveGroup(): Promise<void> {
-    const { fn, logger } = this.deps;
-    const group = this.options.consumerGroup;
-    for (const key of this.options.keys) {
-      try {
-        const pending = await this.port.pendingCount(key, group, this.consumer);
-        if (pending === 0) {
-          await this.port.deleteConsumer(key, group, this.consumer);
-          continue;
-        }
-        logger.info(
-          { functionName: fn.name, stream: key, consumer: this.consumer, pending },
-          `Consumer ${this.consumer} stays in group '${group}' of '${key}' with ${plural(pending, 'entr')} ` +
-            `pending; another consumer claims them once idle for ${this.options.reclaimIdleMs}ms`,
-        );
-      } catch (error) {
-        logger.warn(
-          { functionName: fn.name, stream: key, err: errorMessage(error) },
-          `Leaving consumer group '${group}' of '${key}' failed`,
-        );
-      }
-    }
+    return deadLetterEntries(this.c, entries, outcome);
   }
 }
