@@ -55,7 +55,16 @@ it('reliable lists: every acknowledged element handled once through 20 SIGKILLs,
   await producer.stop();
   const sent = producer.acknowledged;
   const counts = await allHandled(host, sent);
-  expect(sent.filter((m) => !counts.has(m))).toEqual([]);
+  const missing = sent.filter((m) => !counts.has(m));
+  // On failure, what the host said last (the listener's state after the crashes) goes with the diff.
+  if (missing.length > 0)
+    console.error(
+      host.logs
+        .slice(-40)
+        .map((l) => JSON.stringify(l))
+        .join('\n'),
+    );
+  expect(missing).toEqual([]);
   expect([...counts].filter(([, n]) => n > 1)).toEqual([]);
   const processing = listProcessingKey(key, String(started['owner']));
   await waitFor(async () => (await client.lLen(processing)) === 0, 'an empty processing list');
