@@ -1,14 +1,10 @@
-import pino from 'pino';
-import { createClient } from 'redis';
-import { EMPTY_LOCAL_SETTINGS } from '../../src/config/local-settings';
-import { Settings } from '../../src/config/settings';
-import { RedisConnections } from '../../src/redis/connections';
 import { RedisListPort } from '../../src/redis/redis-list-port';
 import { MemoryListPort } from '../../src/testing/memory-lists';
 import { MemoryStore } from '../../src/testing/memory-store';
 import { listKeyPrefixes, listProcessingKey, listReceiptsKey } from '../../src/triggers/list-keys';
 import type { ListElement, ListEnd, ListPort } from '../../src/triggers/ports';
-import { redisUrl, uniquePrefix } from '../support/redis-server';
+import { redisForSuite } from '../support/redis-for-suite';
+import { uniquePrefix } from '../support/redis-server';
 
 /** The reliable-list operations of the port, the same on the in-memory store and on a real redis-server. */
 interface Side {
@@ -18,20 +14,8 @@ interface Side {
   exists(key: string): Promise<boolean>;
 }
 
-const redis = createClient({ url: redisUrl() });
-let connections: RedisConnections;
-beforeAll(async () => {
-  await redis.connect();
-  connections = new RedisConnections({
-    settings: new Settings(EMPTY_LOCAL_SETTINGS, { Redis: redisUrl() }),
-    logger: pino({ level: 'silent' }),
-    embeddedDefault: false,
-  });
-});
-afterAll(async () => {
-  await connections.close();
-  redis.destroy();
-});
+const suite = redisForSuite();
+const { redis } = suite;
 
 const memorySide = (): Side => {
   const store = new MemoryStore();
@@ -43,7 +27,7 @@ const memorySide = (): Side => {
   };
 };
 const redisSide = (): Side => ({
-  port: new RedisListPort(connections, 'Redis'),
+  port: new RedisListPort(suite.connections, 'Redis'),
   lrange: (key) => redis.lRange(key, 0, -1),
   rpush: async (key, values) => void (await redis.rPush(key, values)),
   exists: async (key) => (await redis.exists(key)) === 1,

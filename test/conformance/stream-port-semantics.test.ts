@@ -1,13 +1,9 @@
-import pino from 'pino';
-import { createClient } from 'redis';
-import { EMPTY_LOCAL_SETTINGS } from '../../src/config/local-settings';
-import { Settings } from '../../src/config/settings';
-import { RedisConnections } from '../../src/redis/connections';
 import { RedisStreamPort } from '../../src/redis/redis-stream-port';
 import { MemoryStore } from '../../src/testing/memory-store';
 import { MemoryStreamPort } from '../../src/testing/memory-streams';
 import type { StreamPort } from '../../src/triggers/ports';
-import { redisUrl, uniquePrefix } from '../support/redis-server';
+import { redisForSuite } from '../support/redis-for-suite';
+import { uniquePrefix } from '../support/redis-server';
 
 /** Re-reading a consumer's own pending entries (XREADGROUP with an id), the same on both brokers. */
 interface Side {
@@ -15,20 +11,8 @@ interface Side {
   xadd(key: string, id: string): Promise<void>;
 }
 
-const redis = createClient({ url: redisUrl() });
-let connections: RedisConnections;
-beforeAll(async () => {
-  await redis.connect();
-  connections = new RedisConnections({
-    settings: new Settings(EMPTY_LOCAL_SETTINGS, { Redis: redisUrl() }),
-    logger: pino({ level: 'silent' }),
-    embeddedDefault: false,
-  });
-});
-afterAll(async () => {
-  await connections.close();
-  redis.destroy();
-});
+const suite = redisForSuite();
+const { redis } = suite;
 
 const memorySide = (): Side => {
   const store = new MemoryStore();
@@ -43,7 +27,7 @@ const memorySide = (): Side => {
   };
 };
 const redisSide = (): Side => ({
-  port: new RedisStreamPort(connections, 'Redis'),
+  port: new RedisStreamPort(suite.connections, 'Redis'),
   xadd: async (key, id) => void (await redis.xAdd(key, id, { n: id })),
 });
 

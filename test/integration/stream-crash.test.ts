@@ -1,13 +1,6 @@
 import { trigger } from '@azure/functions';
-import {
-  CrashingRedis,
-  allHandled,
-  crashProofClient,
-  crashRepeatedly,
-  produce,
-  type Client,
-} from '../support/crashing-redis';
-import { hostOnRedis, type HostUnderTest } from '../support/host-on-redis';
+import { crashingRedisForSuite, throughCrashes } from '../support/crashing-redis';
+import { hostOnRedis } from '../support/host-on-redis';
 import { waitFor } from '../support/list-host';
 import { uniquePrefix } from '../support/redis-server';
 
@@ -16,23 +9,12 @@ import { uniquePrefix } from '../support/redis-server';
  * again while the host runs. A read whose reply dies with the connection leaves its entries pending on the
  * consumer; the consumer reads them again (XREADGROUP from 0) at once instead of after reclaimIdleMs.
  */
-let redis: CrashingRedis;
-let client: Client;
-let host: HostUnderTest | undefined;
-
-beforeAll(async () => {
-  redis = await CrashingRedis.start();
-  client = await crashProofClient(redis.url);
-});
-afterAll(async () => {
-  await host?.host.close();
-  client.destroy();
-  await redis.stop();
-});
+const suite = crashingRedisForSuite();
 
 it('streams: every acknowledged XADD handled once through 20 SIGKILLs, nothing left pending', async () => {
   const key = `${uniquePrefix('stream-crash')}events`;
-  host = await hostOnRedis(
+  const { redis, client } = suite;
+  const host = await hostOnRedis(
     {
       events: {
         trigger: trigger.generic({
@@ -48,23 +30,13 @@ it('streams: every acknowledged XADD handled once through 20 SIGKILLs, nothing l
     },
     { url: redis.url },
   );
+  suite.host = host;
   await host.waitForLog((l) => l.msg.includes('reads stream(s)'));
-  const producer = produce((i) => client.xAdd(key, '*', { n: String(i) }).then(() => `{"n":"${i}"}`));
-  await crashRepeatedly(redis, host, 20, 60);
-  await producer.stop();
-  const sent = producer.acknowledged;
-  const counts = await allHandled(host, sent);
-  const missing = sent.filter((m) => !counts.has(m));
-  // On failure, what the host said last (the listener's state after the crashes) goes with the diff.
-  if (missing.length > 0)
-    console.error(
-      host.logs
-        .slice(-40)
-        .map((l) => JSON.stringify(l))
-        .join('\n'),
-    );
+  const { sent, missing, duplicates } = await throughCrashes(suite.redis, host, (i) =>
+    client.xAdd(key, '*', { n: String(i) }).then(() => `{"n":"${i}"}`),
+  );
   expect(missing).toEqual([]);
-  expect([...counts].filter(([, n]) => n > 1)).toEqual([]);
+  expect(duplicates).toEqual([]);
   const pending = async (): Promise<number> => Number((await client.xInfoGroups(key))[0]?.pending);
   await waitFor(async () => (await pending()) === 0, 'no pending entries');
   expect(sent.length).toBeGreaterThan(1000);

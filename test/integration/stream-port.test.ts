@@ -1,29 +1,12 @@
-import pino from 'pino';
-import { createClient } from 'redis';
-import { EMPTY_LOCAL_SETTINGS } from '../../src/config/local-settings';
-import { Settings } from '../../src/config/settings';
-import { RedisConnections } from '../../src/redis/connections';
 import { RedisStreamPort, type ClaimStrategy } from '../../src/redis/redis-stream-port';
-import { redisUrl, uniquePrefix } from '../support/redis-server';
+import { redisForSuite } from '../support/redis-for-suite';
+import { uniquePrefix } from '../support/redis-server';
 
-const redis = createClient({ url: redisUrl() });
-let connections: RedisConnections;
-
-beforeAll(async () => {
-  await redis.connect();
-  connections = new RedisConnections({
-    settings: new Settings(EMPTY_LOCAL_SETTINGS, { Redis: redisUrl() }),
-    logger: pino({ level: 'silent' }),
-    embeddedDefault: false,
-  });
-});
-afterAll(async () => {
-  await connections.close();
-  redis.destroy();
-});
+const suite = redisForSuite();
+const { redis } = suite;
 
 const port = (claimStrategy: ClaimStrategy = 'auto'): RedisStreamPort =>
-  new RedisStreamPort(connections, 'Redis', { claimStrategy });
+  new RedisStreamPort(suite.connections, 'Redis', { claimStrategy });
 
 describe('RedisStreamPort (node-redis adapter of StreamPort)', () => {
   it('creates a group once (BUSYGROUP is not an error), reads new entries of several keys, acks, deletes', async () => {

@@ -135,3 +135,60 @@ export async function allHandled(
   clearTimeout(timer);
   return handledCounts(host);
 }
+
+/**
+ * For one test file: a CrashingRedis and a client that rides out its crashes, started before the file's
+ * tests; the host the test sets (`suite.host = ...`) is closed after them, then the client and the server.
+ */
+export function crashingRedisForSuite() {
+  let redis: CrashingRedis | undefined;
+  let client: Client | undefined;
+  const suite = {
+    host: undefined as HostUnderTest | undefined,
+    get redis(): CrashingRedis {
+      if (!redis) throw new Error('crashingRedisForSuite: used before beforeAll ran');
+      return redis;
+    },
+    get client(): Client {
+      if (!client) throw new Error('crashingRedisForSuite: used before beforeAll ran');
+      return client;
+    },
+  };
+  beforeAll(async () => {
+    redis = await CrashingRedis.start();
+    client = await crashProofClient(redis.url);
+  });
+  afterAll(async () => {
+    await suite.host?.host.close();
+    client?.destroy();
+    await redis?.stop();
+  });
+  return suite;
+}
+
+/**
+ * Writes with `send` while Redis is crashed `times` times (every `between` handled messages), then waits
+ * for the host to handle what Redis acknowledged. Gives the acknowledged messages, those never handled
+ * and those handled more than once; when some are missing, the host's last log lines go to stderr.
+ */
+export async function throughCrashes(
+  redis: CrashingRedis,
+  host: HostUnderTest,
+  send: (i: number) => Promise<string>,
+  { times = 20, between = 60 } = {},
+): Promise<{ sent: readonly string[]; missing: string[]; duplicates: [string, number][] }> {
+  const producer = produce(send);
+  await crashRepeatedly(redis, host, times, between);
+  await producer.stop();
+  const sent = producer.acknowledged;
+  const counts = await allHandled(host, sent);
+  const missing = sent.filter((m) => !counts.has(m));
+  if (missing.length > 0)
+    console.error(
+      host.logs
+        .slice(-40)
+        .map((l) => JSON.stringify(l))
+        .join('\n'),
+    );
+  return { sent, missing, duplicates: [...counts].filter(([, n]) => n > 1) };
+}
