@@ -29,17 +29,12 @@ import {
   rowDriver,
   rowsInChildren,
   rowsOf,
+  option,
 } from './util';
 
 const newClient = (url: string) => createClient({ url });
 type Client = ReturnType<typeof newClient>;
 type Row = (string | number)[];
-
-function option(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(args[i + 1]) : fallback;
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-}
 
 async function fill(client: Client, key: string, count: number): Promise<void> {
   await client.del(key);

@@ -28,6 +28,7 @@ import {
   rowArg,
   rowsInChildren,
   type RowRates,
+  option,
 } from './util';
 
 const CHANNEL = 'bench:x';
@@ -56,12 +57,6 @@ const VARIANTS: readonly Variant[] = [true, false].flatMap((pattern) => [
     logLevel: 'Information' as const,
   },
 ]);
-
-function option(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(args[i + 1]) : fallback;
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-}
 
 /** What a subscriber measured: messages per second, and CPU microseconds per message, first to last. */
 interface Measured {

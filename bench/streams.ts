@@ -28,6 +28,7 @@ import {
   rowDriver,
   rowsInChildren,
   rowsOf,
+  option,
 } from './util';
 
 const newClient = (url: string) => createClient({ url });
@@ -44,12 +45,6 @@ interface Message {
 /** The entries of the first stream of an XREADGROUP reply (node-redis: `[{ name, messages }]` or null). */
 function messagesOf(reply: unknown): Message[] {
   return (reply as { messages: Message[] }[] | null)?.[0]?.messages ?? [];
-}
-
-function option(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(args[i + 1]) : fallback;
-  return Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
 async function fill(client: Client, key: string, count: number): Promise<void> {

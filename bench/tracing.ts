@@ -17,13 +17,7 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-node';
 import { createTestHost, type TestHost } from '../src/testing';
-import { printTable } from './util';
-
-function option(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(args[i + 1]) : fallback;
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-}
+import { printTable, option } from './util';
 
 let handled = 0;
 const handler = (): void => {

@@ -204,3 +204,10 @@ export function rowArg(args: readonly string[]): number | undefined {
   const i = args.indexOf('--row');
   return i >= 0 ? Number(args[i + 1]) : undefined;
 }
+
+/** `--name N` from the arguments: a positive number, else the fallback. */
+export function option(args: readonly string[], name: string, fallback: number): number {
+  const i = args.indexOf(`--${name}`);
+  const value = i >= 0 ? Number(args[i + 1]) : fallback;
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
