@@ -1,5 +1,6 @@
 import type { AppConfiguration } from '../config/load';
 import type { PinoLevel } from '../config/log-levels';
+import type { InvocationTap } from '../invoke/invocation-tap';
 import type { Logger } from '../logging';
 import { HostMetrics } from '../metrics/host-metrics';
 import type { ConnectionUsers } from '../redis/connection-users';
@@ -19,6 +20,8 @@ export interface CreateHostOptions {
   /** Shared by every instance of a group (one registry, one set of private servers). */
   readonly metrics?: HostMetrics;
   readonly embeddedServers?: EmbeddedServers;
+  /** Records for runtime subscribers (the board), shared by every instance of a group. */
+  readonly tap?: InvocationTap;
   /** The listener set's number in the process (`--instances`; default 0). */
   readonly instance?: number;
 }
@@ -48,6 +51,7 @@ export function createRedisHost(options: CreateHostOptions): FunctionHost {
     },
     minimumLevel: options.minimumLevel,
     metrics,
+    tap: options.tap,
   });
 }
 

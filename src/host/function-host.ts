@@ -2,6 +2,7 @@ import type { HostConfig } from '../config/host-json';
 import type { PinoLevel } from '../config/log-levels';
 import { ConfigError, ErrorCodes, RedisFuncError, errorMessage } from '../errors';
 import { Invoker, type InvocationRecord } from '../invoke/invoker';
+import type { InvocationTap } from '../invoke/invocation-tap';
 import type { Logger } from '../logging';
 import type { HostMetrics } from '../metrics/host-metrics';
 import type { HookCallback } from '../registration/core-module';
@@ -33,6 +34,8 @@ export interface FunctionHostOptions {
   readonly onInvocation?: (record: InvocationRecord) => void;
   /** Keep each invocation's `context.log` lines in its record (`logs`); default: when onInvocation is set. */
   readonly recordLogs?: boolean;
+  /** Records for runtime subscribers (the board's live feed), shared by every instance. */
+  readonly tap?: InvocationTap;
   /** Prometheus metrics (GET /metrics on the admin port). */
   readonly metrics?: HostMetrics;
   /** Which listener set this is, and the WEBSITE_INSTANCE_ID stream consumers are named after. */
@@ -58,6 +61,7 @@ export class FunctionHost implements AsyncDisposable {
       recordLogs: options.recordLogs ?? options.onInvocation !== undefined,
       onOutcome: metrics && ((outcome) => metrics.observeInvocation(outcome)),
       onInvocation: options.onInvocation,
+      tap: options.tap,
       onRetry: (fn) => metrics?.count('retried', fn.name),
       commands: (connection) => options.broker.ports(connection).commands,
     });
@@ -89,6 +93,11 @@ export class FunctionHost implements AsyncDisposable {
 
   describeConnections(): Promise<Record<string, string>> {
     return this.options.broker.describe();
+  }
+
+  /** The connection settings whose connection is lost and retrying. */
+  reconnecting(): Promise<readonly string[]> {
+    return this.options.broker.reconnecting?.() ?? Promise.resolve([]);
   }
 
   async start(): Promise<void> {

@@ -69,6 +69,12 @@ export class HostGroup implements AdminTarget {
     return this.instances[0]?.describeConnections() ?? Promise.resolve({});
   }
 
+  /** The connection settings that some instance lost and is reconnecting. */
+  async reconnecting(): Promise<ReadonlySet<string>> {
+    const lists = await Promise.all(this.instances.map((h) => h.reconnecting()));
+    return new Set(lists.flat());
+  }
+
   close(): Promise<void> {
     return (this.closing ??= this.doClose());
   }

@@ -14,6 +14,7 @@ import { Deadlines, tickFor } from './deadlines';
 import { retryDelayMs } from './retry-policy';
 import { drawInvocationId, type InvocationId } from './invocation-id';
 import { InvocationTracing, tracingRegistered } from './tracing';
+import type { InvocationTap } from './invocation-tap';
 
 export type InvocationStatus = 'succeeded' | 'failed';
 
@@ -91,6 +92,11 @@ export interface InvokerOptions {
   readonly onInvocation?: (record: InvocationRecord) => void;
   /** Keep each invocation's `context.log` lines in its record (`logs`; the test host shows them). */
   readonly recordLogs?: boolean;
+  /**
+   * Records for whoever subscribes at runtime (the board): while someone does, records are built with
+   * their log lines as for onInvocation; while nobody does, this costs one property read per attempt.
+   */
+  readonly tap?: InvocationTap;
   /** Called before each retry attempt. */
   readonly onRetry?: (fn: ResolvedFunction) => void;
   /** Where `redis` input and output bindings run their commands, per connection setting. */
@@ -160,7 +166,7 @@ export class Invoker {
    * one ends at once too it leaves its own reading, so a run of quick handlers reads the clock once per
    * invocation instead of twice (a reading costs as much as a quick handler). A reading is left only when
    * nothing but the host's bookkeeping runs after it: not when the function logs its Executed line and not
-   * when someone receives records (onInvocation), whose time would count in the next duration.
+   * when someone receives records (onInvocation, tap), whose time would count in the next duration.
    */
   invokeNow(request: InvocationRequest, clock?: RunClock): InvocationOutcome | Promise<InvocationOutcome> {
     return this.start(request, INVOKE_NOW, clock);
@@ -229,7 +235,7 @@ export class Invoker {
       mode,
       state,
       id: drawInvocationId(),
-      logs: this.options.recordLogs ? [] : undefined,
+      logs: this.options.recordLogs || this.options.tap?.receiver ? [] : undefined,
       started: clock?.reading ?? performance.now(),
       clock,
       logsLines: state.lines.isLevelEnabled('info'),
@@ -305,7 +311,8 @@ export class Invoker {
   ): InvocationOutcome {
     const now = performance.now();
     const { clock } = run;
-    if (clock && atOnce && !this.options.onInvocation && !run.logsLines) clock.reading = now;
+    const { onInvocation, tap } = this.options;
+    if (clock && atOnce && !onInvocation && !tap?.receiver && !run.logsLines) clock.reading = now;
     if (run.span) this.tracing?.end(run.span, status === 'failed', outcome);
     try {
       return this.record(run, status, outcome, now - run.started);
@@ -385,7 +392,8 @@ export class Invoker {
     const attempt = (request.retryContext?.retryCount ?? 0) + 1;
     const { input, triggerMetadata } = request;
     const { onOutcome, onInvocation } = this.options;
-    if (!mode.withId && !onInvocation) {
+    const tapped = this.options.tap?.receiver;
+    if (!mode.withId && !onInvocation && !tapped) {
       const ended: InvocationOutcome =
         status === 'succeeded'
           ? { functionName, input, triggerMetadata, status, result: outcome, durationMs, attempt, logs }
@@ -421,6 +429,7 @@ export class Invoker {
           };
     onOutcome?.(record);
     onInvocation?.(record);
+    tapped?.(record, request.reason);
     return record;
   }
 

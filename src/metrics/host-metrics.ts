@@ -1,6 +1,7 @@
 import type { Histogram, Meter } from '@opentelemetry/api';
 import { Counter, Gauge, Registry, type Metric } from 'prom-client';
 import type { InvocationOutcome } from '../invoke/invoker';
+import { DURATION_BUCKET_COUNT, durationBucket } from './duration-histogram';
 
 /** One list or stream function's scale reading (see FunctionHost.scaleSamples). */
 export interface ScaleReading {
@@ -84,7 +85,7 @@ export class HostMetrics {
   private durationHistogram: Histogram | undefined;
 
   observeInvocation(record: InvocationOutcome): void {
-    this.invocations.observe(record.functionName, record.status, record.durationMs / 1000);
+    this.invocations.observe(record.functionName, record.status, record.durationMs);
     this.durationHistogram?.record(record.durationMs / 1000, {
       function: record.functionName,
       status: record.status,
@@ -116,6 +117,11 @@ export class HostMetrics {
         for (const { value, labels } of values) result.observe(value, labels);
       });
     }
+  }
+
+  /** Each function's invocation counts and fine duration histogram so far (live: copy what you keep). */
+  invocationTotals(): ReadonlyMap<string, InvocationTotals> {
+    return this.invocations.totals;
   }
 
   count(kind: keyof HostMetrics['counters'], label: string, by = 1): void {
@@ -173,12 +179,21 @@ const INVOCATIONS = 'redis_func_invocations_total';
 const DURATION = 'redis_func_invocation_duration_seconds';
 const DURATION_BUCKETS: readonly number[] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30];
 
-interface FunctionStats {
+/** A function's invocations so far, as the board reads them. */
+export interface InvocationTotals {
+  readonly succeeded: number;
+  readonly failed: number;
+  /** Invocations per bucket of the fine duration histogram (see duration-histogram.ts). */
+  readonly durations: readonly number[];
+}
+
+interface FunctionStats extends InvocationTotals {
   succeeded: number;
   failed: number;
   seconds: number;
   /** Invocations per duration bucket (not cumulative); the last slot is above the highest bound. */
   readonly buckets: number[];
+  readonly durations: number[];
 }
 
 interface MetricValue {
@@ -197,6 +212,10 @@ interface MetricValue {
 class InvocationStats {
   private readonly byFunction = new Map<string, FunctionStats>();
 
+  get totals(): ReadonlyMap<string, InvocationTotals> {
+    return this.byFunction;
+  }
+
   constructor(registry: Registry) {
     registry.registerMetric(
       this.collector(
@@ -211,18 +230,27 @@ class InvocationStats {
     );
   }
 
-  observe(functionName: string, status: 'succeeded' | 'failed', seconds: number): void {
+  observe(functionName: string, status: 'succeeded' | 'failed', ms: number): void {
     let stats = this.byFunction.get(functionName);
     if (!stats) {
-      stats = { succeeded: 0, failed: 0, seconds: 0, buckets: DURATION_BUCKETS.map(() => 0).concat(0) };
+      stats = {
+        succeeded: 0,
+        failed: 0,
+        seconds: 0,
+        buckets: DURATION_BUCKETS.map(() => 0).concat(0),
+        durations: new Array<number>(DURATION_BUCKET_COUNT).fill(0),
+      };
       this.byFunction.set(functionName, stats);
     }
+    const seconds = ms / 1000;
     if (status === 'succeeded') stats.succeeded++;
     else stats.failed++;
     stats.seconds += seconds;
     let bucket = 0;
     while (bucket < DURATION_BUCKETS.length && seconds > (DURATION_BUCKETS[bucket] as number)) bucket++;
     stats.buckets[bucket] = (stats.buckets[bucket] ?? 0) + 1;
+    const fine = durationBucket(ms);
+    stats.durations[fine] = (stats.durations[fine] ?? 0) + 1;
   }
 
   private counts(): MetricValue[] {

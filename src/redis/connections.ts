@@ -276,6 +276,16 @@ export class RedisConnections {
     return client;
   }
 
+  /** The settings with a connection that was lost and is retrying (open but not ready). */
+  async reconnecting(): Promise<string[]> {
+    const out: string[] = [];
+    for (const [name, pending] of this.connections) {
+      const connection = await pending.catch(() => undefined);
+      if (connection && [...connection.clients].some((c) => c.isOpen && !c.isReady)) out.push(name);
+    }
+    return out;
+  }
+
   /** Safe description of each connection in use (no credentials). */
   async describe(): Promise<Record<string, string>> {
     const out: Record<string, string> = {};

@@ -31,6 +31,10 @@ export class RedisBroker implements Broker {
     return this.connections.describe();
   }
 
+  reconnecting(): Promise<readonly string[]> {
+    return this.connections.reconnecting();
+  }
+
   close(): Promise<void> {
     return this.connections.close();
   }

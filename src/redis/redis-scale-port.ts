@@ -1,4 +1,5 @@
 import type { ScalePort } from '../triggers/ports';
+import { listOwnersKey, listProcessingKey } from '../triggers/list-keys';
 import type { RedisClient } from './client';
 import type { RedisConnections } from './connections';
 
@@ -20,6 +21,29 @@ export class RedisScalePort implements ScalePort {
 
   streamBacklog(key: string, group: string): Promise<number> {
     return this.connections.withKey(this.settingName, key, (client) => streamBacklogOn(client, key, group));
+  }
+
+  streamPending(key: string, group: string): Promise<number> {
+    return this.connections.withKey(this.settingName, key, async (client) => {
+      const groups = await client.xInfoGroups(key).catch((error: unknown) => {
+        if (/no such key/i.test(String(error))) return [];
+        throw error;
+      });
+      const info = groups.find((g) => String(g.name) === group);
+      return info ? Number(info.pending) : 0;
+    });
+  }
+
+  async listPending(keys: readonly string[]): Promise<number> {
+    let pending = 0;
+    for (const key of keys) {
+      pending += await this.connections.withKey(this.settingName, key, async (client) => {
+        const owners = await client.sMembers(listOwnersKey(key));
+        const lengths = await Promise.all(owners.map((owner) => client.lLen(listProcessingKey(key, owner))));
+        return lengths.reduce((sum, n) => sum + n, 0);
+      });
+    }
+    return pending;
   }
 }
 

@@ -203,6 +203,8 @@ export class MemoryBroker implements Broker {
         if (!g) return Promise.resolve(stream.entries.length);
         return Promise.resolve(stream.entries.filter((e) => compareIds(e.id, g.lastDelivered) > 0).length);
       },
+      streamPending: (key, group) =>
+        Promise.resolve(this.store.stream(key)?.groups.get(group)?.pending.size ?? 0),
     };
   }
 }

@@ -38,8 +38,10 @@ export const listTrigger: TriggerSpec<ListTriggerOptions> = {
       : elementInput(options, element);
   },
   metadataNames: ['Key', 'Value'],
-  scaleSample: async (options, ports) => ({
-    backlog: await requireScalePort(ports).listBacklog(options.keys),
-    ...perInstance(options),
-  }),
+  scaleSample: async (options, ports) => {
+    const scale = requireScalePort(ports);
+    const backlog = await scale.listBacklog(options.keys);
+    const pending = options.reliable ? await scale.listPending?.(options.keys) : undefined;
+    return { backlog, ...perInstance(options), ...(pending === undefined ? {} : { pending }) };
+  },
 };

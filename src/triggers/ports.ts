@@ -124,6 +124,10 @@ export interface ScalePort {
    * stream without the group counts all its entries (XLEN); a stream that does not exist counts 0.
    */
   streamBacklog(key: string, group: string): Promise<number>;
+  /** Entries delivered to the group and not acknowledged yet (XINFO GROUPS `pending`); 0 without the group. */
+  streamPending?(key: string, group: string): Promise<number>;
+  /** Elements in the processing lists of a reliable list's listeners: taken and not yet handled. */
+  listPending?(keys: readonly string[]): Promise<number>;
 }
 
 /** An end of a list: `left` is the head (LPOP), `right` the tail (RPOP). */
@@ -272,6 +276,8 @@ export interface Broker {
   ports(connection: string): BrokerPorts;
   /** Connection descriptions without secrets, for status output. */
   describe(): Promise<Record<string, string>>;
+  /** The connection settings whose connection is lost and retrying (the board shows them). */
+  reconnecting?(): Promise<readonly string[]>;
   close(): Promise<void>;
 }
 

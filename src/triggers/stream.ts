@@ -42,8 +42,13 @@ export const streamTrigger: TriggerSpec<StreamTriggerOptions> = {
   scaleSample: async (options, ports) => {
     const scale = requireScalePort(ports);
     let backlog = 0;
-    for (const key of options.keys) backlog += await scale.streamBacklog(key, options.consumerGroup);
-    return { backlog, ...perInstance(options) };
+    let pending: number | undefined;
+    for (const key of options.keys) {
+      backlog += await scale.streamBacklog(key, options.consumerGroup);
+      const held = await scale.streamPending?.(key, options.consumerGroup);
+      if (held !== undefined) pending = (pending ?? 0) + held;
+    }
+    return { backlog, ...perInstance(options), ...(pending === undefined ? {} : { pending }) };
   },
 };
 

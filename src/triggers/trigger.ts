@@ -87,6 +87,8 @@ export interface ScaleSample {
   /** Divides the backlog: `maxBatchSize` (as the 1.x extension), or the preview's `messagesPerWorker` when set. */
   readonly perInstance: number;
   readonly perInstanceFrom: 'maxBatchSize' | 'messagesPerWorker';
+  /** Taken and not finished: a stream group's pending entries, a reliable list's processing lists. */
+  readonly pending?: number;
 }
 
 /** The target instance count Azure's scale monitor computes: ceil(backlog / perInstance), 0 when nothing waits. */
