@@ -2,9 +2,11 @@ import { loadConfiguration, type AppConfiguration } from '../config/load';
 import { errorMessage } from '../errors';
 import { MASTER_KEY_SETTING, checkAdminPort, startAdminServer, type AdminServer } from '../host/admin-server';
 import { AppReloader } from '../host/app-reloader';
+import { Board } from '../host/board/board';
 import { createRedisHost } from '../host/create-host';
 import { HostGroup } from '../host/host-group';
 import { ScaleMonitor } from '../host/scale-monitor';
+import { InvocationTap } from '../invoke/invocation-tap';
 import { outputDifferenceNote } from '../invoke/redis-bindings';
 import { createLogger, flushLogs, type Logger } from '../logging';
 import { HostMetrics } from '../metrics/host-metrics';
@@ -36,6 +38,7 @@ export async function runStart(args: StartArgs, version: string): Promise<void> 
   // before any listener set: the invokers see the registered SDK when they are made
   const telemetry = startTelemetry(config.settings, config.scriptRoot, metrics, logger);
   const embedded = new EmbeddedServers(logger);
+  const tap = new InvocationTap(); // the board's live feed, while a page is open
   const manyInstances = (args.instances ?? 1) > 1 || args.autoscale !== undefined;
   const hostsFor =
     (app: AppConfiguration) =>
@@ -47,6 +50,7 @@ export async function runStart(args: StartArgs, version: string): Promise<void> 
         metrics,
         embeddedServers: embedded,
         instance: index,
+        tap,
       });
   const group = new HostGroup({
     create: hostsFor(config),
@@ -80,11 +84,13 @@ export async function runStart(args: StartArgs, version: string): Promise<void> 
         freshModules: true,
       }),
   });
+  const board = new Board({ target: group, metrics, tap, version });
   const running: { admin?: AdminServer; stopRequested?: boolean } = {};
   handleSignals(logger, async () => {
     running.stopRequested = true;
     await reloader.close();
     await monitor.stop();
+    board.close(); // ends the live feed's streams, which would keep the admin server open
     await running.admin?.close();
     await group.close();
   });
@@ -102,7 +108,13 @@ export async function runStart(args: StartArgs, version: string): Promise<void> 
   if (args.autoscale) monitor.start();
   try {
     const masterKey = config.settings.get(MASTER_KEY_SETTING);
-    running.admin = await startAdminServer(group, { port, bind: args.bind, masterKey, version }, logger);
+    running.admin = await startAdminServer(
+      group,
+      { port, bind: args.bind, masterKey, version, board },
+      logger,
+    );
+    board.start();
+    logger.info({ port: running.admin.port }, `Board: ${boardUrl(args.bind, running.admin.port)}`);
   } catch (error) {
     // the port was taken since the check: stop like any other start-up failure
     await monitor.stop();
@@ -113,6 +125,12 @@ export async function runStart(args: StartArgs, version: string): Promise<void> 
     logger.info('Following edits: a change to the app restarts its functions (--no-watch turns this off)');
   }
   logger.info('Host is running. Press Ctrl+C to stop.');
+}
+
+/** Where a browser on this machine opens the board. */
+function boardUrl(bind: string | undefined, port: number): string {
+  const host = bind === undefined || bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
 }
 
 /**

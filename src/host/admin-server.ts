@@ -6,6 +6,7 @@ import type { Logger } from '../logging';
 import type { InvocationRecord } from '../invoke/invoker';
 import type { HostMetrics } from '../metrics/host-metrics';
 import type { ResolvedFunction } from '../triggers/trigger';
+import { isBoardAsset } from './board/board-assets';
 
 /** What the admin API serves: one host, or a group of instances. */
 export interface AdminTarget {
@@ -36,6 +37,8 @@ export interface AdminServerOptions {
   /** Required in `x-functions-key` on every call when bound to a non-loopback address. */
   readonly masterKey?: string;
   readonly version: string;
+  /** The board (`GET /` and `/admin/board/...`); answers its own requests, false for others. */
+  readonly board?: { route(req: IncomingMessage, res: ServerResponse): Promise<boolean> };
 }
 
 export function isLoopback(address: string): boolean {
@@ -58,11 +61,13 @@ export async function startAdminServer(
     );
   }
   const server = createServer((req, res) => {
-    if (key && !keyMatches(req.headers['x-functions-key'], key)) {
+    if (key && !isBoardAsset(pathOf(req)) && !keyMatches(requestKey(req), key)) {
       send(res, 401, { error: 'A valid x-functions-key header is required.' });
       return;
     }
-    handle(host, options.version, req, res).catch((error: unknown) => {
+    const board = options.board?.route(req, res) ?? Promise.resolve(false);
+    const handled = board.then((done) => (done ? undefined : handle(host, options.version, req, res)));
+    handled.catch((error: unknown) => {
       logger.error({ err: errorMessage(error) }, 'Admin API request failed');
       send(res, 500, { error: 'internal error' });
     });
@@ -81,6 +86,19 @@ export async function startAdminServer(
 }
 
 export const MASTER_KEY_SETTING = 'FUNCTIONS_MASTER_KEY';
+
+function pathOf(req: IncomingMessage): string {
+  return new URL(req.url ?? '/', 'http://localhost').pathname;
+}
+
+/** The key a request sends: the x-functions-key header, or `?code=` (as the Functions host accepts it). */
+function requestKey(req: IncomingMessage): string | string[] | undefined {
+  return (
+    req.headers['x-functions-key'] ??
+    new URL(req.url ?? '/', 'http://localhost').searchParams.get('code') ??
+    undefined
+  );
+}
 
 function keyMatches(given: string | string[] | undefined, key: string): boolean {
   if (typeof given !== 'string') return false;

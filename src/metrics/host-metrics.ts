@@ -8,6 +8,8 @@ export interface ScaleReading {
   readonly fn: { readonly name: string };
   readonly backlog: number;
   readonly target: number;
+  /** Taken and not finished (a stream group's pending entries, a reliable list's processing lists). */
+  readonly pending?: number;
 }
 
 /** How long one backlog reading serves scrapes. */
