@@ -44,13 +44,14 @@ const errorOf = (reply: { body: unknown }) => (reply.body as { error: string }).
 
 describe('admin API request guard', () => {
   it('refuses a cross-origin POST (Origin of another site, Sec-Fetch-Site cross-site or same-site) with 403', async () => {
-    for (const headers of [
+    const refused: Record<string, string>[] = [
       { origin: 'http://evil.example' },
       { origin: `http://localhost:${loopback.port}` }, // another origin than the Host the request names
       { origin: 'null' },
       { 'sec-fetch-site': 'cross-site' },
       { 'sec-fetch-site': 'same-site' },
-    ]) {
+    ];
+    for (const headers of refused) {
       const reply = await adminRequest(loopback.port, 'POST', sendPath, { body: send, headers });
       expect(reply.status).toBe(403);
       expect(errorOf(reply)).toContain('Cross-origin requests are refused');

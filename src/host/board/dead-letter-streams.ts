@@ -41,8 +41,12 @@ export function originalFields(entry: Entry): Record<string, string> | undefined
 /** The id after `id` (for an exclusive range start that works before Redis 6.2's `(`). */
 export function nextId(id: string): string {
   const [ms, seq] = id.split('-');
-  return `${ms}-${BigInt(seq ?? '0') + 1n}`;
+  const next = BigInt(seq ?? '0') + 1n;
+  return next > MAX_SEQUENCE ? `${BigInt(ms ?? '0') + 1n}-0` : `${ms}-${next}`;
 }
+
+/** The largest sequence number of a stream id (64 bits). */
+const MAX_SEQUENCE = 2n ** 64n - 1n;
 
 /**
  * Dead-letter streams: each entry the stream trigger wrote has the original `id`, `key`, `function`,
