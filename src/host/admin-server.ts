@@ -1,15 +1,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { ConfigError, ErrorCodes, errorMessage } from '../errors';
 import type { Logger } from '../logging';
 import type { InvocationRecord } from '../invoke/invoker';
 import type { HostMetrics } from '../metrics/host-metrics';
 import type { ResolvedFunction } from '../triggers/trigger';
 import { isBoardAsset } from './board/board-assets';
+import { boardAction, type ActionTarget } from './board/action-routes';
+import { guardRequest } from './board/origin';
+import { readBody, sendJson as send } from './http-json';
 
 /** What the admin API serves: one host, or a group of instances. */
-export interface AdminTarget {
+export interface AdminTarget extends ActionTarget {
   readonly state: string;
   readonly functions: readonly ResolvedFunction[];
   readonly metrics: HostMetrics | undefined;
@@ -24,8 +26,6 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 1024 * 1024;
-
 /**
  * The local admin API of `func start`, on loopback: run a function by hand
  * (`POST /admin/functions/<name>` with `{"input": "..."}`), list functions, host status.
@@ -34,7 +34,7 @@ export interface AdminServerOptions {
   readonly port: number;
   /** Address to listen on; loopback by default. Any other address requires `masterKey`. */
   readonly bind?: string;
-  /** Required in `x-functions-key` on every call when bound to a non-loopback address. */
+  /** Required on every call when bound to a non-loopback address (`x-functions-key`, or `?code=`). */
   readonly masterKey?: string;
   readonly version: string;
   /** The board (`GET /` and `/admin/board/...`); answers its own requests, false for others. */
@@ -60,11 +60,12 @@ export async function startAdminServer(
       { field: '--bind' },
     );
   }
+  const guard = { loopback: isLoopback(bind), bind, key };
   const server = createServer((req, res) => {
-    if (key && !isBoardAsset(pathOf(req)) && !keyMatches(requestKey(req), key)) {
-      send(res, 401, { error: 'A valid x-functions-key header is required.' });
-      return;
-    }
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    // the page's own files hold no data: they load without the key (which the page then sends)
+    const refusal = guardRequest(req, isBoardAsset(path) ? { ...guard, key: undefined } : guard);
+    if (refusal) return refusal.send(res);
     const board = options.board?.route(req, res) ?? Promise.resolve(false);
     const handled = board.then((done) => (done ? undefined : handle(host, options.version, req, res)));
     handled.catch((error: unknown) => {
@@ -86,26 +87,6 @@ export async function startAdminServer(
 }
 
 export const MASTER_KEY_SETTING = 'FUNCTIONS_MASTER_KEY';
-
-function pathOf(req: IncomingMessage): string {
-  return new URL(req.url ?? '/', 'http://localhost').pathname;
-}
-
-/** The key a request sends: the x-functions-key header, or `?code=` (as the Functions host accepts it). */
-function requestKey(req: IncomingMessage): string | string[] | undefined {
-  return (
-    req.headers['x-functions-key'] ??
-    new URL(req.url ?? '/', 'http://localhost').searchParams.get('code') ??
-    undefined
-  );
-}
-
-function keyMatches(given: string | string[] | undefined, key: string): boolean {
-  if (typeof given !== 'string') return false;
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(key).digest();
-  return timingSafeEqual(a, b);
-}
 
 function listen(server: Server, port: number, bind: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -155,6 +136,8 @@ async function handle(
   res: ServerResponse,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  const action = await boardAction(host, req, url);
+  if (action) return action.send(res);
   const match = /^\/admin\/functions\/([^/]+)\/?$/.exec(url.pathname);
   if (req.method === 'POST' && match) {
     const name = decodeURIComponent(match[1] ?? '');
@@ -211,22 +194,4 @@ function bindingsOf(f: ResolvedFunction): unknown[] {
       direction: b.direction,
     }),
   );
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) req.destroy(new Error('body too large'));
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
