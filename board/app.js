@@ -497,6 +497,7 @@
     $('send-channel-row').hidden = !rows.channel;
     $('send-key-row').hidden = !rows.key;
     $('send-end-row').hidden = !rows.end;
+    $('send-channel').required = false; // a hidden field must not block the form
     $('send-message-row').hidden = fn.trigger === 'stream';
     $('send-fields-row').hidden = fn.trigger !== 'stream';
     const how = {
