@@ -33,6 +33,33 @@ export default tseslint.config(
     },
   },
   {
+    // the board's page: plain browser JavaScript, no type information
+    files: ['board/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'script',
+      globals: Object.fromEntries(
+        [
+          'document',
+          'window',
+          'location',
+          'history',
+          'sessionStorage',
+          'fetch',
+          'URL',
+          'URLSearchParams',
+          'EventSource',
+          'Option',
+          'setTimeout',
+          'setInterval',
+          'Error',
+          'Promise',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['src/cli/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'test/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
