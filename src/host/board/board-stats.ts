@@ -115,9 +115,9 @@ export class BoardStats {
     const succeeded: number[] = new Array<number>(this.bucketCount).fill(0);
     const failed: number[] = new Array<number>(this.bucketCount).fill(0);
     const latest = this.seconds[this.seconds.length - 1];
-    const readings =
-      latest && latest !== this.bars[this.bars.length - 1] ? [...this.bars, latest] : this.bars;
-    // bar i is the difference between reading i and the one after it; the last bar is still filling
+    const readings = latest ? [...this.bars, latest] : this.bars;
+    // bar i is the difference between reading i and the one after it; the last bar is still filling (from
+    // the newest bar reading to the newest reading: empty right after a new bar began)
     const diffs = readings.slice(1).map((s, i) => [s, readings[i] as Sample] as const);
     const shown = diffs.slice(-this.bucketCount);
     const offset = this.bucketCount - shown.length;

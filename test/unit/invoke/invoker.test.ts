@@ -4,6 +4,7 @@ import { parseHostJson } from '../../../src/config/host-json';
 import { FunctionTimeoutError } from '../../../src/errors';
 import { createLogger } from '../../../src/logging';
 import { invocationSignal } from '../../../src/invoke/abort-signal';
+import { InvocationTap } from '../../../src/invoke/invocation-tap';
 import {
   Invoker,
   type InvocationOutcome,
@@ -315,5 +316,53 @@ describe('Invoker', () => {
     expect([now.invocationId, invoked.invocationId]).toEqual(seen.slice(1));
     expect(new Set(lines.map((l) => l['invocationId']))).toEqual(new Set(seen.slice(1)));
     expect(now.invocationId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
+
+describe('Invoker with an InvocationTap', () => {
+  const tapped = () => {
+    const tap = new InvocationTap();
+    const host = parseHostJson({ version: '2.0' });
+    return { tap, invoker: new Invoker({ logger: pino({ level: 'silent' }), host, tap }) };
+  };
+  const logging: Handler = (_input, context) => {
+    context.log('handled');
+    return 'done';
+  };
+
+  it('hands records, log lines and reason included, to subscribers only while they are subscribed', async () => {
+    const { tap, invoker: i } = tapped();
+    const seen: [InvocationRecord, string][] = [];
+    expect((await run(i, logging)).logs).toEqual([]); // nobody listens: no lines kept
+
+    const unsubscribe = tap.subscribe((record, reason) => seen.push([record, reason]));
+    const batch = i.invokeNow(request(logging)) as InvocationRecord; // the batch listeners' path
+    await run(i, () => {
+      throw new Error('no');
+    });
+    expect(seen.map(([r, reason]) => [r.status, r.logs, reason])).toEqual([
+      ['succeeded', [{ level: 'information', message: 'handled' }], 'test'],
+      ['failed', [], 'test'],
+    ]);
+    expect(seen[0]?.[0].invocationId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(seen[0]?.[0]).toBe(batch);
+
+    unsubscribe();
+    await run(i, logging);
+    expect(seen).toHaveLength(2);
+    expect(tap.receiver).toBeUndefined();
+  });
+
+  it('calls every subscriber', async () => {
+    const { tap, invoker: i } = tapped();
+    const a: string[] = [];
+    const b: string[] = [];
+    tap.subscribe((r) => a.push(r.invocationId));
+    const stopB = tap.subscribe((r) => b.push(r.invocationId));
+    await run(i, logging);
+    stopB();
+    await run(i, logging);
+    expect(a).toHaveLength(2);
+    expect(b).toEqual([a[0]]);
   });
 });
