@@ -208,7 +208,15 @@
   function functionRow(fn) {
     const tr = el('tr');
     tr.dataset.function = fn.name;
-    const name = el('td', 'name', fn.name);
+    const name = el('td', 'name');
+    const pick = el('button', 'link', fn.name);
+    pick.type = 'button';
+    pick.title = 'Run it, send it a test message, see its dead letters';
+    pick.addEventListener('click', () => {
+      selectAct(fn.name);
+      $('act-section').scrollIntoView({ behavior: 'smooth', block: 'start' });
+    });
+    name.appendChild(pick);
     tr.appendChild(name);
     const cells = {};
     for (const cell of CELLS) {
@@ -216,23 +224,6 @@
       tr.appendChild(cells[cell]);
     }
     cells.trigger.append(el('span', 'trigger-type'), el('span', 'source'));
-    const actions = el('td', 'actions');
-    const pick = el('button', 'small', 'Act');
-    pick.type = 'button';
-    pick.title = 'Run it, send it a test message, see its dead letters';
-    pick.addEventListener('click', () => {
-      selectAct(fn.name);
-      $('act-section').scrollIntoView({ behavior: 'smooth', block: 'start' });
-    });
-    const watch = el('button', 'small', 'Feed');
-    watch.type = 'button';
-    watch.title = 'Show only this function in the live feed';
-    watch.addEventListener('click', () => {
-      $('feed-function').value = fn.name;
-      feedFilterChanged();
-    });
-    actions.append(pick, watch);
-    tr.appendChild(actions);
     return { tr, cells };
   }
 

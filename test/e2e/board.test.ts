@@ -120,22 +120,35 @@ async function selectAct(page: Page, fn: string): Promise<void> {
   );
 }
 
+/** The README's picture: a host of its own, with short names, after a little of everything. */
 async function screenshot(file: string): Promise<void> {
-  for (let i = 0; i < 40; i++)
-    await redis.publish(`${p}orders:new`, JSON.stringify({ order: i, sku: 'A-12' }));
-  await redis.publish(`${p}orders:new`, 'boom: out of stock');
-  const page = await openBoard();
-  await selectAct(page, 'onJob');
-  for (let i = 0; i < 25; i++) await redis.rPush(`${p}jobs`, `resize image-${i}.png`);
-  for (let i = 0; i < 12; i++) await redis.xAdd(`${p}events`, '*', { kind: 'signup', user: `u${i}` });
-  await redis.publish(`${p}orders:eu`, JSON.stringify({ order: 41, sku: 'B-7' }));
-  await redis.rPush(`${p}jobs`, 'poison-screenshot');
-  await page.waitForFunction(() => document.querySelectorAll('#function-rows rect').length > 2, {
-    timeout: 10_000,
-  });
-  await page.click('#dead-load');
-  await new Promise((resolve) => setTimeout(resolve, 1500)); // let the state poll and dead letters settle
-  await page.screenshot({ path: file });
+  const s = 'shop:';
+  const [shot, shotPort] = await startHost([], { Prefix: s });
+  try {
+    for (let i = 0; i < 30; i++) await redis.publish(`${s}orders:eu`, JSON.stringify({ order: 100 + i }));
+    const page = await openBoard(`http://127.0.0.1:${shotPort}/`);
+    await selectAct(page, 'onJob');
+    await redis.rPush(`${s}jobs`, 'poison: corrupt-image.png');
+    for (let i = 0; i < 8; i++) {
+      await redis.xAdd(`${s}events`, '*', { kind: 'signup', user: `u${i}` });
+      await redis.rPush(`${s}jobs`, `resize image-${i}.png`);
+      await redis.publish(`${s}orders:new`, JSON.stringify({ order: i, sku: 'A-12', qty: 1 + (i % 3) }));
+    }
+    await page.waitForFunction(() => document.querySelectorAll('#function-rows rect').length > 2, {
+      timeout: 10_000,
+    });
+    await feedEntry(page, 'u7');
+    await redis.publish(`${s}orders:new`, JSON.stringify({ order: 8, sku: 'C-3', qty: 2 }));
+    await redis.publish(`${s}orders:new`, 'boom: out of stock');
+    await feedEntry(page, 'boom: out of stock');
+    await page.click('#dead-load');
+    await page.waitForSelector('#dead-list .dead');
+    await new Promise((resolve) => setTimeout(resolve, 2500)); // one more state poll: rates and charts
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: file });
+  } finally {
+    shot.child.kill('SIGKILL');
+  }
 }
 
 describe('the board in a browser', () => {
@@ -338,7 +351,6 @@ describe('the board in a browser', () => {
     await openBoard();
     host.child.kill('SIGINT');
     expect(await host.exited).toEqual({ code: 0, signal: null });
-    if (process.env['BOARD_SCREENSHOT']) [host, port] = await startHost();
   }, 30_000);
 });
 

@@ -126,6 +126,6 @@ function describeTrigger(fn: ResolvedFunction): { trigger: string; source: strin
 }
 
 function batchPart(o: { cardinality: 'one' | 'many'; batchSize: number; concurrency: number }): string {
-  const batch = o.cardinality === 'many' ? `batches of ${o.batchSize}` : `up to ${o.batchSize} per read`;
+  const batch = o.cardinality === 'many' ? `batches of ${o.batchSize}` : `reads ${o.batchSize}`;
   return o.concurrency > 1 ? `${batch}, ${o.concurrency} at once` : batch;
 }
