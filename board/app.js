@@ -535,8 +535,10 @@
       const channel = $('send-channel').value;
       return { message: $('send-message').value, ...(channel ? { channel } : {}) };
     }
-    if (fn.trigger === 'list')
-      return { message: $('send-message').value, key: $('send-key').value, end: $('send-end').value };
+    if (fn.trigger === 'list') {
+      const end = $('send-end').value; // none: the server queues it behind the waiting elements
+      return { message: $('send-message').value, key: $('send-key').value, ...(end ? { end } : {}) };
+    }
     const fields = {};
     for (const line of $('send-fields').value.split('\n')) {
       if (line.trim() === '') continue;

@@ -272,7 +272,7 @@ describe('the board in a browser', () => {
     await page.waitForFunction(() => document.getElementById('send-result')?.textContent !== '', {
       timeout: 5000,
     });
-    expect(await page.$eval('#send-result', (e) => e.textContent)).toBe(`LPUSH ${p}jobs → 1`);
+    expect(await page.$eval('#send-result', (e) => e.textContent)).toBe(`RPUSH ${p}jobs → 1`);
     expect(await feedEntry(page, `sent from the page ${p}`)).toMatchObject({
       fn: 'onJob',
       status: 'succeeded',
