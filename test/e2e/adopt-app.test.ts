@@ -132,7 +132,7 @@ test('a func-init TypeScript app builds, tests, runs, packs and installs from th
   await cli.waitForLine((l) => msg(l) === 'Host started', 30_000);
   // the board's page ships in the package
   const board = `http://127.0.0.1:${String((await cli.waitForLine((l) => msg(l).startsWith('Board: ')))['port'])}`;
-  for (const asset of ['/', '/board/app.js', '/board/app.css']) {
+  for (const asset of ['/', '/board/app.js', '/board/feed.js', '/board/app.css']) {
     expect((await fetch(`${board}${asset}`)).status).toBe(200);
   }
   const client = createClient({ url: redis.url });

@@ -317,9 +317,11 @@ describe('the board in a browser', () => {
     expect(page.headers['content-security-policy']).toMatch(/^default-src 'self';/);
     expect(page.body).not.toMatch(/<script(?![^>]*\bsrc=)/);
     expect(page.body).not.toMatch(/\sstyle=|\son[a-z]+=/);
-    const script = await get('/board/app.js');
-    expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
-    expect(script.body).not.toContain('innerHTML');
+    for (const name of ['app', 'api', 'dom', 'functions', 'feed', 'act']) {
+      const script = await get(`/board/${name}.js`);
+      expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+      expect(script.body).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(/);
+    }
     expect((await get('/board/app.css')).status).toBe(200);
   });
 

@@ -6,11 +6,18 @@ import { OWN_ROOT } from '../../pack/own-package';
 /** The page's files, in the package's `board/` folder (shipped with it: package.json "files"). */
 export const BOARD_DIR = path.join(OWN_ROOT, 'board');
 
-/** What each URL of the page serves. */
+const SCRIPT = 'text/javascript; charset=utf-8';
+
+/** What each URL of the page serves: the page, its style sheet and its script modules. */
 const ASSETS: Readonly<Record<string, { readonly file: string; readonly type: string }>> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/board/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/board/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
+  ...Object.fromEntries(
+    ['app', 'api', 'dom', 'functions', 'feed', 'act'].map((name) => [
+      `/board/${name}.js`,
+      { file: `${name}.js`, type: SCRIPT },
+    ]),
+  ),
 };
 
 /**
