@@ -124,6 +124,8 @@ async function loadDeadLetters() {
   } catch (error) {
     $('dead-note').textContent = error.message;
     list.replaceChildren();
+    $('dead-requeue-all').disabled = true;
+    $('dead-purge-all').disabled = true;
   }
 }
 

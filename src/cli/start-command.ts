@@ -85,6 +85,7 @@ export async function runStart(args: StartArgs, version: string): Promise<void> 
       }),
   });
   const board = new Board({ target: group, metrics, tap, version });
+  board.start(); // its charts count from here: the first invocations too
   const running: { admin?: AdminServer; stopRequested?: boolean } = {};
   handleSignals(logger, async () => {
     running.stopRequested = true;
@@ -113,7 +114,6 @@ export async function runStart(args: StartArgs, version: string): Promise<void> 
       { port, bind: args.bind, masterKey, version, board },
       logger,
     );
-    board.start();
     logger.info({ port: running.admin.port }, `Board: ${boardUrl(args.bind, running.admin.port)}`);
   } catch (error) {
     // the port was taken since the check: stop like any other start-up failure

@@ -98,7 +98,7 @@ export class BoardStats {
     const last = this.seconds[this.seconds.length - 1];
     if (!first || !last || last.at <= first.at) return 0;
     const count = (s: Sample): number => total(s.totals.get(name));
-    return (count(last) - count(first)) / ((last.at - first.at) / 1000);
+    return Math.max(0, count(last) - count(first)) / ((last.at - first.at) / 1000);
   }
 
   private percentiles(name: string): { p50Ms: number | undefined; p99Ms: number | undefined } {
@@ -107,7 +107,7 @@ export class BoardStats {
     const newest = this.bars[this.bars.length - 1]?.at ?? 0;
     const since = this.bars.find((bar) => newest - bar.at < PERCENTILE_WINDOW_MS);
     const before = since?.totals.get(name)?.durations;
-    const counts = now.durations.map((n, i) => n - (before?.[i] ?? 0));
+    const counts = now.durations.map((n, i) => Math.max(0, n - (before?.[i] ?? 0)));
     return { p50Ms: quantileMs(counts, 0.5), p99Ms: quantileMs(counts, 0.99) };
   }
 
@@ -124,8 +124,9 @@ export class BoardStats {
     shown.forEach(([to, from], i) => {
       const a = from.totals.get(name);
       const b = to.totals.get(name);
-      succeeded[offset + i] = (b?.succeeded ?? 0) - (a?.succeeded ?? 0);
-      failed[offset + i] = (b?.failed ?? 0) - (a?.failed ?? 0);
+      // (a registry reset starts the totals over: never a negative bar)
+      succeeded[offset + i] = Math.max(0, (b?.succeeded ?? 0) - (a?.succeeded ?? 0));
+      failed[offset + i] = Math.max(0, (b?.failed ?? 0) - (a?.failed ?? 0));
     });
     return { succeeded, failed };
   }
