@@ -7,7 +7,7 @@ import type { HostMetrics } from '../metrics/host-metrics';
 import type { ResolvedFunction } from '../triggers/trigger';
 import { boardAction, type ActionTarget } from './board/action-routes';
 import { guardRequest } from './board/origin';
-import { readBody, sendJson as send } from './http-json';
+import { BodyTooLargeError, readBody, sendJson as send } from './http-json';
 
 /** What the admin API serves: one host, or a group of instances. */
 export interface AdminTarget extends ActionTarget {
@@ -62,6 +62,7 @@ export async function startAdminServer(
     const refusal = guardRequest(req, guard);
     if (refusal) return refusal.send(res);
     handle(host, options.version, req, res).catch((error: unknown) => {
+      if (error instanceof BodyTooLargeError) return send(res, 413, { error: error.message });
       logger.error({ err: errorMessage(error) }, 'Admin API request failed');
       send(res, 500, { error: 'internal error' });
     });

@@ -126,6 +126,14 @@ describe('POST /admin/board/functions/<name>/send', () => {
       status: 405,
     });
     expect((await post('onList/send', [1, 2])).status).toBe(400);
+    const huge = await post('onList/send', { message: 'x'.repeat(2 * 1024 * 1024) });
+    expect(huge).toEqual({ status: 413, body: { error: 'The body is larger than 1048576 bytes.' } });
+    const hugeInvoke = await adminRequest(admin.port, 'POST', '/admin/functions/onList', {
+      body: { input: 'x'.repeat(2 * 1024 * 1024) },
+    });
+    expect(hugeInvoke.status).toBe(413);
+    expect(await redis.lLen(`${p}l1`)).toBe(0);
+    expect((await post('onList/send', { message: 'after the huge one' })).status).toBe(200);
     expect(h.host.state).toBe('running');
   });
 });
