@@ -61,7 +61,7 @@ export async function startAdminServer(
   const server = createServer((req, res) => {
     const refusal = guardRequest(req, guard);
     if (refusal) return refusal.send(res);
-    handle(host, options.version, req, res).catch((error: unknown) => {
+    handle(host, options.version, req, res, logger).catch((error: unknown) => {
       if (error instanceof BodyTooLargeError) return send(res, 413, { error: error.message });
       logger.error({ err: errorMessage(error) }, 'Admin API request failed');
       send(res, 500, { error: 'internal error' });
@@ -128,9 +128,10 @@ async function handle(
   version: string,
   req: IncomingMessage,
   res: ServerResponse,
+  logger: Logger,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const action = await boardAction(host, req, url);
+  const action = await boardAction(host, req, url, logger);
   if (action) return action.send(res);
   const match = /^\/admin\/functions\/([^/]+)\/?$/.exec(url.pathname);
   if (req.method === 'POST' && match) {

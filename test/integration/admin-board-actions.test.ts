@@ -1,5 +1,4 @@
 import { trigger } from '@azure/functions';
-import pino from 'pino';
 import { startAdminServer, type AdminServer } from '../../src/host/admin-server';
 import type { InvocationRecord } from '../../src/invoke/invoker';
 import { adminRequest } from '../support/admin-http';
@@ -51,7 +50,7 @@ beforeAll(async () => {
       retry,
     },
   });
-  admin = await startAdminServer(h.host, { port: 0, version: 'test' }, pino({ level: 'silent' }));
+  admin = await startAdminServer(h.host, { port: 0, version: 'test' }, h.host.options.logger);
 });
 afterAll(async () => {
   await admin.close();
@@ -71,6 +70,7 @@ describe('POST /admin/board/functions/<name>/send', () => {
   it('publishes to a Pub/Sub function: its channel, or for a pattern a channel that matches it', async () => {
     const exact = await post('onChannel/send', { message: 'hello exact' });
     expect(exact).toEqual({ status: 200, body: { command: 'PUBLISH', target: `${p}ch`, result: 1 } });
+    await h.waitForLog((l) => l.msg === `Board: PUBLISH to '${p}ch' for 'onChannel'`);
     await succeeded('onChannel', 'hello exact');
     const matching = await post('onPattern/send', { message: 'hello pattern', channel: `${p}pat:7` });
     expect(matching.body).toEqual({ command: 'PUBLISH', target: `${p}pat:7`, result: 1 });
@@ -175,6 +175,7 @@ describe('dead letters: browse, requeue, purge', () => {
       status: 200,
       body: { requeued: 1 },
     });
+    await h.waitForLog((l) => l.msg === "Board: 1 dead letter(s) of 'deadStream' requeued");
     await succeeded('deadStream', 'poison');
     expect(await redis.xLen(`${p}ds:deadletter`)).toBe(0);
     expect((await post('deadStream/deadletters/requeue', { id: letters.items[0]?.id })).status).toBe(404);
