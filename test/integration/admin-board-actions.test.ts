@@ -234,6 +234,37 @@ describe('dead letters: browse, requeue, purge', () => {
     expect((plainList.body as { error: string }).error).toContain('reliable: true');
     expect((await post('deadList/deadletters/purge', { id: `${p}l1#0:0123456789abcdef` })).status).toBe(404);
     expect((await post('deadList/deadletters/purge', {})).status).toBe(400);
+    expect((await post('deadList/deadletters/purge', { id: 'x', all: true })).status).toBe(400);
+  });
+
+  it('keeps a dead letter it cannot requeue (a source that is not a key of the function, no original fields)', async () => {
+    const dead = `${p}dl:deadletter`;
+    const stranger = JSON.stringify({
+      value: 'v',
+      key: `${p}elsewhere`,
+      function: 'deadList',
+      error: 'e',
+      attempts: 1,
+    });
+    await redis.rPush(dead, stranger);
+    const [item] = ((await get('deadList/deadletters')).body as DeadLetters).items;
+    const refused = await post('deadList/deadletters/requeue', { id: item?.id });
+    expect(refused.status).toBe(409);
+    expect((refused.body as { error: string }).error).toContain(`names '${p}elsewhere' as its source`);
+    expect((await post('deadList/deadletters/requeue', { all: true })).body).toEqual({
+      requeued: 0,
+      skipped: 1,
+    });
+    expect(await redis.lRange(dead, 0, -1)).toEqual([stranger]);
+    expect(await redis.exists(`${p}elsewhere`)).toBe(0);
+    await redis.xAdd(`${p}ds:deadletter`, '*', { id: '1-1', key: `${p}ds`, fields: 'not json' });
+    expect((await post('deadStream/deadletters/requeue', { all: true })).body).toEqual({
+      requeued: 0,
+      skipped: 1,
+    });
+    expect(await redis.xLen(`${p}ds:deadletter`)).toBe(1);
+    expect((await post('deadList/deadletters/purge', { all: true })).body).toEqual({ purged: 1 });
+    expect((await post('deadStream/deadletters/purge', { all: true })).body).toEqual({ purged: 1 });
     expect((await get('deadList/deadletters?count=-1')).status).toBe(400);
   });
 });
