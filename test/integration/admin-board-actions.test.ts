@@ -42,6 +42,14 @@ beforeAll(async () => {
       }),
       retry,
     },
+    idleLists: {
+      trigger: generic('redisListTrigger', {
+        keys: `${p}m1 ${p}m2`,
+        reliable: true,
+        pollingIntervalInMs: 60_000,
+      }),
+      handler: handler(() => 1),
+    },
     deadList: {
       trigger: generic('redisListTrigger', { keys: `${p}dl`, reliable: true, pollingIntervalInMs: 20 }),
       handler: handler(() => {
@@ -223,6 +231,30 @@ describe('dead letters: browse, requeue, purge', () => {
     await redis.xAdd(`${p}ds:deadletter`, '*', { id: '1-2', key: `${p}ds`, fields: '{"x":"2"}' });
     expect((await post('deadStream/deadletters/purge', { all: true })).body).toEqual({ purged: 2 });
     expect(await redis.xLen(`${p}ds:deadletter`)).toBe(0);
+  });
+
+  it('requeues all over several dead-letter lists, each element to its own source', async () => {
+    const letter = (value: string, key: string) =>
+      JSON.stringify({ value, key, function: 'idleLists', error: 'e', attempts: 1 });
+    const stranger = letter('stays', `${p}elsewhere`);
+    await redis.rPush(`${p}m1:deadletter`, [stranger, letter('one', `${p}m1`)]);
+    await redis.rPush(`${p}m2:deadletter`, letter('two', `${p}m2`));
+    const browsed = (await get('idleLists/deadletters')).body as DeadLetters;
+    expect(browsed.keys).toEqual([`${p}m1:deadletter`, `${p}m2:deadletter`]);
+    expect(browsed.items.map((i) => [i.key, i.source, i.value])).toEqual([
+      [`${p}m1:deadletter`, `${p}elsewhere`, 'stays'],
+      [`${p}m1:deadletter`, `${p}m1`, 'one'],
+      [`${p}m2:deadletter`, `${p}m2`, 'two'],
+    ]);
+    expect((await post('idleLists/deadletters/requeue', { all: true })).body).toEqual({
+      requeued: 2,
+      skipped: 1,
+    });
+    // The function polls once a minute: the requeued elements wait in their lists.
+    expect(await redis.lRange(`${p}m1`, 0, -1)).toEqual(['one']);
+    expect(await redis.lRange(`${p}m2`, 0, -1)).toEqual(['two']);
+    expect(await redis.lRange(`${p}m1:deadletter`, 0, -1)).toEqual([stranger]);
+    expect(await redis.lLen(`${p}m2:deadletter`)).toBe(0);
   });
 
   it('says why a function has no dead letters, and refuses ids of other keys', async () => {
