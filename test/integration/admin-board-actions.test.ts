@@ -267,6 +267,12 @@ describe('dead letters: browse, requeue, purge', () => {
     expect((await post('deadList/deadletters/purge', { id: `${p}l1#0:0123456789abcdef` })).status).toBe(404);
     expect((await post('deadList/deadletters/purge', {})).status).toBe(400);
     expect((await post('deadList/deadletters/purge', { id: 'x', all: true })).status).toBe(400);
+    await redis.set(`${p}m2:deadletter`, 'not a list');
+    const wrongType = await get('idleLists/deadletters');
+    expect(wrongType.status).toBe(502);
+    expect((wrongType.body as { error: string }).error).toMatch(/^Redis: WRONGTYPE/);
+    await redis.del(`${p}m2:deadletter`);
+    expect((await get('idleLists/deadletters')).status).toBe(200);
   });
 
   it('keeps a dead letter it cannot requeue (a source that is not a key of the function, no original fields)', async () => {

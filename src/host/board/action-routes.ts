@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { errorMessage } from '../../errors';
 import type { Logger } from '../../logging';
 import type { CommandPort } from '../../triggers/ports';
 import type { ResolvedFunction } from '../../triggers/trigger';
@@ -42,6 +43,23 @@ export async function boardAction(
   if (!fn) return errorReply(404, `No function named '${name}'.`);
   const commands = target.commandsFor(fn);
   if (!commands) return errorReply(503, 'No host instance is running to reach Redis.');
+  try {
+    return await runAction(fn, commands, action, req, url, logger);
+  } catch (error) {
+    // A Redis error (WRONGTYPE, unreachable, ...): the request failed upstream, the host goes on.
+    logger.warn({ functionName: fn.name, action, err: errorMessage(error) }, 'Board action failed in Redis');
+    return errorReply(502, `Redis: ${errorMessage(error)}`);
+  }
+}
+
+async function runAction(
+  fn: ResolvedFunction,
+  commands: CommandPort,
+  action: string,
+  req: IncomingMessage,
+  url: URL,
+  logger: Logger,
+): Promise<JsonReply> {
   if (action === 'deadletters') return browseDeadLetters(fn, commands, url.searchParams.get('count'));
   const shape =
     action === 'send' ? '{"message": "..."} or {"fields": {...}}' : '{"id": "..."} or {"all": true}';

@@ -155,7 +155,7 @@ async function requeueAll(store: DeadLetterStore, place: DeadLetterPlace): Promi
     for (const key of place.keys) await store.requeueAll(key, progress);
   } catch (error) {
     const reason = `Requeueing stopped after ${progress.requeued} dead letter(s): ${errorMessage(error)}`;
-    return new JsonReply(500, { error: reason, ...progress });
+    return new JsonReply(502, { error: reason, ...progress });
   }
   return new JsonReply(200, progress.skipped > 0 ? progress : { requeued: progress.requeued });
 }
