@@ -1,14 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { ConfigError, ErrorCodes, errorMessage } from '../errors';
 import type { Logger } from '../logging';
 import type { InvocationRecord } from '../invoke/invoker';
 import type { HostMetrics } from '../metrics/host-metrics';
 import type { ResolvedFunction } from '../triggers/trigger';
+import { boardAction, type ActionTarget } from './board/action-routes';
+import { guardRequest } from './board/origin';
+import { BodyTooLargeError, readBody, sendJson as send } from './http-json';
 
 /** What the admin API serves: one host, or a group of instances. */
-export interface AdminTarget {
+export interface AdminTarget extends ActionTarget {
   readonly state: string;
   readonly functions: readonly ResolvedFunction[];
   readonly metrics: HostMetrics | undefined;
@@ -23,8 +25,6 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 1024 * 1024;
-
 /**
  * The local admin API of `func start`, on loopback: run a function by hand
  * (`POST /admin/functions/<name>` with `{"input": "..."}`), list functions, host status.
@@ -33,7 +33,7 @@ export interface AdminServerOptions {
   readonly port: number;
   /** Address to listen on; loopback by default. Any other address requires `masterKey`. */
   readonly bind?: string;
-  /** Required in `x-functions-key` on every call when bound to a non-loopback address. */
+  /** Required on every call when bound to a non-loopback address (`x-functions-key`, or `?code=`). */
   readonly masterKey?: string;
   readonly version: string;
 }
@@ -57,12 +57,12 @@ export async function startAdminServer(
       { field: '--bind' },
     );
   }
+  const guard = { loopback: isLoopback(bind), bind, key };
   const server = createServer((req, res) => {
-    if (key && !keyMatches(req.headers['x-functions-key'], key)) {
-      send(res, 401, { error: 'A valid x-functions-key header is required.' });
-      return;
-    }
-    handle(host, options.version, req, res).catch((error: unknown) => {
+    const refusal = guardRequest(req, guard);
+    if (refusal) return refusal.send(res);
+    handle(host, options.version, req, res, logger).catch((error: unknown) => {
+      if (error instanceof BodyTooLargeError) return send(res, 413, { error: error.message });
       logger.error({ err: errorMessage(error) }, 'Admin API request failed');
       send(res, 500, { error: 'internal error' });
     });
@@ -81,13 +81,6 @@ export async function startAdminServer(
 }
 
 export const MASTER_KEY_SETTING = 'FUNCTIONS_MASTER_KEY';
-
-function keyMatches(given: string | string[] | undefined, key: string): boolean {
-  if (typeof given !== 'string') return false;
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(key).digest();
-  return timingSafeEqual(a, b);
-}
 
 function listen(server: Server, port: number, bind: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -135,8 +128,11 @@ async function handle(
   version: string,
   req: IncomingMessage,
   res: ServerResponse,
+  logger: Logger,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  const action = await boardAction(host, req, url, logger);
+  if (action) return action.send(res);
   const match = /^\/admin\/functions\/([^/]+)\/?$/.exec(url.pathname);
   if (req.method === 'POST' && match) {
     const name = decodeURIComponent(match[1] ?? '');
@@ -193,22 +189,4 @@ function bindingsOf(f: ResolvedFunction): unknown[] {
       direction: b.direction,
     }),
   );
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) req.destroy(new Error('body too large'));
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }

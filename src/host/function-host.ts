@@ -5,7 +5,7 @@ import { Invoker, type InvocationRecord } from '../invoke/invoker';
 import type { Logger } from '../logging';
 import type { HostMetrics } from '../metrics/host-metrics';
 import type { HookCallback } from '../registration/core-module';
-import type { Broker } from '../triggers/ports';
+import type { Broker, CommandPort } from '../triggers/ports';
 import { findTrigger } from '../triggers/registry';
 import {
   targetInstances,
@@ -85,6 +85,12 @@ export class FunctionHost implements AsyncDisposable {
       samples.push({ fn, ...sample, target: targetInstances(sample) });
     }
     return samples;
+  }
+
+  /** The command port on the function's connection (sending test messages, dead letters); undefined once closed. */
+  commandsFor(fn: ResolvedFunction): CommandPort | undefined {
+    if (this.state === 'closing' || this.state === 'closed') return undefined;
+    return this.options.broker.ports(fn.options.connection).commands;
   }
 
   describeConnections(): Promise<Record<string, string>> {

@@ -3,6 +3,7 @@ import type { InvocationRecord } from '../invoke/invoker';
 import type { Logger } from '../logging';
 import type { HostMetrics } from '../metrics/host-metrics';
 import { PUBSUB_TRIGGER } from '../triggers/pubsub';
+import type { CommandPort } from '../triggers/ports';
 import type { ResolvedFunction } from '../triggers/trigger';
 import type { AdminTarget } from './admin-server';
 import type { FunctionHost } from './function-host';
@@ -63,6 +64,11 @@ export class HostGroup implements AdminTarget {
     const primary = this.instances[0];
     if (!primary) return Promise.reject(new Error('No instance is running.'));
     return primary.invoke(name, message);
+  }
+
+  /** The first instance's command connection for the function (the board's actions use it). */
+  commandsFor(fn: ResolvedFunction): CommandPort | undefined {
+    return this.instances[0]?.commandsFor(fn);
   }
 
   describeConnections(): Promise<Record<string, string>> {
