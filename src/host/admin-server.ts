@@ -8,7 +8,7 @@ import type { ResolvedFunction } from '../triggers/trigger';
 import { isBoardAsset } from './board/board-assets';
 import { boardAction, type ActionTarget } from './board/action-routes';
 import { guardRequest } from './board/origin';
-import { readBody, sendJson as send } from './http-json';
+import { BodyTooLargeError, readBody, sendJson as send } from './http-json';
 
 /** What the admin API serves: one host, or a group of instances. */
 export interface AdminTarget extends ActionTarget {
@@ -67,8 +67,11 @@ export async function startAdminServer(
     const refusal = guardRequest(req, isBoardAsset(path) ? { ...guard, key: undefined } : guard);
     if (refusal) return refusal.send(res);
     const board = options.board?.route(req, res) ?? Promise.resolve(false);
-    const handled = board.then((done) => (done ? undefined : handle(host, options.version, req, res)));
+    const handled = board.then((done) =>
+      done ? undefined : handle(host, options.version, req, res, logger),
+    );
     handled.catch((error: unknown) => {
+      if (error instanceof BodyTooLargeError) return send(res, 413, { error: error.message });
       logger.error({ err: errorMessage(error) }, 'Admin API request failed');
       send(res, 500, { error: 'internal error' });
     });
@@ -134,9 +137,10 @@ async function handle(
   version: string,
   req: IncomingMessage,
   res: ServerResponse,
+  logger: Logger,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const action = await boardAction(host, req, url);
+  const action = await boardAction(host, req, url, logger);
   if (action) return action.send(res);
   const match = /^\/admin\/functions\/([^/]+)\/?$/.exec(url.pathname);
   if (req.method === 'POST' && match) {

@@ -24,16 +24,35 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
+/** A body past {@link MAX_BODY_BYTES}: answered with 413. */
+export class BodyTooLargeError extends Error {
+  constructor() {
+    super(`The body is larger than ${MAX_BODY_BYTES} bytes.`);
+    this.name = 'BodyTooLargeError';
+  }
+}
+
+/** Past this much, a too-large body is no longer read to its end: the connection is closed. */
+const MAX_DISCARDED_BYTES = 64 * MAX_BODY_BYTES;
+
+/**
+ * The body as text. A body past MAX_BODY_BYTES rejects with BodyTooLargeError once it was read to its end
+ * (discarded, so that the 413 reaches the client), or at once past MAX_DISCARDED_BYTES.
+ */
 export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) req.destroy(new Error('body too large'));
-      else chunks.push(chunk);
+      if (size > MAX_DISCARDED_BYTES) req.destroy(new BodyTooLargeError());
+      else if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () =>
+      size > MAX_BODY_BYTES
+        ? reject(new BodyTooLargeError())
+        : resolve(Buffer.concat(chunks).toString('utf8')),
+    );
     req.on('error', reject);
   });
 }
@@ -43,7 +62,13 @@ export async function readJsonObject(
   req: IncomingMessage,
   shape: string,
 ): Promise<Record<string, unknown> | JsonReply> {
-  const text = await readBody(req);
+  let text: string;
+  try {
+    text = await readBody(req);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) return errorReply(413, error.message);
+    throw error;
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -13,6 +13,12 @@ export function globMatch(pattern: string, text: string): boolean {
 
 /** The characters that make a pattern more than a literal. */
 const GLOB_SPECIAL = /[*?[\\]/;
+
+/** Whether a pattern matches exactly one string, itself (it has none of `*`, `?`, `[`, `\`). */
+export function isLiteralPattern(pattern: string): boolean {
+  return !GLOB_SPECIAL.test(pattern);
+}
+
 const STAR = 0x2a;
 const QUESTION = 0x3f;
 const OPEN = 0x5b;

@@ -1,5 +1,6 @@
 import { errorMessage } from '../errors';
 import type { InvocationOutcome } from '../invoke/invoker';
+import { DEFAULT_DEAD_LETTER_KEY } from './keyed-options';
 import type { ListElement, StreamEntry } from './ports';
 import type { StreamTriggerOptions } from './stream-options';
 import type { ListenerDeps, TriggerOptions } from './trigger';
@@ -21,7 +22,7 @@ export async function deadLetter(
 ): Promise<void> {
   const { fn, ports, logger } = deps;
   if (!ports.commands) throw new Error('this broker cannot write the dead-letter stream');
-  const template = options.deadLetterKey ?? '{key}:deadletter';
+  const template = options.deadLetterKey ?? DEFAULT_DEAD_LETTER_KEY;
   for (const entry of entries) {
     const target = deadLetterKeyFor(template, entry.key);
     await ports.commands.execute([

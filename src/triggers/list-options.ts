@@ -3,6 +3,7 @@ import { getCaseInsensitive, isRecord } from '../config/read-json';
 import { ConfigError, ErrorCodes } from '../errors';
 import { CONNECTION_NAMES, type BindingOptions } from './binding-options';
 import type { ListEnd } from './ports';
+import { parseDeadLetterKey, parseKeys, parseMessagesPerWorker } from './keyed-options';
 import type { TriggerOptions } from './trigger';
 
 export type ListReadMode = 'polling' | 'blocking';
@@ -87,32 +88,19 @@ export function parseListOptions(
   const defaults = listDefaults(valueFormat);
   return Object.freeze({
     connection: binding.string(CONNECTION_NAMES, { required: true }),
-    keys: parseKeys(binding),
+    keys: parseKeys(binding, 'list'),
     pollingIntervalInMs: binding.integer(['pollingIntervalInMs'], defaults.pollingIntervalInMs),
     batchSize: binding.integer(['batchSize', 'maxBatchSize'], defaults.batchSize),
     direction: parseDirection(binding),
-    messagesPerWorker: binding.find(['messagesPerWorker'])
-      ? binding.integer(['messagesPerWorker'], 1)
-      : undefined,
+    messagesPerWorker: parseMessagesPerWorker(binding),
     mode: binding.oneOf(['mode'], MODES, hostLists.mode),
     reliable: binding.boolean(['reliable'], LIST_DEFAULTS.reliable),
     heartbeatTimeoutMs: binding.integer(['heartbeatTimeoutMs'], hostLists.heartbeatTimeoutMs, 100),
     cardinality: binding.oneOf(['cardinality'], CARDINALITIES, LIST_DEFAULTS.cardinality),
     concurrency: binding.integer(['concurrency'], LIST_DEFAULTS.concurrency),
     valueFormat,
-    deadLetterKey: binding.boolean(['deadLetter'], true)
-      ? (binding.string(['deadLetterKey'], { resolveSettings: true }) ?? '{key}:deadletter')
-      : undefined,
+    deadLetterKey: parseDeadLetterKey(binding),
   });
-}
-
-function parseKeys(binding: BindingOptions): readonly string[] {
-  const found = binding.find(['keys', 'key']);
-  const text = binding.string(['keys', 'key'], { required: true, resolveSettings: true });
-  const keys = text.split(/\s+/).filter((k) => k !== '');
-  if (keys.length === 0) throw binding.error(found?.name ?? 'keys', 'must name at least one list key');
-  if (new Set(keys).size !== keys.length) throw binding.error(found?.name ?? 'keys', 'names a key twice');
-  return Object.freeze(keys);
 }
 
 /** `listDirection` (1.x) or `listPopFromBeginning` (preview); both given must agree. */

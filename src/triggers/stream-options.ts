@@ -2,6 +2,7 @@ import type { HostConfig, TriggerValueFormat } from '../config/host-json';
 import { getCaseInsensitive, isRecord } from '../config/read-json';
 import { ConfigError, ErrorCodes } from '../errors';
 import { CONNECTION_NAMES, type BindingOptions } from './binding-options';
+import { parseDeadLetterKey, parseKeys, parseMessagesPerWorker } from './keyed-options';
 import type { TriggerOptions } from './trigger';
 
 export type StreamReadMode = 'polling' | 'blocking';
@@ -83,32 +84,19 @@ export function parseStreamOptions(
   const defaults = streamDefaults(valueFormat);
   return Object.freeze({
     connection: binding.string(CONNECTION_NAMES, { required: true }),
-    keys: parseKeys(binding),
+    keys: parseKeys(binding, 'stream'),
     pollingIntervalInMs: binding.integer(['pollingIntervalInMs'], defaults.pollingIntervalInMs),
     batchSize: binding.integer(['batchSize', 'maxBatchSize'], defaults.batchSize),
     consumerGroup: binding.string(['consumerGroup'], { resolveSettings: true }) ?? binding.functionName,
     deleteAfterProcess: binding.boolean(['deleteAfterProcess'], STREAM_DEFAULTS.deleteAfterProcess),
-    messagesPerWorker: binding.find(['messagesPerWorker'])
-      ? binding.integer(['messagesPerWorker'], 1)
-      : undefined,
+    messagesPerWorker: parseMessagesPerWorker(binding),
     reclaimIdleMs: binding.integer(['reclaimIdleMs'], hostStreams.reclaimIdleMs),
     mode: binding.oneOf(['mode'], MODES, hostStreams.mode),
     cardinality: binding.oneOf(['cardinality'], CARDINALITIES, STREAM_DEFAULTS.cardinality),
     concurrency: binding.integer(['concurrency'], STREAM_DEFAULTS.concurrency),
     valueFormat,
-    deadLetterKey: binding.boolean(['deadLetter'], true)
-      ? (binding.string(['deadLetterKey'], { resolveSettings: true }) ?? '{key}:deadletter')
-      : undefined,
+    deadLetterKey: parseDeadLetterKey(binding),
   });
-}
-
-function parseKeys(binding: BindingOptions): readonly string[] {
-  const found = binding.find(['keys', 'key']);
-  const text = binding.string(['keys', 'key'], { required: true, resolveSettings: true });
-  const keys = text.split(/\s+/).filter((k) => k !== '');
-  if (keys.length === 0) throw binding.error(found?.name ?? 'keys', 'must name at least one stream key');
-  if (new Set(keys).size !== keys.length) throw binding.error(found?.name ?? 'keys', 'names a key twice');
-  return Object.freeze(keys);
 }
 
 /** host.json `extensions.redis.streams.{mode,reclaimIdleMs}` (reclaimIdleMs also one level up). */

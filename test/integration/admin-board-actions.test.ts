@@ -1,5 +1,4 @@
 import { trigger } from '@azure/functions';
-import pino from 'pino';
 import { startAdminServer, type AdminServer } from '../../src/host/admin-server';
 import type { InvocationRecord } from '../../src/invoke/invoker';
 import { adminRequest } from '../support/admin-http';
@@ -43,6 +42,14 @@ beforeAll(async () => {
       }),
       retry,
     },
+    idleLists: {
+      trigger: generic('redisListTrigger', {
+        keys: `${p}m1 ${p}m2`,
+        reliable: true,
+        pollingIntervalInMs: 60_000,
+      }),
+      handler: handler(() => 1),
+    },
     deadList: {
       trigger: generic('redisListTrigger', { keys: `${p}dl`, reliable: true, pollingIntervalInMs: 20 }),
       handler: handler(() => {
@@ -51,7 +58,7 @@ beforeAll(async () => {
       retry,
     },
   });
-  admin = await startAdminServer(h.host, { port: 0, version: 'test' }, pino({ level: 'silent' }));
+  admin = await startAdminServer(h.host, { port: 0, version: 'test' }, h.host.options.logger);
 });
 afterAll(async () => {
   await admin.close();
@@ -71,6 +78,7 @@ describe('POST /admin/board/functions/<name>/send', () => {
   it('publishes to a Pub/Sub function: its channel, or for a pattern a channel that matches it', async () => {
     const exact = await post('onChannel/send', { message: 'hello exact' });
     expect(exact).toEqual({ status: 200, body: { command: 'PUBLISH', target: `${p}ch`, result: 1 } });
+    await h.waitForLog((l) => l.msg === `Board: PUBLISH to '${p}ch' for 'onChannel'`);
     await succeeded('onChannel', 'hello exact');
     const matching = await post('onPattern/send', { message: 'hello pattern', channel: `${p}pat:7` });
     expect(matching.body).toEqual({ command: 'PUBLISH', target: `${p}pat:7`, result: 1 });
@@ -126,6 +134,14 @@ describe('POST /admin/board/functions/<name>/send', () => {
       status: 405,
     });
     expect((await post('onList/send', [1, 2])).status).toBe(400);
+    const huge = await post('onList/send', { message: 'x'.repeat(2 * 1024 * 1024) });
+    expect(huge).toEqual({ status: 413, body: { error: 'The body is larger than 1048576 bytes.' } });
+    const hugeInvoke = await adminRequest(admin.port, 'POST', '/admin/functions/onList', {
+      body: { input: 'x'.repeat(2 * 1024 * 1024) },
+    });
+    expect(hugeInvoke.status).toBe(413);
+    expect(await redis.lLen(`${p}l1`)).toBe(0);
+    expect((await post('onList/send', { message: 'after the huge one' })).status).toBe(200);
     expect(h.host.state).toBe('running');
   });
 });
@@ -167,6 +183,7 @@ describe('dead letters: browse, requeue, purge', () => {
       status: 200,
       body: { requeued: 1 },
     });
+    await h.waitForLog((l) => l.msg === "Board: 1 dead letter(s) of 'deadStream' requeued");
     await succeeded('deadStream', 'poison');
     expect(await redis.xLen(`${p}ds:deadletter`)).toBe(0);
     expect((await post('deadStream/deadletters/requeue', { id: letters.items[0]?.id })).status).toBe(404);
@@ -216,6 +233,30 @@ describe('dead letters: browse, requeue, purge', () => {
     expect(await redis.xLen(`${p}ds:deadletter`)).toBe(0);
   });
 
+  it('requeues all over several dead-letter lists, each element to its own source', async () => {
+    const letter = (value: string, key: string) =>
+      JSON.stringify({ value, key, function: 'idleLists', error: 'e', attempts: 1 });
+    const stranger = letter('stays', `${p}elsewhere`);
+    await redis.rPush(`${p}m1:deadletter`, [stranger, letter('one', `${p}m1`)]);
+    await redis.rPush(`${p}m2:deadletter`, letter('two', `${p}m2`));
+    const browsed = (await get('idleLists/deadletters')).body as DeadLetters;
+    expect(browsed.keys).toEqual([`${p}m1:deadletter`, `${p}m2:deadletter`]);
+    expect(browsed.items.map((i) => [i.key, i.source, i.value])).toEqual([
+      [`${p}m1:deadletter`, `${p}elsewhere`, 'stays'],
+      [`${p}m1:deadletter`, `${p}m1`, 'one'],
+      [`${p}m2:deadletter`, `${p}m2`, 'two'],
+    ]);
+    expect((await post('idleLists/deadletters/requeue', { all: true })).body).toEqual({
+      requeued: 2,
+      skipped: 1,
+    });
+    // The function polls once a minute: the requeued elements wait in their lists.
+    expect(await redis.lRange(`${p}m1`, 0, -1)).toEqual(['one']);
+    expect(await redis.lRange(`${p}m2`, 0, -1)).toEqual(['two']);
+    expect(await redis.lRange(`${p}m1:deadletter`, 0, -1)).toEqual([stranger]);
+    expect(await redis.lLen(`${p}m2:deadletter`)).toBe(0);
+  });
+
   it('says why a function has no dead letters, and refuses ids of other keys', async () => {
     const pubsub = await get('onChannel/deadletters');
     expect(pubsub.status).toBe(404);
@@ -225,6 +266,43 @@ describe('dead letters: browse, requeue, purge', () => {
     expect((plainList.body as { error: string }).error).toContain('reliable: true');
     expect((await post('deadList/deadletters/purge', { id: `${p}l1#0:0123456789abcdef` })).status).toBe(404);
     expect((await post('deadList/deadletters/purge', {})).status).toBe(400);
+    expect((await post('deadList/deadletters/purge', { id: 'x', all: true })).status).toBe(400);
+    await redis.set(`${p}m2:deadletter`, 'not a list');
+    const wrongType = await get('idleLists/deadletters');
+    expect(wrongType.status).toBe(502);
+    expect((wrongType.body as { error: string }).error).toMatch(/^Redis: WRONGTYPE/);
+    await redis.del(`${p}m2:deadletter`);
+    expect((await get('idleLists/deadletters')).status).toBe(200);
+  });
+
+  it('keeps a dead letter it cannot requeue (a source that is not a key of the function, no original fields)', async () => {
+    const dead = `${p}dl:deadletter`;
+    const stranger = JSON.stringify({
+      value: 'v',
+      key: `${p}elsewhere`,
+      function: 'deadList',
+      error: 'e',
+      attempts: 1,
+    });
+    await redis.rPush(dead, stranger);
+    const [item] = ((await get('deadList/deadletters')).body as DeadLetters).items;
+    const refused = await post('deadList/deadletters/requeue', { id: item?.id });
+    expect(refused.status).toBe(409);
+    expect((refused.body as { error: string }).error).toContain(`names '${p}elsewhere' as its source`);
+    expect((await post('deadList/deadletters/requeue', { all: true })).body).toEqual({
+      requeued: 0,
+      skipped: 1,
+    });
+    expect(await redis.lRange(dead, 0, -1)).toEqual([stranger]);
+    expect(await redis.exists(`${p}elsewhere`)).toBe(0);
+    await redis.xAdd(`${p}ds:deadletter`, '*', { id: '1-1', key: `${p}ds`, fields: 'not json' });
+    expect((await post('deadStream/deadletters/requeue', { all: true })).body).toEqual({
+      requeued: 0,
+      skipped: 1,
+    });
+    expect(await redis.xLen(`${p}ds:deadletter`)).toBe(1);
+    expect((await post('deadList/deadletters/purge', { all: true })).body).toEqual({ purged: 1 });
+    expect((await post('deadStream/deadletters/purge', { all: true })).body).toEqual({ purged: 1 });
     expect((await get('deadList/deadletters?count=-1')).status).toBe(400);
   });
 });

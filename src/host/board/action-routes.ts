@@ -1,4 +1,6 @@
 import type { IncomingMessage } from 'node:http';
+import { errorMessage } from '../../errors';
+import type { Logger } from '../../logging';
 import type { CommandPort } from '../../triggers/ports';
 import type { ResolvedFunction } from '../../triggers/trigger';
 import { errorReply, JsonReply, readJsonObject } from '../http-json';
@@ -24,6 +26,7 @@ export async function boardAction(
   target: ActionTarget,
   req: IncomingMessage,
   url: URL,
+  logger: Logger,
 ): Promise<JsonReply | undefined> {
   const match = ROUTE.exec(url.pathname);
   if (!match) return undefined;
@@ -40,11 +43,51 @@ export async function boardAction(
   if (!fn) return errorReply(404, `No function named '${name}'.`);
   const commands = target.commandsFor(fn);
   if (!commands) return errorReply(503, 'No host instance is running to reach Redis.');
+  try {
+    return await runAction(fn, commands, action, req, url, logger);
+  } catch (error) {
+    // A Redis error (WRONGTYPE, unreachable, ...): the request failed upstream, the host goes on.
+    logger.warn({ functionName: fn.name, action, err: errorMessage(error) }, 'Board action failed in Redis');
+    return errorReply(502, `Redis: ${errorMessage(error)}`);
+  }
+}
+
+async function runAction(
+  fn: ResolvedFunction,
+  commands: CommandPort,
+  action: string,
+  req: IncomingMessage,
+  url: URL,
+  logger: Logger,
+): Promise<JsonReply> {
   if (action === 'deadletters') return browseDeadLetters(fn, commands, url.searchParams.get('count'));
   const shape =
     action === 'send' ? '{"message": "..."} or {"fields": {...}}' : '{"id": "..."} or {"all": true}';
   const body = await readJsonObject(req, shape);
   if (body instanceof JsonReply) return body;
-  if (action === 'send') return sendTestMessage(fn, body, commands);
-  return actOnDeadLetters(fn, commands, action === 'deadletters/requeue' ? 'requeue' : 'purge', body);
+  const reply =
+    action === 'send'
+      ? await sendTestMessage(fn, body, commands)
+      : await actOnDeadLetters(fn, commands, action === 'deadletters/requeue' ? 'requeue' : 'purge', body);
+  logAction(logger, fn.name, action, reply);
+  return reply;
+}
+
+/** One line per action the board took on Redis (what it wrote or removed), so the console shows it too. */
+function logAction(logger: Logger, functionName: string, action: string, reply: JsonReply): void {
+  if (reply.status !== 200) return;
+  const done = reply.body as Record<string, unknown>;
+  if (action === 'send') {
+    const { command, target } = done;
+    logger.info(
+      { functionName, command, target },
+      `Board: ${String(command)} to '${String(target)}' for '${functionName}'`,
+    );
+    return;
+  }
+  const verb = action === 'deadletters/requeue' ? 'requeued' : 'purged';
+  logger.info(
+    { functionName, ...done },
+    `Board: ${String(done[verb])} dead letter(s) of '${functionName}' ${verb}`,
+  );
 }

@@ -1,4 +1,4 @@
-import { globMatch } from '../../testing/glob';
+import { globMatch, isLiteralPattern } from '../../testing/glob';
 import { LIST_TRIGGER } from '../../triggers/list';
 import type { ListTriggerOptions } from '../../triggers/list-options';
 import type { CommandPort, ListEnd } from '../../triggers/ports';
@@ -60,11 +60,15 @@ export async function sendTestMessage(
 /** A checked value, or why it is wrong. */
 export type Checked<T> = { readonly value: T } | { readonly error: string };
 
-/** The channel to publish to: the function's own, or for a pattern one given that matches it. */
+/**
+ * The channel to publish to: the function's own (also for a pattern without wildcards), or for a pattern
+ * one given that matches it.
+ */
 export function channelFor(options: PubSubTriggerOptions, channel: unknown): Checked<string> {
   if (channel !== undefined && typeof channel !== 'string') return { error: '"channel" must be a string.' };
   const subscribed = options.channel;
   if (options.pattern) {
+    if (channel === undefined && isLiteralPattern(subscribed)) return { value: subscribed };
     if (channel === undefined || channel === '')
       return { error: `"channel" is required: the function subscribes to the pattern '${subscribed}'.` };
     if (!globMatch(subscribed, channel))

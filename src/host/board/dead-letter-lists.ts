@@ -55,86 +55,91 @@ export function parseListDeadLetter(raw: string): ListDeadLetter {
  * moved) and removes that exact element with LREM, so a concurrent change cannot make it remove another.
  */
 export function listDeadLetters(context: DeadLetterContext): DeadLetterStore {
-  const { commands } = context;
-  const run = (args: string[]): Promise<unknown> => commands.execute(args);
+  return new ListDeadLetters(context);
+}
 
-  const sourceOf = (key: string, letter: ListDeadLetter): string =>
-    letter.source ?? context.defaultSource.get(key) ?? '';
+class ListDeadLetters implements DeadLetterStore {
+  constructor(private readonly context: DeadLetterContext) {}
 
-  const item = (key: string, index: number, raw: string): DeadLetterItem => {
-    const { source, ...letter } = parseListDeadLetter(raw);
-    return {
-      id: `${key}#${listRef(index, raw)}`,
-      key,
-      source: source ?? context.defaultSource.get(key) ?? '',
-      ...letter,
-    };
-  };
+  async total(key: string): Promise<number> {
+    return Number(await this.run(['LLEN', key]));
+  }
+
+  async read(key: string, count: number): Promise<DeadLetterItem[]> {
+    if (count === 0) return [];
+    const raws = (await this.run(['LRANGE', key, '0', String(count - 1)])) as string[];
+    return raws.map((raw, index) => {
+      const { source, ...letter } = parseListDeadLetter(String(raw));
+      const id = `${key}#${listRef(index, String(raw))}`;
+      return { id, key, source: source ?? this.context.defaultSource.get(key) ?? '', ...letter };
+    });
+  }
+
+  async requeue(key: string, ref: string): Promise<ItemOutcome> {
+    const raw = await this.find(key, ref);
+    return raw === undefined ? gone(key, ref) : this.requeueRaw(key, raw);
+  }
+
+  async requeueAll(key: string, progress: { requeued: number; skipped: number }): Promise<void> {
+    const length = await this.total(key);
+    let skipped = 0; // elements of this list left in place, at its head
+    // Only what is there now: an element that fails again and comes back is not requeued twice.
+    for (let n = 0; n < length; n++) {
+      const raw = (await this.run(['LINDEX', key, String(skipped)])) as string | null;
+      if (raw === null) return;
+      if ((await this.requeueRaw(key, String(raw))) === 1) progress.requeued++;
+      else {
+        skipped++;
+        progress.skipped++;
+      }
+    }
+  }
+
+  async purge(key: string, ref: string): Promise<ItemOutcome> {
+    const raw = await this.find(key, ref);
+    return raw === undefined ? gone(key, ref) : Number(await this.run(['LREM', key, '1', raw]));
+  }
+
+  async purgeAll(key: string): Promise<number> {
+    // The elements there now; elements appended meanwhile stay.
+    const length = await this.total(key);
+    if (length > 0) await this.run(['LTRIM', key, String(length), '-1']);
+    return length;
+  }
 
   /** Writes the element's value back to its source, then removes it from the dead-letter list. */
-  const requeueRaw = async (key: string, raw: string): Promise<ItemOutcome> => {
+  private async requeueRaw(key: string, raw: string): Promise<ItemOutcome> {
+    const { context } = this;
     const letter = parseListDeadLetter(raw);
-    const source = sourceOf(key, letter);
+    const source = letter.source ?? context.defaultSource.get(key) ?? '';
     if (!context.sources.includes(source))
       return errorReply(
         409,
         `The dead letter names '${source}' as its source, not a key of function '${context.fn.name}'.`,
       );
-    await run([pushCommand(context.pushTo), source, letter.value]);
-    await run(['LREM', key, '1', raw]);
+    await this.run([pushCommand(context.pushTo), source, letter.value]);
+    await this.run(['LREM', key, '1', raw]);
     return 1;
-  };
+  }
 
-  return {
-    total: async (key) => Number(await run(['LLEN', key])),
-    read: async (key, count) => {
-      if (count === 0) return [];
-      const raws = (await run(['LRANGE', key, '0', String(count - 1)])) as string[];
-      return raws.map((raw, index) => item(key, index, String(raw)));
-    },
-    requeue: async (key, ref) => {
-      const raw = await find(run, key, ref);
-      return raw === undefined ? gone(key, ref) : requeueRaw(key, raw);
-    },
-    requeueAll: async (key, progress) => {
-      const length = Number(await run(['LLEN', key]));
-      // Only what is there now: an element that fails again and comes back is not requeued twice.
-      for (let n = 0; n < length; n++) {
-        const raw = (await run(['LINDEX', key, String(progress.skipped)])) as string | null;
-        if (raw === null) return;
-        if ((await requeueRaw(key, String(raw))) === 1) progress.requeued++;
-        else progress.skipped++;
-      }
-    },
-    purge: async (key, ref) => {
-      const raw = await find(run, key, ref);
-      return raw === undefined ? gone(key, ref) : Number(await run(['LREM', key, '1', raw]));
-    },
-    purgeAll: async (key) => {
-      // The elements there now; elements appended meanwhile stay.
-      const length = Number(await run(['LLEN', key]));
-      if (length > 0) await run(['LTRIM', key, String(length), '-1']);
-      return length;
-    },
-  };
-}
+  /** The element an item ref names: at its index when unchanged, else the first element with its digest. */
+  private async find(key: string, ref: string): Promise<string | undefined> {
+    const match = /^(\d+):([0-9a-f]{16})$/.exec(ref);
+    if (!match) return undefined;
+    const digest = match[2];
+    const atIndex = (await this.run(['LINDEX', key, match[1] ?? '0'])) as string | null;
+    if (atIndex !== null && elementDigest(String(atIndex)) === digest) return String(atIndex);
+    for (let start = 0; ; start += SCAN_CHUNK) {
+      const range = ['LRANGE', key, String(start), String(start + SCAN_CHUNK - 1)];
+      const chunk = ((await this.run(range)) as unknown[]).map(String);
+      const found = chunk.find((raw) => elementDigest(raw) === digest);
+      if (found !== undefined) return found;
+      if (chunk.length < SCAN_CHUNK) return undefined;
+    }
+  }
 
-/** The element an item ref names: at its index when unchanged, else the first element with its digest. */
-async function find(
-  run: (args: string[]) => Promise<unknown>,
-  key: string,
-  ref: string,
-): Promise<string | undefined> {
-  const match = /^(\d+):([0-9a-f]{16})$/.exec(ref);
-  if (!match) return undefined;
-  const digest = match[2];
-  const atIndex = (await run(['LINDEX', key, match[1] ?? '0'])) as string | null;
-  if (atIndex !== null && elementDigest(String(atIndex)) === digest) return String(atIndex);
-  for (let start = 0; ; start += SCAN_CHUNK) {
-    const chunk = (await run(['LRANGE', key, String(start), String(start + SCAN_CHUNK - 1)])) as string[];
-    const found = chunk.map(String).find((raw) => elementDigest(raw) === digest);
-    if (found !== undefined) return found;
-    if (chunk.length < SCAN_CHUNK) return undefined;
+  private run(args: string[]): Promise<unknown> {
+    return this.context.commands.execute(args);
   }
 }
 

@@ -54,71 +54,91 @@ const MAX_SEQUENCE = 2n ** 64n - 1n;
  * stream (a new entry, which the group reads as new), then XDELs the dead letter.
  */
 export function streamDeadLetters(context: DeadLetterContext): DeadLetterStore {
-  const run = (args: string[]): Promise<unknown> => context.commands.execute(args);
+  return new StreamDeadLetters(context);
+}
 
-  const item = (key: string, entry: Entry): DeadLetterItem => {
+const ENTRY_ID = /^\d+-\d+$/;
+
+class StreamDeadLetters implements DeadLetterStore {
+  constructor(private readonly context: DeadLetterContext) {}
+
+  async total(key: string): Promise<number> {
+    return Number(await this.run(['XLEN', key]));
+  }
+
+  async read(key: string, count: number): Promise<DeadLetterItem[]> {
+    if (count === 0) return [];
+    const entries = entriesOf(await this.run(['XRANGE', key, '-', '+', 'COUNT', String(count)]));
+    return entries.map((entry) => this.item(key, entry));
+  }
+
+  async requeue(key: string, ref: string): Promise<ItemOutcome> {
+    if (!ENTRY_ID.test(ref)) return gone(key, ref);
+    const [entry] = entriesOf(await this.run(['XRANGE', key, ref, ref]));
+    return entry ? this.requeueEntry(key, entry) : gone(key, ref);
+  }
+
+  async requeueAll(key: string, progress: { requeued: number; skipped: number }): Promise<void> {
+    // Only the entries there now: one that fails again and comes back is not requeued twice.
+    const [last] = entriesOf(await this.run(['XREVRANGE', key, '+', '-', 'COUNT', '1']));
+    if (!last) return;
+    for (let from = '-'; ;) {
+      const page = entriesOf(await this.run(['XRANGE', key, from, last.id, 'COUNT', String(PAGE)]));
+      for (const entry of page) {
+        if ((await this.requeueEntry(key, entry)) === 1) progress.requeued++;
+        else progress.skipped++;
+      }
+      const end = page[page.length - 1];
+      if (page.length < PAGE || !end || end.id === last.id) return;
+      from = nextId(end.id);
+    }
+  }
+
+  async purge(key: string, ref: string): Promise<ItemOutcome> {
+    if (!ENTRY_ID.test(ref)) return gone(key, ref);
+    const deleted = Number(await this.run(['XDEL', key, ref]));
+    return deleted === 0 ? gone(key, ref) : deleted;
+  }
+
+  async purgeAll(key: string): Promise<number> {
+    return Number(await this.run(['XTRIM', key, 'MAXLEN', '0']));
+  }
+
+  private item(key: string, entry: Entry): DeadLetterItem {
     const f = entry.fields;
     const fields = originalFields(entry);
     const attempts = Number(f['attempts']);
     return {
       id: `${key}#${entry.id}`,
       key,
-      source: f['key'] ?? context.defaultSource.get(key) ?? '',
+      source: f['key'] ?? this.context.defaultSource.get(key) ?? '',
       ...(f['id'] !== undefined && { sourceId: f['id'] }),
       ...(fields && { fields }),
       ...(f['error'] !== undefined && { error: f['error'] }),
       ...(f['attempts'] !== undefined && Number.isFinite(attempts) && { attempts }),
       ...(f['function'] !== undefined && { function: f['function'] }),
     };
-  };
+  }
 
-  const requeueEntry = async (key: string, entry: Entry): Promise<ItemOutcome> => {
-    const { source, fields } = item(key, entry);
-    if (!context.sources.includes(source))
+  /** XADDs the original fields to the source stream, then XDELs the dead letter. */
+  private async requeueEntry(key: string, entry: Entry): Promise<ItemOutcome> {
+    const { source, fields } = this.item(key, entry);
+    const name = this.context.fn.name;
+    if (!this.context.sources.includes(source))
       return errorReply(
         409,
-        `Dead letter ${entry.id} names '${source}' as its source, not a key of function '${context.fn.name}'.`,
+        `Dead letter ${entry.id} names '${source}' as its source, not a key of function '${name}'.`,
       );
     if (!fields)
       return errorReply(409, `Dead letter ${entry.id} has no readable original fields to requeue.`);
-    await run(['XADD', source, '*', ...Object.entries(fields).flat()]);
-    await run(['XDEL', key, entry.id]);
+    await this.run(['XADD', source, '*', ...Object.entries(fields).flat()]);
+    await this.run(['XDEL', key, entry.id]);
     return 1;
-  };
+  }
 
-  return {
-    total: async (key) => Number(await run(['XLEN', key])),
-    read: async (key, count) =>
-      count === 0
-        ? []
-        : entriesOf(await run(['XRANGE', key, '-', '+', 'COUNT', String(count)])).map((e) => item(key, e)),
-    requeue: async (key, ref) => {
-      if (!/^\d+-\d+$/.test(ref)) return gone(key, ref);
-      const [entry] = entriesOf(await run(['XRANGE', key, ref, ref]));
-      return entry ? requeueEntry(key, entry) : gone(key, ref);
-    },
-    requeueAll: async (key, progress) => {
-      // Only the entries there now: one that fails again and comes back is not requeued twice.
-      const [last] = entriesOf(await run(['XREVRANGE', key, '+', '-', 'COUNT', '1']));
-      if (!last) return;
-      for (let from = '-'; ;) {
-        const page = entriesOf(await run(['XRANGE', key, from, last.id, 'COUNT', String(PAGE)]));
-        for (const entry of page) {
-          if ((await requeueEntry(key, entry)) === 1) progress.requeued++;
-          else progress.skipped++;
-        }
-        const end = page[page.length - 1];
-        if (page.length < PAGE || !end || end.id === last.id) return;
-        from = nextId(end.id);
-      }
-    },
-    purge: async (key, ref) => {
-      if (!/^\d+-\d+$/.test(ref)) return gone(key, ref);
-      const deleted = Number(await run(['XDEL', key, ref]));
-      return deleted === 0 ? gone(key, ref) : deleted;
-    },
-    purgeAll: async (key) => Number(await run(['XTRIM', key, 'MAXLEN', '0'])),
-  };
+  private run(args: string[]): Promise<unknown> {
+    return this.context.commands.execute(args);
+  }
 }
 
 function gone(key: string, ref: string): ItemOutcome {

@@ -8,6 +8,7 @@ import { STREAM_TRIGGER } from '../../triggers/stream';
 import type { StreamTriggerOptions } from '../../triggers/stream-options';
 import type { ResolvedFunction } from '../../triggers/trigger';
 import { errorReply, JsonReply } from '../http-json';
+import { queueEnd } from './actions';
 import { listDeadLetters } from './dead-letter-lists';
 import { streamDeadLetters } from './dead-letter-streams';
 
@@ -93,7 +94,7 @@ function storeFor(place: DeadLetterPlace, fn: ResolvedFunction, commands: Comman
     fn,
     sources: options.keys,
     defaultSource: place.defaultSource,
-    pushTo: popFrom === 'left' ? 'right' : 'left',
+    pushTo: queueEnd(popFrom),
   };
   return place.kind === 'list' ? listDeadLetters(context) : streamDeadLetters(context);
 }
@@ -130,10 +131,10 @@ export async function actOnDeadLetters(
   if (typeof place === 'string') return errorReply(404, place);
   const store = storeFor(place, fn, commands);
   const done = action === 'requeue' ? 'requeued' : 'purged';
-  if (body['all'] === true) {
+  const id = body['id'];
+  if (body['all'] === true && id === undefined) {
     return action === 'requeue' ? requeueAll(store, place) : purgeAll(store, place);
   }
-  const id = body['id'];
   if (typeof id !== 'string' || body['all'] !== undefined)
     return errorReply(400, `The body must be {"id": "<dead letter id>"} or {"all": true}.`);
   const split = id.lastIndexOf('#');
@@ -154,7 +155,7 @@ async function requeueAll(store: DeadLetterStore, place: DeadLetterPlace): Promi
     for (const key of place.keys) await store.requeueAll(key, progress);
   } catch (error) {
     const reason = `Requeueing stopped after ${progress.requeued} dead letter(s): ${errorMessage(error)}`;
-    return new JsonReply(500, { error: reason, ...progress });
+    return new JsonReply(502, { error: reason, ...progress });
   }
   return new JsonReply(200, progress.skipped > 0 ? progress : { requeued: progress.requeued });
 }

@@ -46,6 +46,12 @@ describe('channelFor', () => {
       error: expect.stringContaining('does not match') as string,
     });
     expect(channelFor(pattern, 7)).toEqual({ error: '"channel" must be a string.' });
+    const literal = fn('redisPubSubTrigger', { channel: 'orders' }).options as PubSubTriggerOptions;
+    expect(literal.pattern).toBe(true);
+    expect(channelFor(literal, undefined)).toEqual({ value: 'orders' }); // a pattern without wildcards
+    expect(channelFor(literal, 'orders:1')).toEqual({
+      error: expect.stringContaining('does not match') as string,
+    });
   });
 
   it('publishes to an exact channel literally, and refuses another one', () => {
