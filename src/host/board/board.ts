@@ -40,8 +40,9 @@ export class Board {
 
   /** Answers the board's requests; false for any other (the admin API's other routes). */
   async route(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    if (req.method !== 'GET') return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method === 'HEAD') return this.assets.serve(url.pathname, res); // the page's files only
     if (url.pathname === '/admin/board/state') {
       const state = await boardState({ ...this.options, stats: this.stats, pages: this.feed.pages });
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
