@@ -193,6 +193,17 @@ describe('the board in a browser', () => {
     ).toBe(0);
   });
 
+  it('holds the feed while paused and shows what arrived on resume', async () => {
+    const page = await openBoard();
+    await page.click('#feed-pause');
+    await redis.publish(`${p}orders:new`, `while paused ${p}`);
+    await page.waitForFunction(() => document.getElementById('feed-pause')?.textContent === 'Resume (1 new)');
+    expect(await page.$$eval('#feed .entry', (all) => all.length)).toBe(0);
+    await page.click('#feed-pause');
+    expect((await feedEntry(page, `while paused ${p}`)).fn).toBe('onOrder');
+    expect(await page.$eval('#feed-pause', (e) => e.textContent)).toBe('Pause');
+  });
+
   it('renders markup in messages as text and runs none of it', async () => {
     const page = await openBoard();
     const script = `<script>window.__xss = 1</script>${p}`;
