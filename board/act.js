@@ -157,7 +157,7 @@ function deadItem(fn, item) {
 
 async function deadAction(fn, action, body, question) {
   const label = action === 'requeue' ? 'Requeue' : 'Purge';
-  if (!(await confirmAction(question, label))) return;
+  if (!(await confirmAction(question, label, action === 'purge'))) return;
   try {
     const reply = await api('POST', `/admin/board/functions/${fnPath(fn.name)}/deadletters/${action}`, body);
     const n = action === 'requeue' ? reply.requeued : reply.purged;

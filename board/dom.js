@@ -37,10 +37,12 @@ export function clock(at) {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
 
-export function confirmAction(text, okLabel) {
+/** Asks in the page's dialog; resolves true for OK. `destructive` shows the OK button in red. */
+export function confirmAction(text, okLabel, destructive) {
   const dialog = $('confirm-dialog');
   $('confirm-text').textContent = text;
   $('confirm-ok').textContent = okLabel;
+  $('confirm-ok').className = destructive ? 'danger' : '';
   return new Promise((resolve) => {
     const done = (answer) => {
       $('confirm-ok').removeEventListener('click', ok);

@@ -326,6 +326,29 @@ describe('the board in a browser', () => {
     expect(await redis.lLen(`${p}jobs:deadletter`)).toBe(0);
   });
 
+  it('purges a dead letter only once confirmed', async () => {
+    const page = await openBoard();
+    await selectAct(page, 'onJob');
+    const value = `poison to purge ${p}`;
+    await redis.rPush(`${p}jobs`, value);
+    await feedEntry(page, value);
+    await page.click('#dead-load');
+    await page.waitForSelector('#dead-list .dead button.danger');
+    await page.click('#dead-list .dead button.danger'); // Purge
+    await page.waitForSelector('#confirm-dialog[open]');
+    await page.click('#confirm-cancel');
+    await page.waitForSelector('#confirm-dialog:not([open])');
+    expect(await redis.lRange(`${p}jobs:deadletter`, 0, -1)).toEqual([expect.stringContaining(value)]);
+
+    await page.click('#dead-list .dead button.danger');
+    await page.waitForSelector('#confirm-dialog[open]');
+    expect(await page.$eval('#confirm-text', (e) => e.textContent)).toBe('Delete this dead letter for good?');
+    await page.click('#confirm-ok');
+    await page.waitForFunction(() => document.getElementById('dead-result')?.textContent === 'Purged 1.');
+    expect(await redis.lLen(`${p}jobs:deadletter`)).toBe(0);
+    expect(await page.$$('#dead-list .dead')).toHaveLength(0);
+  });
+
   it('serves the page with a strict content security policy and no inline script', async () => {
     const page = await get('/');
     expect(page.status).toBe(200);
