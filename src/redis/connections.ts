@@ -14,6 +14,7 @@ import { describeEndpoint, type RedisEndpoint } from './connection-string';
 import { EmbeddedServers } from './embedded-servers';
 import { describeIdentity } from '../config/identity-settings';
 
+/** The options of RedisConnections: those about reading settings (SettingsOptions), and these. */
 export interface ConnectionsOptions extends SettingsOptions {
   /** Private servers shared with other listener sets; when absent this instance owns (and stops) its own. */
   readonly embeddedServers?: EmbeddedServers;
@@ -23,6 +24,7 @@ export interface ConnectionsOptions extends SettingsOptions {
 
 /** Who uses a connection setting: every function naming it, and the Pub/Sub triggers among them. */
 export type { ConnectionUsers } from './connection-users';
+// The types and names of this module's API that live next to the code they belong to.
 export { CLIENT_NAME_PREFIX } from './client-names';
 export type { NodeTarget, PubSubListener, Subscriber } from './cluster-routing';
 
