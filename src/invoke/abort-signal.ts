@@ -28,7 +28,9 @@ class NamedValues implements InvocationContextExtraInputs, InvocationContextExtr
 const UNKNOWN = 'unknown';
 
 /** Receives a context's log calls: the level and the call's arguments. */
-export type LineHandler = (level: LogLevel, args: readonly unknown[]) => void;
+export interface LineSink {
+  line(level: LogLevel, args: readonly unknown[]): void;
+}
 
 /**
  * The InvocationContext redis-func hands to handlers. It is an `InvocationContext` of @azure/functions
@@ -49,7 +51,7 @@ export class RedisInvocationContext implements InvocationContext {
   #options: EffectiveFunctionOptions | undefined;
   readonly #bindings: InvocationContextInit['options'];
   readonly #logHandler: LogHandler | undefined;
-  readonly #lineHandler: LineHandler | undefined;
+  readonly #lines: LineSink | undefined;
   #invocationId: string | undefined;
   readonly #id: { readonly value: string } | undefined;
   #controller: AbortController | undefined;
@@ -58,11 +60,11 @@ export class RedisInvocationContext implements InvocationContext {
 
   /**
    * `id`, when given, is the invocation id made text only if read (see InvocationId). Log calls go to
-   * `lineHandler` when given (their arguments as one array, not spread again), else to `logHandler`.
+   * `lines` when given (their arguments as one array, not spread again), else to `logHandler`.
    */
   constructor(
     init: InvocationContextInit & {
-      readonly lineHandler?: LineHandler;
+      readonly lines?: LineSink;
       readonly id?: { readonly value: string };
     },
   ) {
@@ -74,7 +76,7 @@ export class RedisInvocationContext implements InvocationContext {
     this.triggerMetadata = init.triggerMetadata;
     this.#bindings = init.options;
     this.#logHandler = init.logHandler;
-    this.#lineHandler = init.lineHandler;
+    this.#lines = init.lines;
   }
 
   /** The function's bindings, made on first use (a context of its own each, as in @azure/functions). */
@@ -156,7 +158,7 @@ export class RedisInvocationContext implements InvocationContext {
   }
 
   #write(level: LogLevel, args: unknown[]): void {
-    if (this.#lineHandler) this.#lineHandler(level, args);
+    if (this.#lines) this.#lines.line(level, args);
     else this.#logHandler?.(level, ...args);
   }
 }

@@ -1,6 +1,6 @@
 import type { Histogram, Meter } from '@opentelemetry/api';
 import { Counter, Gauge, Registry, type Metric } from 'prom-client';
-import type { InvocationOutcome } from '../invoke/invoker';
+import type { InvocationOutcome, InvocationStatus } from '../invoke/invoker';
 
 /** One list or stream function's scale reading (see FunctionHost.scaleSamples). */
 export interface ScaleReading {
@@ -84,11 +84,13 @@ export class HostMetrics {
   private durationHistogram: Histogram | undefined;
 
   observeInvocation(record: InvocationOutcome): void {
-    this.invocations.observe(record.functionName, record.status, record.durationMs / 1000);
-    this.durationHistogram?.record(record.durationMs / 1000, {
-      function: record.functionName,
-      status: record.status,
-    });
+    this.observe(record.functionName, record.status, record.durationMs);
+  }
+
+  /** A finished attempt of `functionName`: its status and duration. */
+  observe(functionName: string, status: InvocationStatus, durationMs: number): void {
+    this.invocations.observe(functionName, status, durationMs / 1000);
+    this.durationHistogram?.record(durationMs / 1000, { function: functionName, status });
   }
 
   /**
