@@ -358,14 +358,14 @@ export class Invoker {
   private context(run: Attempt): RedisInvocationContext {
     const { request } = run;
     const { fn } = request;
-    const context = new RedisInvocationContext({
-      id: run,
-      functionName: fn.name,
-      triggerMetadata: request.triggerMetadata,
-      retryContext: request.retryContext,
-      options: run.state.contextOptions,
-      lines: run,
-    });
+    const context = RedisInvocationContext.forInvocation(
+      run,
+      fn.name,
+      request.triggerMetadata,
+      request.retryContext,
+      run.state.contextOptions,
+      run,
+    );
     if (run.logsLines) {
       const ids = run.idFields;
       run.state.lines.info(
