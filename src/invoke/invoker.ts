@@ -254,7 +254,7 @@ export class Invoker {
       clock,
       this.options.recordLogs ? [] : undefined,
       clock?.reading ?? performance.now(),
-      state.lines.isLevelEnabled('info'),
+      state.logsLines,
     );
     if (clock) clock.reading = undefined; // taken: only an attempt that ends at once leaves another
     let context: RedisInvocationContext;
@@ -452,7 +452,7 @@ export class Invoker {
 
   private finish(): void {
     this.inFlight--;
-    if (this.inFlight === 0) {
+    if (this.inFlight === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const resolve of waiters) resolve();
@@ -476,8 +476,10 @@ export class Invoker {
       const level =
         this.options.logger.level === 'silent' ? 'silent' : lowest(configured, this.options.minimumLevel);
       const root = this.options.logger;
+      const lines = root.child({ functionName: name }, { redact: { paths: [] }, level });
       state = {
-        lines: root.child({ functionName: name }, { redact: { paths: [] }, level }),
+        lines,
+        logsLines: lines.isLevelEnabled('info'),
         failures: root.child({ functionName: name }, { level }),
         contextOptions: {
           trigger: definition.trigger,
@@ -498,6 +500,8 @@ export class Invoker {
 export interface FunctionState {
   /** Executing/Executed and the handler's own lines: no redaction pass. */
   readonly lines: Logger;
+  /** Whether `lines` logs the Executing/Executed lines (Information): its level is set once, here. */
+  readonly logsLines: boolean;
   /** Failed invocations (their error objects are redacted). */
   readonly failures: Logger;
   /** The binding options of its contexts (`context.options`). */

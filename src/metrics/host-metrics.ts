@@ -198,6 +198,9 @@ interface MetricValue {
  */
 class InvocationStats {
   private readonly byFunction = new Map<string, FunctionStats>();
+  /** The function observed last and its stats: most invocations follow one of the same function. */
+  private lastName: string | undefined;
+  private lastStats: FunctionStats | undefined;
 
   constructor(registry: Registry) {
     registry.registerMetric(
@@ -214,11 +217,13 @@ class InvocationStats {
   }
 
   observe(functionName: string, status: 'succeeded' | 'failed', seconds: number): void {
-    let stats = this.byFunction.get(functionName);
+    let stats = functionName === this.lastName ? this.lastStats : this.byFunction.get(functionName);
     if (!stats) {
       stats = { succeeded: 0, failed: 0, seconds: 0, buckets: DURATION_BUCKETS.map(() => 0).concat(0) };
       this.byFunction.set(functionName, stats);
     }
+    this.lastName = functionName;
+    this.lastStats = stats;
     if (status === 'succeeded') stats.succeeded++;
     else stats.failed++;
     stats.seconds += seconds;
@@ -264,7 +269,11 @@ class InvocationStats {
       type,
       aggregator: 'sum' as const,
       get: () => Promise.resolve({ name, help, type, aggregator: 'sum', values: values() }),
-      reset: () => this.byFunction.clear(),
+      reset: () => {
+        this.byFunction.clear();
+        this.lastName = undefined;
+        this.lastStats = undefined;
+      },
     };
     return metric as unknown as Metric;
   }
