@@ -1,9 +1,10 @@
 /**
- * `npm run bench -- tracing --against DIR [--build DIR] [--rounds N] [--no-redis] [--no-pin]`: this build
- * (or `--build`'s) next to another one (DIR: a checkout built with `npm run build`, or its dist/), on the
- * logs-off paths, no OpenTelemetry SDK registered: what the tracing code costs when nobody traces (DIR: a
- * build from before it, e.g. `git worktree add ../pre-otel f0251cd^`). The two builds alternate, row by row,
- * `--rounds` times (default 5; the order flips every round), each measurement in a fresh Node process:
+ * `npm run bench -- tracing --against DIR [--build DIR] [--rounds N] [--only TEXT] [--no-redis] [--no-pin]`:
+ * this build (or `--build`'s) next to another one (DIR: a checkout built with `npm run build`, or its
+ * dist/), on the logs-off paths, no OpenTelemetry SDK registered: what the tracing code costs when nobody
+ * traces (DIR: a build from before it, e.g. `git worktree add ../pre-otel f0251cd^`). The two builds
+ * alternate, row by row, `--rounds` times (default 5; the order flips every round), each measurement in a
+ * fresh Node process:
  *
  * - without Redis, the same driver (bench/path-driver.ts) through each build's modules: the Pub/Sub path
  *   (a FunctionHost as `redis-func start` wires it, SUBSCRIBE, sync handler) and the in-memory test host
@@ -57,7 +58,10 @@ const REDIS_ROWS: readonly RedisRow[] = [
 /** One build's figure of a row in one round: the compared number, and CPU when there is one. */
 interface Figure {
   readonly value: number;
+  /** redis-func's CPU µs per message, when the bench reports it (pubsub). */
   readonly cpu?: number;
+  /** The whole row process's CPU seconds (fill, plain loop and redis-func: only redis-func differs). */
+  readonly processCpu?: number;
 }
 
 /** The dist/ directory of DIR (a checkout) or DIR itself. */
@@ -66,15 +70,27 @@ function distOf(dir: string): string {
   return existsSync(path.join(resolved, 'dist', 'bench', 'run.js')) ? path.join(resolved, 'dist') : resolved;
 }
 
-async function node(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, args, { env, maxBuffer: 1 << 20 });
-  return stdout.trim().split('\n').pop() ?? '';
+/** `node args` in a child process: its last line of output and its CPU seconds (/usr/bin/time), if known. */
+async function node(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ readonly last: string; readonly cpuSeconds?: number }> {
+  const timed = existsSync('/usr/bin/time');
+  const [file, ...rest] = timed
+    ? ['/usr/bin/time', '-f', 'cpu %U %S', process.execPath, ...args]
+    : [process.execPath, ...args];
+  const { stdout, stderr } = await promisify(execFile)(file ?? '', rest, { env, maxBuffer: 1 << 20 });
+  const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(stderr);
+  return {
+    last: stdout.trim().split('\n').pop() ?? '',
+    cpuSeconds: cpu ? Number(cpu[1]) + Number(cpu[2]) : undefined,
+  };
 }
 
 /** A Redis-free path of `root`'s build, driven by this build's driver: CPU ns per message. */
 async function pathFigure(root: string, index: number, messages: number): Promise<Figure> {
   const args = ['tracing', '--child-path', String(index), '--root', root, '--messages', String(messages)];
-  const measured = JSON.parse(await node([process.argv[1] ?? '', ...args])) as PathMeasure;
+  const measured = JSON.parse((await node([process.argv[1] ?? '', ...args])).last) as PathMeasure;
   return { value: measured.cpuNs };
 }
 
@@ -82,8 +98,9 @@ async function pathFigure(root: string, index: number, messages: number): Promis
 async function redisFigure(root: string, row: RedisRow, url: string): Promise<Figure> {
   const env = { ...process.env, REDIS_URL: url };
   const args = [path.join(root, 'bench', 'run.js'), row.bench, ...row.size, '--row', String(row.row)];
-  const rates = JSON.parse(await node(args, env)) as { plain: number; host: number; hostCpuUs?: number };
-  return { value: rates.host / rates.plain, cpu: rates.hostCpuUs };
+  const child = await node(args, env);
+  const rates = JSON.parse(child.last) as { plain: number; host: number; hostCpuUs?: number };
+  return { value: rates.host / rates.plain, cpu: rates.hostCpuUs, processCpu: child.cpuSeconds };
 }
 
 /** Both builds, `rounds` times, alternating which goes first. */
@@ -106,7 +123,8 @@ function tableRow(
   const ratios = mine.map((f, i) => pick(f) / pick(other[i] ?? f)).sort((a, b) => a - b);
   const pct = (r: number): string => `${Math.round(r * 100)}%`;
   const spread = `${pct(median(ratios))} (${pct(ratios[0] ?? 0).slice(0, -1)}-${pct(ratios[ratios.length - 1] ?? 0)})`;
-  const fmt = (values: Figure[]): string => median(values.map(pick)).toFixed(unit === 'ratio' ? 3 : 1);
+  const digits = unit === 'ratio' ? 3 : unit.startsWith('CPU ns') ? 1 : 2;
+  const fmt = (values: Figure[]): string => median(values.map(pick)).toFixed(digits);
   return [label, unit, fmt(other), fmt(mine), spread];
 }
 
@@ -117,7 +135,9 @@ export async function runAgainst(args: readonly string[]): Promise<void> {
   const n = option(args, 'rounds', 5);
   const messages = option(args, 'messages', 1_000_000);
   const rows: (string | number)[][] = [];
+  const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] ?? '') : '';
   for (const [index, variant] of PATHS.entries()) {
+    if (!variant.label.includes(only)) continue;
     const figures = await rounds(n, (root) => pathFigure(root, index, messages), [mine, other]);
     rows.push(tableRow(variant.label, 'CPU ns/message', figures, (f) => f.value));
   }
@@ -127,11 +147,13 @@ export async function runAgainst(args: readonly string[]): Promise<void> {
     try {
       placement = pinApart(server.pid, args);
       process.env['BENCH_PINNED'] = placement.startsWith('Node on CPU 0') ? '1' : '0';
-      for (const row of REDIS_ROWS) {
+      for (const row of REDIS_ROWS.filter((r) => r.label.includes(only))) {
         const figures = await rounds(n, (root) => redisFigure(root, row, server.url), [mine, other]);
         rows.push(tableRow(row.label, 'ratio', figures, (f) => f.value));
         if (row.bench === 'pubsub')
           rows.push(tableRow(row.label, 'CPU µs/message', figures, (f) => f.cpu ?? 0));
+        if (figures[0][0]?.processCpu !== undefined)
+          rows.push(tableRow(row.label, 'row process CPU s', figures, (f) => f.processCpu ?? 0));
       }
     } finally {
       await server.stop();
