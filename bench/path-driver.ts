@@ -35,7 +35,7 @@ const MESSAGE = 'hello';
 const CHUNK = 1000;
 const WARM_UP = 200_000;
 /** Messages counted for allocation: well within the 256 MB young generation of the allocation child. */
-const COUNTED = 200_000;
+const COUNTED = 100_000;
 
 interface Subject {
   /** Delivers `count` more messages and resolves once the handler has seen them all. */
@@ -187,7 +187,7 @@ async function subject(m: Modules, variant: PathVariant): Promise<Subject> {
 
 /** Time per message over `count` messages, after a warm-up. */
 async function timeIt(s: Subject, count: number): Promise<PathMeasure> {
-  await s.drive(WARM_UP);
+  await s.drive(Math.min(WARM_UP, count));
   const cpu = process.cpuUsage();
   const started = performance.now();
   await s.drive(count);
@@ -201,11 +201,12 @@ function youngBytes(): number {
   return getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_used_size ?? NaN;
 }
 
-/** Bytes allocated per message over COUNTED messages, when no collection ran meanwhile (--expose-gc). */
-async function bytesOf(s: Subject): Promise<PathMeasure> {
+/** Bytes allocated per message over `count` messages (at most COUNTED), when no collection ran meanwhile. */
+async function bytesOf(s: Subject, total: number): Promise<PathMeasure> {
+  const count = Math.min(COUNTED, total);
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with --expose-gc');
-  await s.drive(WARM_UP * 3); // optimized code: what it allocates, not what the interpreter does
+  await s.drive(count * 3); // optimized code: what it allocates, not what the interpreter does
   let collections = 0;
   const observer = new PerformanceObserver((list) => (collections += list.getEntries().length));
   gc();
@@ -213,13 +214,13 @@ async function bytesOf(s: Subject): Promise<PathMeasure> {
   observer.observe({ entryTypes: ['gc'] });
   const before = youngBytes();
   const cpu = process.cpuUsage();
-  await s.drive(COUNTED);
+  await s.drive(count);
   const after = youngBytes();
   const used = process.cpuUsage(cpu);
-  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setTimeout(resolve, 100)); // gc entries come a few turns later
   observer.disconnect();
-  const bytes = collections === 0 ? (after - before) / COUNTED : undefined;
-  return { wallNs: 0, cpuNs: ((used.user + used.system) * 1000) / COUNTED, bytes };
+  const bytes = collections === 0 ? (after - before) / count : undefined;
+  return { wallNs: 0, cpuNs: ((used.user + used.system) * 1000) / count, bytes };
 }
 
 /** The driver of the build in `root` (a dist/ directory). */
@@ -228,7 +229,7 @@ export function pathDriver(root: string) {
     async measure(variant: PathVariant, mode: 'time' | 'bytes', count: number): Promise<PathMeasure> {
       const s = await subject(await modules(root), variant);
       try {
-        return mode === 'time' ? await timeIt(s, count) : await bytesOf(s);
+        return mode === 'time' ? await timeIt(s, count) : await bytesOf(s, count);
       } finally {
         await s.close();
       }

@@ -10,7 +10,7 @@
  *   (a FunctionHost as `redis-func start` wires it, SUBSCRIBE, sync handler) and the in-memory test host
  *   (lpush batch 100; publish in bursts of 1,000), in CPU ns per message;
  * - with Redis (one redis-server for both), each build's own bench rows: lists and streams at batch 100
- *   with an invocation per message, and Pub/Sub SUBSCRIBE with a sync handler, logs off; redis-func's rate
+ *   with an invocation per message, and Pub/Sub (PSUBSCRIBE and SUBSCRIBE) with a sync handler, logs off; redis-func's rate
  *   as a share of the plain loop measured right before it in the same process, and for Pub/Sub the
  *   subscriber's CPU µs per message.
  *
@@ -52,6 +52,7 @@ const REDIS_ROWS: readonly RedisRow[] = [
     row: 3,
     size: ['--entries', '200000'],
   },
+  { label: 'Pub/Sub, PSUBSCRIBE, sync handler', bench: 'pubsub', row: 0, size: ['--messages', '200000'] },
   { label: 'Pub/Sub, SUBSCRIBE, sync handler', bench: 'pubsub', row: 3, size: ['--messages', '200000'] },
 ];
 
