@@ -10,9 +10,9 @@
  *   (a FunctionHost as `redis-func start` wires it, SUBSCRIBE, sync handler) and the in-memory test host
  *   (lpush batch 100; publish in bursts of 1,000), in CPU ns per message;
  * - with Redis (one redis-server for both), each build's own bench rows: lists and streams at batch 100
- *   with an invocation per message, and Pub/Sub (PSUBSCRIBE and SUBSCRIBE) with a sync handler, logs off; redis-func's rate
- *   as a share of the plain loop measured right before it in the same process, and for Pub/Sub the
- *   subscriber's CPU µs per message.
+ *   with an invocation per message, and Pub/Sub (PSUBSCRIBE and SUBSCRIBE) with a sync handler, logs
+ *   off; redis-func's rate as a share of the plain loop measured right before it in the same process, the
+ *   row process's CPU seconds, and for Pub/Sub the subscriber's CPU µs per message.
  *
  * Each row reports both builds' medians and the median of the rounds' paired ratios (this / other).
  */
