@@ -32,7 +32,8 @@ export interface PathMeasure {
 
 const CHANNEL = 'bench:x';
 const MESSAGE = 'hello';
-const CHUNK = 1000;
+/** Messages per synchronous run (node-redis hands over a socket read's messages in one): `--chunk`. */
+let CHUNK = 1000;
 const WARM_UP = 200_000;
 /** Messages counted for allocation: well within the 256 MB young generation of the allocation child. */
 const COUNTED = 100_000;
@@ -226,7 +227,13 @@ async function bytesOf(s: Subject, total: number): Promise<PathMeasure> {
 /** The driver of the build in `root` (a dist/ directory). */
 export function pathDriver(root: string) {
   return {
-    async measure(variant: PathVariant, mode: 'time' | 'bytes', count: number): Promise<PathMeasure> {
+    async measure(
+      variant: PathVariant,
+      mode: 'time' | 'bytes',
+      count: number,
+      chunk = 1000,
+    ): Promise<PathMeasure> {
+      CHUNK = chunk;
       const s = await subject(await modules(root), variant);
       try {
         return mode === 'time' ? await timeIt(s, count) : await bytesOf(s, count);

@@ -1,13 +1,14 @@
 /**
- * `npm run bench -- pubsub-path [--messages N] [--repeat N] [--root DIR]`: what the Pub/Sub trigger itself
- * costs per message, without Redis. A FunctionHost wired as `redis-func start --json` wires it (JSON logger
- * into /dev/null, Prometheus metrics, no onInvocation) subscribes through the real RedisBroker and
- * RedisPubSubPort to a stand-in subscriber client, and the bench calls the listener node-redis would call,
- * N times, as a decoded message arrives. The floor row calls a counting listener the same way (what a plain
- * node-redis subscriber's callback costs). Each row runs in fresh Node processes, `--repeat` times (default
- * 5): one measures time (wall and CPU ns per message), one the bytes allocated per message (a young
- * generation big enough that no collection runs while it is counted). `--root` measures another build's
- * dist/ (its src/ modules) with this driver: see `npm run bench -- tracing --against`.
+ * `npm run bench -- pubsub-path [--messages N] [--chunk N] [--repeat N] [--root DIR]`: what the Pub/Sub
+ * trigger itself costs per message, without Redis. A FunctionHost wired as `redis-func start --json` wires
+ * it (JSON logger into /dev/null, Prometheus metrics, no onInvocation) subscribes through the real
+ * RedisBroker and RedisPubSubPort to a stand-in subscriber client, and the bench calls the listener
+ * node-redis would call, N times, as a decoded message arrives, `--chunk` messages (default 1,000) per
+ * synchronous run, as a socket read hands them over. The floor row calls a counting listener the same way
+ * (what a plain node-redis subscriber's callback costs). Each row runs in fresh Node processes, `--repeat`
+ * times (default 5): one measures time (wall and CPU ns per message), one the bytes allocated per message
+ * (a young generation big enough that no collection runs while it is counted). `--root` measures another
+ * build's dist/ (its src/ modules) with this driver: see `npm run bench -- tracing --against`.
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -61,14 +62,22 @@ export async function run(args: readonly string[]): Promise<void> {
     const variant = VARIANTS[Number(argValue(args, 'row'))];
     if (!variant) throw new Error('no such row');
     const driver = pathDriver(rootArg(args));
-    console.log(JSON.stringify(await driver.measure(variant, mode, messages)));
+    const chunk = option(args, 'chunk', 1000);
+    console.log(JSON.stringify(await driver.measure(variant, mode, messages, chunk)));
     return;
   }
   const repeat = argValue(args, 'repeat') === undefined ? 5 : repeatArg(args);
   // A logged message costs about 30 times a quiet one: a tenth as many keep its rows as long.
   const extraFor = (v: PathVariant | undefined): string[] => {
     const count = v?.logged ? Math.ceil(messages / 10) : messages;
-    return ['--messages', String(count), '--root', rootArg(args)];
+    return [
+      '--messages',
+      String(count),
+      '--root',
+      rootArg(args),
+      '--chunk',
+      String(option(args, 'chunk', 1000)),
+    ];
   };
   const rows: (string | number)[][] = [];
   let floorCpu = 0;
