@@ -3,8 +3,8 @@
  * handler through the in-memory test host (lpush, batch 100: the listeners' synchronous hot path), without
  * an OpenTelemetry SDK (the invoker does no span work), with an SDK that samples every span out, and with
  * one recording every span into a batch processor whose exporter drops them, in one run. Each row is the
- * median of three runs after a warm-up run. (What no SDK costs next to a build without tracing: compare the
- * logs-off rows of the lists, streams and pubsub benches across the two builds.)
+ * median of three runs after a warm-up run. What no SDK costs next to a build without tracing:
+ * `npm run bench -- tracing --against DIR` (see bench/tracing-ab.ts).
  */
 import { trigger } from '@azure/functions';
 import { context, trace } from '@opentelemetry/api';
@@ -17,6 +17,7 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-node';
 import { createTestHost, type TestHost } from '../src/testing';
+import { childPath, runAgainst } from './tracing-ab';
 import { printTable, option } from './util';
 
 let handled = 0;
@@ -82,6 +83,8 @@ async function withSdk(sampler: Sampler, values: readonly string[]): Promise<num
 }
 
 export async function run(args: readonly string[]): Promise<void> {
+  if (args.includes('--child-path')) return childPath(args);
+  if (args.includes('--against')) return runAgainst(args);
   const n = option(args, 'messages', 100_000);
   const values = Array.from({ length: n }, (_v, i) => String(i));
   const none = await rate(values);

@@ -59,7 +59,7 @@ export class FunctionHost implements AsyncDisposable {
       host: options.host,
       minimumLevel: options.minimumLevel,
       recordLogs: options.recordLogs ?? options.onInvocation !== undefined,
-      onOutcome: metrics && ((outcome) => metrics.observeInvocation(outcome)),
+      onEnded: metrics && ((name, status, durationMs) => metrics.observe(name, status, durationMs)),
       onInvocation: options.onInvocation,
       tap: options.tap,
       onRetry: (fn) => metrics?.count('retried', fn.name),

@@ -28,7 +28,29 @@ class NamedValues implements InvocationContextExtraInputs, InvocationContextExtr
 const UNKNOWN = 'unknown';
 
 /** Receives a context's log calls: the level and the call's arguments. */
-export type LineHandler = (level: LogLevel, args: readonly unknown[]) => void;
+export interface LineSink {
+  line(level: LogLevel, args: readonly unknown[]): void;
+}
+
+/** What a context makes only when asked (most invocations never do): one field instead of six. */
+interface LaterParts {
+  extraInputs?: InvocationContextExtraInputs;
+  extraOutputs?: InvocationContextExtraOutputs;
+  options?: EffectiveFunctionOptions;
+  controller?: AbortController;
+  reason?: unknown;
+  aborted?: boolean;
+}
+
+/** A LineSink that spreads each call's arguments into an @azure/functions LogHandler. */
+class LogHandlerSink implements LineSink {
+  constructor(private readonly handler: LogHandler) {}
+  line(level: LogLevel, args: readonly unknown[]): void {
+    this.handler(level, ...args);
+  }
+}
+
+const NO_INIT: InvocationContextInit = Object.freeze({});
 
 /**
  * The InvocationContext redis-func hands to handlers. It is an `InvocationContext` of @azure/functions
@@ -41,28 +63,22 @@ export type LineHandler = (level: LogLevel, args: readonly unknown[]) => void;
  */
 export class RedisInvocationContext implements InvocationContext {
   functionName: string;
-  #extraInputs: InvocationContextExtraInputs | undefined;
-  #extraOutputs: InvocationContextExtraOutputs | undefined;
   retryContext?: RetryContext;
   traceContext?: TraceContext;
   triggerMetadata?: TriggerMetadata;
-  #options: EffectiveFunctionOptions | undefined;
-  readonly #bindings: InvocationContextInit['options'];
-  readonly #logHandler: LogHandler | undefined;
-  readonly #lineHandler: LineHandler | undefined;
+  #later: LaterParts | undefined = undefined;
+  #bindings: InvocationContextInit['options'];
+  #lines: LineSink | undefined;
   #invocationId: string | undefined;
-  readonly #id: { readonly value: string } | undefined;
-  #controller: AbortController | undefined;
-  #reason: unknown;
-  #aborted = false;
+  #id: { readonly value: string } | undefined;
 
   /**
    * `id`, when given, is the invocation id made text only if read (see InvocationId). Log calls go to
-   * `lineHandler` when given (their arguments as one array, not spread again), else to `logHandler`.
+   * `lines` when given (their arguments as one array, not spread again), else to `logHandler`.
    */
   constructor(
     init: InvocationContextInit & {
-      readonly lineHandler?: LineHandler;
+      readonly lines?: LineSink;
       readonly id?: { readonly value: string };
     },
   ) {
@@ -73,13 +89,36 @@ export class RedisInvocationContext implements InvocationContext {
     this.traceContext = init.traceContext;
     this.triggerMetadata = init.triggerMetadata;
     this.#bindings = init.options;
-    this.#logHandler = init.logHandler;
-    this.#lineHandler = init.lineHandler;
+    this.#lines = init.lines ?? (init.logHandler ? new LogHandlerSink(init.logHandler) : undefined);
+  }
+
+  /**
+   * A context as the invoker makes one per invocation: the same as `new RedisInvocationContext({ id,
+   * functionName, triggerMetadata, retryContext, options, lines })`, without an init object per call.
+   */
+  static forInvocation(
+    id: { readonly value: string },
+    functionName: string,
+    triggerMetadata: TriggerMetadata,
+    retryContext: RetryContext | undefined,
+    options: InvocationContextInit['options'],
+    lines: LineSink,
+  ): RedisInvocationContext {
+    const context = new RedisInvocationContext(NO_INIT);
+    context.#id = id;
+    context.#invocationId = undefined;
+    context.functionName = functionName || UNKNOWN;
+    context.retryContext = retryContext;
+    context.triggerMetadata = triggerMetadata;
+    context.#bindings = options;
+    context.#lines = lines;
+    return context;
   }
 
   /** The function's bindings, made on first use (a context of its own each, as in @azure/functions). */
   get options(): EffectiveFunctionOptions {
-    return (this.#options ??= {
+    const later = (this.#later ??= {});
+    return (later.options ??= {
       trigger: this.#bindings?.trigger ?? { name: UNKNOWN, type: UNKNOWN },
       return: this.#bindings?.return,
       extraInputs: this.#bindings?.extraInputs ?? [],
@@ -88,7 +127,7 @@ export class RedisInvocationContext implements InvocationContext {
   }
 
   set options(value: EffectiveFunctionOptions) {
-    this.#options = value;
+    (this.#later ??= {}).options = value;
   }
 
   get invocationId(): string {
@@ -101,63 +140,60 @@ export class RedisInvocationContext implements InvocationContext {
 
   /** Made on first use: most invocations have no extra bindings. */
   get extraInputs(): InvocationContextExtraInputs {
-    return (this.#extraInputs ??= new NamedValues());
+    return ((this.#later ??= {}).extraInputs ??= new NamedValues());
   }
 
   set extraInputs(value: InvocationContextExtraInputs) {
-    this.#extraInputs = value;
+    (this.#later ??= {}).extraInputs = value;
   }
 
   get extraOutputs(): InvocationContextExtraOutputs {
-    return (this.#extraOutputs ??= new NamedValues());
+    return ((this.#later ??= {}).extraOutputs ??= new NamedValues());
   }
 
   set extraOutputs(value: InvocationContextExtraOutputs) {
-    this.#extraOutputs = value;
+    (this.#later ??= {}).extraOutputs = value;
   }
 
   log(...args: unknown[]): void {
-    this.#write('information', args);
+    this.#lines?.line('information', args);
   }
 
   trace(...args: unknown[]): void {
-    this.#write('trace', args);
+    this.#lines?.line('trace', args);
   }
 
   debug(...args: unknown[]): void {
-    this.#write('debug', args);
+    this.#lines?.line('debug', args);
   }
 
   info(...args: unknown[]): void {
-    this.#write('information', args);
+    this.#lines?.line('information', args);
   }
 
   warn(...args: unknown[]): void {
-    this.#write('warning', args);
+    this.#lines?.line('warning', args);
   }
 
   error(...args: unknown[]): void {
-    this.#write('error', args);
+    this.#lines?.line('error', args);
   }
 
   get abortSignal(): AbortSignal {
-    if (!this.#controller) {
-      this.#controller = new AbortController();
-      if (this.#aborted) this.#controller.abort(this.#reason);
+    const later = (this.#later ??= {});
+    if (!later.controller) {
+      later.controller = new AbortController();
+      if (later.aborted) later.controller.abort(later.reason);
     }
-    return this.#controller.signal;
+    return later.controller.signal;
   }
 
   /** Ends the invocation's signal with `reason` (the FunctionTimeoutError). */
   abortWith(reason: unknown): void {
-    this.#aborted = true;
-    this.#reason = reason;
-    this.#controller?.abort(reason);
-  }
-
-  #write(level: LogLevel, args: unknown[]): void {
-    if (this.#lineHandler) this.#lineHandler(level, args);
-    else this.#logHandler?.(level, ...args);
+    const later = (this.#later ??= {});
+    later.aborted = true;
+    later.reason = reason;
+    later.controller?.abort(reason);
   }
 }
 // An InvocationContext to every check a handler or library may make (instanceof, prototype methods).

@@ -1,8 +1,7 @@
-import { format } from 'node:util';
-import { context as otelContext, type Span } from '@opentelemetry/api';
+import { context as otelContext } from '@opentelemetry/api';
 import { InvocationContext, type InvocationContextInit, type RetryContext } from '@azure/functions';
 import type { HostConfig } from '../config/host-json';
-import { contextLevelToPino, type PinoLevel } from '../config/log-levels';
+import type { PinoLevel } from '../config/log-levels';
 import { FunctionTimeoutError, NonRetryableError, errorMessage } from '../errors';
 import { sleep } from '../timers';
 import type { Logger } from '../logging';
@@ -10,11 +9,12 @@ import type { CommandPort } from '../triggers/ports';
 import type { ResolvedFunction } from '../triggers/trigger';
 import { resolveInputs, runOutputs } from './redis-bindings';
 import { RedisInvocationContext } from './abort-signal';
+import { Attempt } from './attempt';
 import { Deadlines, tickFor } from './deadlines';
 import { retryDelayMs } from './retry-policy';
-import { drawInvocationId, type InvocationId } from './invocation-id';
 import { InvocationTracing, tracingRegistered } from './tracing';
 import type { InvocationTap } from './invocation-tap';
+import { TurnClock } from './turn-clock';
 
 export type InvocationStatus = 'succeeded' | 'failed';
 
@@ -61,6 +61,9 @@ export interface InvocationRecord extends InvocationOutcome {
 
 const NO_LOGS: InvocationRecord['logs'] = Object.freeze([]);
 
+/** An attempt's end: its outcome (when its mode wants one), at once or in a promise. */
+type Ended = InvocationOutcome | undefined | Promise<InvocationOutcome | undefined>;
+
 /**
  * A clock reading a batch listener hands from one invocation to the next (see invokeNow): an invocation
  * that ended without a promise leaves the reading it ended with, and the invocation the listener starts
@@ -70,15 +73,21 @@ export interface RunClock {
   reading: number | undefined;
 }
 
-/** How an attempt runs: whether it ends the invocation and has its id in its record. */
-interface AttemptMode {
+/**
+ * How an attempt runs: whether it ends the invocation, has its id in its record, and whether its caller
+ * wants its outcome (a caller that wants none gets undefined, unless someone receives records).
+ */
+export interface AttemptMode {
   readonly endsInvocation: boolean;
   readonly withId: boolean;
+  readonly withOutcome: boolean;
 }
 
-const INVOKE: AttemptMode = { endsInvocation: true, withId: true };
-const INVOKE_NOW: AttemptMode = { endsInvocation: true, withId: false };
-const RETRIED: AttemptMode = { endsInvocation: false, withId: false };
+const INVOKE: AttemptMode = { endsInvocation: true, withId: true, withOutcome: true };
+const INVOKE_NOW: AttemptMode = { endsInvocation: true, withId: false, withOutcome: true };
+const INVOKE_UNREPORTED: AttemptMode = { endsInvocation: true, withId: false, withOutcome: false };
+/** Retries need each attempt's outcome (is it retryable?). */
+const RETRIED: AttemptMode = { endsInvocation: false, withId: false, withOutcome: true };
 const RETRIED_WITH_ID: AttemptMode = { ...RETRIED, withId: true };
 
 export interface InvokerOptions {
@@ -86,8 +95,8 @@ export interface InvokerOptions {
   readonly host: HostConfig;
   /** Lowest level for every function (e.g. `debug` with --verbose); host.json levels apply otherwise. */
   readonly minimumLevel?: PinoLevel;
-  /** Called with each finished attempt, without its id (the host's metrics). */
-  readonly onOutcome?: (outcome: InvocationOutcome) => void;
+  /** Called with each finished attempt's function, status and duration (the host's metrics). */
+  readonly onEnded?: (functionName: string, status: InvocationStatus, durationMs: number) => void;
   /** Called with each finished attempt's record, id included (the test host keeps them). */
   readonly onInvocation?: (record: InvocationRecord) => void;
   /** Keep each invocation's `context.log` lines in its record (`logs`; the test host shows them). */
@@ -109,12 +118,21 @@ export interface InvokerOptions {
  */
 export class Invoker {
   private readonly perFunction = new WeakMap<ResolvedFunction, FunctionState>();
+  /** The function of the last invocation and its state: most invocations follow one of the same function. */
+  private lastFunction: ResolvedFunction | undefined;
+  private lastState: FunctionState | undefined;
   private readonly closingSignal = new AbortController();
   private readonly deadlines: Deadlines;
   /** Invocation spans, when an OpenTelemetry SDK was registered before this invoker was made. */
   private readonly tracing = tracingRegistered() ? new InvocationTracing() : undefined;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
+  /**
+   * The RunClock of invocations started by Pub/Sub messages, shared by every Pub/Sub function of this
+   * invoker: messages of several subscriptions arrive interleaved in one socket read, and each starts
+   * where the one before it ended, whichever function that was (see TurnClock).
+   */
+  readonly messageClock: RunClock = new TurnClock();
 
   constructor(private readonly options: InvokerOptions) {
     this.deadlines = new Deadlines(tickFor(options.host.functionTimeoutMs ?? 1000));
@@ -169,14 +187,21 @@ export class Invoker {
    * when someone receives records (onInvocation, tap), whose time would count in the next duration.
    */
   invokeNow(request: InvocationRequest, clock?: RunClock): InvocationOutcome | Promise<InvocationOutcome> {
-    return this.start(request, INVOKE_NOW, clock);
+    // INVOKE_NOW wants the outcome
+    return this.start(request, INVOKE_NOW, clock) as InvocationOutcome | Promise<InvocationOutcome>;
   }
 
-  private start(
-    request: InvocationRequest,
-    mode: AttemptMode,
-    clock?: RunClock,
-  ): InvocationOutcome | Promise<InvocationOutcome> {
+  /**
+   * {@link invokeNow} for a caller that needs no outcome (the Pub/Sub listener): undefined when the
+   * invocation ended at once, else a promise that settles when it has. The attempt is logged and reported
+   * (onEnded, onInvocation) as any other; only the outcome object nobody would read is not made.
+   */
+  invokeNowUnreported(request: InvocationRequest, clock?: RunClock): Promise<unknown> | undefined {
+    const ended = this.start(request, INVOKE_UNREPORTED, clock);
+    return ended instanceof Promise ? ended : undefined;
+  }
+
+  private start(request: InvocationRequest, mode: AttemptMode, clock?: RunClock): Ended {
     this.inFlight++;
     const retrying = request.fn.retry !== undefined || (request.firstAttempt ?? 1) > 1;
     if (!retrying) return this.attempt(request, mode, clock); // ends the invocation, also when it throws
@@ -185,15 +210,16 @@ export class Invoker {
     return this.invokeWithRetries(request, retried).finally(() => this.finish());
   }
 
+  /** Attempts in a RETRIED mode, which makes every attempt's outcome. */
   private async invokeWithRetries(request: InvocationRequest, mode: AttemptMode): Promise<InvocationOutcome> {
     const policy = request.fn.retry;
     const { signal } = this.closingSignal;
     const maxRetryCount = policy && Number.isFinite(policy.maxRetryCount) ? policy.maxRetryCount : -1;
     const first = Math.max(1, request.firstAttempt ?? 1);
-    let record = await this.attempt(
+    let record = (await this.attempt(
       first > 1 ? { ...request, retryContext: { retryCount: first - 1, maxRetryCount } } : request,
       mode,
-    );
+    )) as InvocationOutcome;
     for (
       let retry = first;
       policy && retry <= policy.maxRetryCount && isRetryable(record) && !signal.aborted;
@@ -205,7 +231,8 @@ export class Invoker {
       if (signal.aborted) break;
       if (request.retries && !(await request.retries.resume(retry + 1))) break;
       this.options.onRetry?.(request.fn);
-      record = await this.attempt({ ...request, retryContext: { retryCount: retry, maxRetryCount } }, mode);
+      const retryContext = { retryCount: retry, maxRetryCount };
+      record = (await this.attempt({ ...request, retryContext }, mode)) as InvocationOutcome;
     }
     return record;
   }
@@ -218,11 +245,7 @@ export class Invoker {
    * its timeout). A mode that `endsInvocation` ends the invocation (finish) exactly once, also when this
    * throws.
    */
-  private attempt(
-    request: InvocationRequest,
-    mode: AttemptMode,
-    clock?: RunClock,
-  ): InvocationOutcome | Promise<InvocationOutcome> {
+  private attempt(request: InvocationRequest, mode: AttemptMode, clock?: RunClock): Ended {
     let state: FunctionState;
     try {
       state = this.functionState(request.fn);
@@ -230,17 +253,15 @@ export class Invoker {
       if (mode.endsInvocation) this.finish();
       throw error;
     }
-    const run: Attempt = {
+    const run = new Attempt(
       request,
       mode,
       state,
-      id: drawInvocationId(),
-      logs: this.options.recordLogs || this.options.tap?.receiver ? [] : undefined,
-      started: clock?.reading ?? performance.now(),
       clock,
-      logsLines: state.lines.isLevelEnabled('info'),
-      span: undefined,
-    };
+      this.options.recordLogs || this.options.tap?.receiver ? [] : undefined,
+      clock?.reading ?? performance.now(),
+      state.logsLines,
+    );
     if (clock) clock.reading = undefined; // taken: only an attempt that ends at once leaves another
     let context: RedisInvocationContext;
     let running: unknown;
@@ -263,7 +284,7 @@ export class Invoker {
     run: Attempt,
     pending: PromiseLike<unknown>,
     context: RedisInvocationContext,
-  ): Promise<InvocationOutcome> {
+  ): Promise<InvocationOutcome | undefined> {
     const timeoutMs = this.options.host.functionTimeoutMs;
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -308,7 +329,7 @@ export class Invoker {
     status: InvocationStatus,
     outcome: unknown,
     atOnce: boolean,
-  ): InvocationOutcome {
+  ): InvocationOutcome | undefined {
     const now = performance.now();
     const { clock } = run;
     const { onInvocation, tap } = this.options;
@@ -342,67 +363,54 @@ export class Invoker {
 
   /** The attempt's InvocationContext (its log lines carry the invocation id), after its Executing line. */
   private context(run: Attempt): RedisInvocationContext {
-    const { request, id, state, logs } = run;
+    const { request } = run;
     const { fn } = request;
-    const log = state.lines;
-    let ids: { readonly invocationId: string } | undefined; // a field per line: cheaper than a child logger
-    const context = new RedisInvocationContext({
-      id,
-      functionName: fn.name,
-      triggerMetadata: request.triggerMetadata,
-      retryContext: request.retryContext,
-      options: state.contextOptions,
-      lineHandler: (level, args) => {
-        const message = logMessage(args);
-        logs?.push({ level, message });
-        const pinoLevel = contextLevelToPino(level);
-        if (pinoLevel !== 'silent' && log.isLevelEnabled(pinoLevel))
-          log[pinoLevel]((ids ??= { invocationId: id.value }), message);
-      },
-    });
+    const context = RedisInvocationContext.forInvocation(
+      run,
+      fn.name,
+      request.triggerMetadata,
+      request.retryContext,
+      run.state.contextOptions,
+      run,
+    );
     if (run.logsLines) {
-      ids ??= { invocationId: id.value };
-      log.info(ids, `Executing 'Functions.${fn.name}' (Reason='${request.reason}', Id=${ids.invocationId})`);
+      const ids = run.idFields;
+      run.state.lines.info(
+        ids,
+        `Executing 'Functions.${fn.name}' (Reason='${request.reason}', Id=${ids.invocationId})`,
+      );
     }
     return context;
   }
 
   /**
-   * Logs the Executed line and reports the finished attempt (onOutcome, onInvocation). Returns its record,
+   * Logs the Executed line and reports the finished attempt (onEnded, onInvocation). Returns its record,
    * id included, when the mode or onInvocation wants one; otherwise its outcome, so that an id nobody reads
-   * is never made text.
+   * is never made text; or nothing, when neither the mode nor onInvocation wants an outcome.
    */
   private record(
     run: Attempt,
     status: InvocationStatus,
     outcome: unknown,
     durationMs: number,
-  ): InvocationOutcome {
-    const { request, id, mode, state } = run;
-    const logs = run.logs ?? NO_LOGS;
+  ): InvocationOutcome | undefined {
+    const { request, mode } = run;
     const functionName = request.fn.name;
-    const executed = (result: string): string =>
-      `Executed 'Functions.${functionName}' (${result}, Id=${id.value}, Duration=${Math.round(durationMs)}ms)`;
-    if (status === 'succeeded') {
-      if (run.logsLines) state.lines.info({ invocationId: id.value }, executed('Succeeded'));
-    } else if (state.failures.isLevelEnabled('error')) {
-      const err = outcome instanceof Error ? outcome : { message: errorMessage(outcome) };
-      state.failures.error({ invocationId: id.value, err }, executed('Failed'));
-    }
+    if (status === 'failed' || run.logsLines) logExecuted(run, status, outcome, durationMs);
+    const { onEnded, onInvocation } = this.options;
+    onEnded?.(functionName, status, durationMs);
+    const tapped = this.options.tap?.receiver;
+    if (!onInvocation && !tapped && !mode.withOutcome) return undefined;
+    const logs = run.logs ?? NO_LOGS;
     const attempt = (request.retryContext?.retryCount ?? 0) + 1;
     const { input, triggerMetadata } = request;
-    const { onOutcome, onInvocation } = this.options;
-    const tapped = this.options.tap?.receiver;
     if (!mode.withId && !onInvocation && !tapped) {
-      const ended: InvocationOutcome =
-        status === 'succeeded'
-          ? { functionName, input, triggerMetadata, status, result: outcome, durationMs, attempt, logs }
-          : { functionName, input, triggerMetadata, status, error: outcome, durationMs, attempt, logs };
-      onOutcome?.(ended);
-      return ended;
+      return status === 'succeeded'
+        ? { functionName, input, triggerMetadata, status, result: outcome, durationMs, attempt, logs }
+        : { functionName, input, triggerMetadata, status, error: outcome, durationMs, attempt, logs };
     }
     // The record is the outcome with its id first (one object, not an outcome copied into a record).
-    const invocationId = id.value;
+    const invocationId = run.id.value;
     const record: InvocationRecord =
       status === 'succeeded'
         ? {
@@ -427,7 +435,6 @@ export class Invoker {
             attempt,
             logs,
           };
-    onOutcome?.(record);
     onInvocation?.(record);
     tapped?.(record, request.reason);
     return record;
@@ -454,7 +461,7 @@ export class Invoker {
 
   private finish(): void {
     this.inFlight--;
-    if (this.inFlight === 0) {
+    if (this.inFlight === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const resolve of waiters) resolve();
@@ -468,6 +475,7 @@ export class Invoker {
    * failures, whose `err` may hold anything, keep it.
    */
   private functionState(fn: ResolvedFunction): FunctionState {
+    if (fn === this.lastFunction && this.lastState) return this.lastState;
     let state = this.perFunction.get(fn);
     if (!state) {
       const { name, definition } = fn;
@@ -477,8 +485,10 @@ export class Invoker {
       const level =
         this.options.logger.level === 'silent' ? 'silent' : lowest(configured, this.options.minimumLevel);
       const root = this.options.logger;
+      const lines = root.child({ functionName: name }, { redact: { paths: [] }, level });
       state = {
-        lines: root.child({ functionName: name }, { redact: { paths: [] }, level }),
+        lines,
+        logsLines: lines.isLevelEnabled('info'),
         failures: root.child({ functionName: name }, { level }),
         contextOptions: {
           trigger: definition.trigger,
@@ -489,30 +499,18 @@ export class Invoker {
       };
       this.perFunction.set(fn, state);
     }
+    this.lastFunction = fn;
+    this.lastState = state;
     return state;
   }
 }
 
-/** One attempt under way. */
-interface Attempt {
-  readonly request: InvocationRequest;
-  readonly mode: AttemptMode;
-  /** The listener's clock, handed on from invocation to invocation (invokeNow). */
-  readonly clock: RunClock | undefined;
-  readonly state: FunctionState;
-  readonly id: InvocationId;
-  /** The handler's log lines, when kept (recordLogs). */
-  readonly logs: { level: string; message: string }[] | undefined;
-  readonly started: number;
-  /** Whether the function logs its Executing/Executed lines (Information), asked once per attempt. */
-  readonly logsLines: boolean;
-  /** Its invocation span, when tracing. */
-  span: Span | undefined;
-}
-
-interface FunctionState {
+/** What every invocation of a function shares (see functionState). */
+export interface FunctionState {
   /** Executing/Executed and the handler's own lines: no redaction pass. */
   readonly lines: Logger;
+  /** Whether `lines` logs the Executing/Executed lines (Information): its level is set once, here. */
+  readonly logsLines: boolean;
   /** Failed invocations (their error objects are redacted). */
   readonly failures: Logger;
   /** The binding options of its contexts (`context.options`). */
@@ -525,20 +523,16 @@ function lowest(a: PinoLevel, b: PinoLevel | undefined): PinoLevel {
   return b !== undefined && ORDER.indexOf(b) < ORDER.indexOf(a) ? b : a;
 }
 
-/**
- * A `context.log` line's text, as util.format makes it. Most lines are strings with no `%` in the first:
- * those are joined as util.format would join them, without its parsing and formatting machinery.
- */
-function logMessage(args: readonly unknown[]): string {
-  const first = args[0];
-  if (typeof first !== 'string' || first.includes('%')) return format(...args);
-  let message = first;
-  for (let i = 1; i < args.length; i++) {
-    const arg = args[i];
-    if (typeof arg !== 'string') return format(...args);
-    message += ` ${arg}`;
+/** The Executed line of an attempt: Succeeded when the function logs them, Failed at error level. */
+function logExecuted(run: Attempt, status: InvocationStatus, outcome: unknown, durationMs: number): void {
+  const { state } = run;
+  const executed = (result: string): string =>
+    `Executed 'Functions.${run.request.fn.name}' (${result}, Id=${run.id.value}, Duration=${Math.round(durationMs)}ms)`;
+  if (status === 'succeeded') state.lines.info({ invocationId: run.id.value }, executed('Succeeded'));
+  else if (state.failures.isLevelEnabled('error')) {
+    const err = outcome instanceof Error ? outcome : { message: errorMessage(outcome) };
+    state.failures.error({ invocationId: run.id.value, err }, executed('Failed'));
   }
-  return message;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

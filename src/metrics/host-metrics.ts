@@ -1,6 +1,6 @@
 import type { Histogram, Meter } from '@opentelemetry/api';
 import { Counter, Gauge, Registry, type Metric } from 'prom-client';
-import type { InvocationOutcome } from '../invoke/invoker';
+import type { InvocationOutcome, InvocationStatus } from '../invoke/invoker';
 import { DURATION_BUCKET_COUNT, durationBucket } from './duration-histogram';
 
 /** One list or stream function's scale reading (see FunctionHost.scaleSamples). */
@@ -87,11 +87,13 @@ export class HostMetrics {
   private durationHistogram: Histogram | undefined;
 
   observeInvocation(record: InvocationOutcome): void {
-    this.invocations.observe(record.functionName, record.status, record.durationMs);
-    this.durationHistogram?.record(record.durationMs / 1000, {
-      function: record.functionName,
-      status: record.status,
-    });
+    this.observe(record.functionName, record.status, record.durationMs);
+  }
+
+  /** A finished attempt of `functionName`: its status and duration. */
+  observe(functionName: string, status: InvocationStatus, durationMs: number): void {
+    this.invocations.observe(functionName, status, durationMs);
+    this.durationHistogram?.record(durationMs / 1000, { function: functionName, status });
   }
 
   /**
@@ -213,6 +215,9 @@ interface MetricValue {
  */
 class InvocationStats {
   private readonly byFunction = new Map<string, FunctionStats>();
+  /** The function observed last and its stats: most invocations follow one of the same function. */
+  private lastName: string | undefined;
+  private lastStats: FunctionStats | undefined;
 
   get totals(): ReadonlyMap<string, InvocationTotals> {
     return this.byFunction;
@@ -233,7 +238,7 @@ class InvocationStats {
   }
 
   observe(functionName: string, status: 'succeeded' | 'failed', ms: number): void {
-    let stats = this.byFunction.get(functionName);
+    let stats = functionName === this.lastName ? this.lastStats : this.byFunction.get(functionName);
     if (!stats) {
       stats = {
         succeeded: 0,
@@ -244,6 +249,8 @@ class InvocationStats {
       };
       this.byFunction.set(functionName, stats);
     }
+    this.lastName = functionName;
+    this.lastStats = stats;
     const seconds = ms / 1000;
     if (status === 'succeeded') stats.succeeded++;
     else stats.failed++;
@@ -292,7 +299,11 @@ class InvocationStats {
       type,
       aggregator: 'sum' as const,
       get: () => Promise.resolve({ name, help, type, aggregator: 'sum', values: values() }),
-      reset: () => this.byFunction.clear(),
+      reset: () => {
+        this.byFunction.clear();
+        this.lastName = undefined;
+        this.lastStats = undefined;
+      },
     };
     return metric as unknown as Metric;
   }

@@ -6,17 +6,18 @@
  *
  * A message that finds a free invocation and nobody waiting runs at once, in the caller's turn (no
  * promise, no queueing); a worker whose handler ended without a promise goes on to the next waiting
- * message in the same turn (`continued`), so a burst of quick handlers runs without a microtask each.
+ * message in the same turn, so a burst of quick handlers runs without a microtask each.
  */
 export interface MessageFeedOptions {
   readonly concurrency: number;
   readonly maxBacklog: number;
   /**
    * Handles one message: undefined when it is done already, else a promise that settles when it is (and
-   * never rejects). `continued`: the message before it in this worker ended without a promise, just now.
-   * Must not throw.
+   * never rejects). `resumed`: its worker comes back from a handler's promise (other work may have run
+   * since anything before it ended); false when it runs in the turn its message arrived in, or right
+   * after a message of its worker that ended without a promise. Must not throw.
    */
-  readonly run: (message: string, channel: string, continued: boolean) => PromiseLike<unknown> | undefined;
+  readonly run: (message: string, channel: string, resumed: boolean) => PromiseLike<unknown> | undefined;
   /** Called with each message dropped because the backlog was full. */
   readonly dropped: (message: string, channel: string) => void;
 }
@@ -68,9 +69,9 @@ export class MessageFeed {
   }
 
   /** One worker: runs messages while their handlers end at once, until one returns a promise or none waits. */
-  private work(message: string, channel: string, continued: boolean): void {
+  private work(message: string, channel: string, resumed: boolean): void {
     for (;;) {
-      const pending = this.options.run(message, channel, continued);
+      const pending = this.options.run(message, channel, resumed);
       if (pending) {
         pending.then(this.next, this.next);
         return;
@@ -80,7 +81,7 @@ export class MessageFeed {
       message = this.messages[at] as string;
       channel = this.channels[at] as string;
       this.release(at);
-      continued = true;
+      resumed = false;
     }
   }
 
@@ -90,7 +91,7 @@ export class MessageFeed {
     const message = this.messages[at] as string;
     const channel = this.channels[at] as string;
     this.release(at);
-    this.work(message, channel, false);
+    this.work(message, channel, true);
   }
 
   private stopWorker(): void {

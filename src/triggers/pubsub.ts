@@ -64,11 +64,18 @@ export const pubSubTrigger: TriggerSpec<PubSubTriggerOptions> = {
 
 /** The value the handler gets: `{ Trigger, Message }`, or the 1.x `{ SubscriptionChannel, Channel, Message }`. */
 function pubSubInput(options: PubSubTriggerOptions, channel: string, message: string): ManualInput {
-  const triggerMetadata = { SubscriptionChannel: options.channel, Channel: channel, Message: message };
-  return {
-    input: options.valueFormat === 'v1' ? { ...triggerMetadata } : messageModel(channel, message),
-    triggerMetadata,
-  };
+  const triggerMetadata = pubSubMetadata(options, channel, message);
+  return { input: pubSubValue(options, triggerMetadata), triggerMetadata };
+}
+
+/** A message's trigger metadata (`context.triggerMetadata`). */
+function pubSubMetadata(options: PubSubTriggerOptions, channel: string, message: string) {
+  return { SubscriptionChannel: options.channel, Channel: channel, Message: message };
+}
+
+/** The handler's input, from the message's trigger metadata. */
+function pubSubValue(options: PubSubTriggerOptions, metadata: ReturnType<typeof pubSubMetadata>): unknown {
+  return options.valueFormat === 'v1' ? { ...metadata } : messageModel(metadata.Channel, metadata.Message);
 }
 
 /**
@@ -83,18 +90,19 @@ export class PubSubListener implements Listener {
   private closing: Promise<void> | undefined;
   private readonly feed: MessageFeed;
   private readonly drops: DropReporter;
-  /** Handed from each invocation that ends at once to the next (see Invoker.invokeNow). */
-  private readonly clock: RunClock = { reading: undefined };
+  /** Handed from each invocation that ends at once to the next (see Invoker.messageClock and invokeNow). */
+  private readonly clock: RunClock;
   private reason = { channel: '', text: '' };
 
   constructor(private readonly deps: ListenerDeps<PubSubTriggerOptions>) {
     const { fn, logger, metrics } = deps;
     const { maxBacklog, concurrency } = fn.options;
+    this.clock = deps.invoker.messageClock;
     this.drops = new DropReporter({ functionName: fn.name, maxBacklog, logger, metrics });
     this.feed = new MessageFeed({
       concurrency,
       maxBacklog,
-      run: (message, channel, continued) => this.run(message, channel, continued),
+      run: (message, channel, resumed) => this.run(message, channel, resumed),
       dropped: () => this.drops.drop(),
     });
   }
@@ -148,16 +156,15 @@ export class PubSubListener implements Listener {
   }
 
   /** One message's invocation: undefined when it ended at once, else a promise that never rejects. */
-  private run(message: string, channel: string, continued: boolean): Promise<unknown> | undefined {
-    if (!continued) this.clock.reading = undefined; // a reading from before an await is stale
+  private run(message: string, channel: string, resumed: boolean): Promise<unknown> | undefined {
+    if (resumed) this.clock.reading = undefined; // a reading from before an await is stale
     const { fn, invoker } = this.deps;
     try {
-      const { input, triggerMetadata } = pubSubInput(fn.options, channel, message);
+      const triggerMetadata = pubSubMetadata(fn.options, channel, message);
+      const input = pubSubValue(fn.options, triggerMetadata);
       const request = { fn, input, triggerMetadata, reason: this.reasonFor(channel) };
-      const outcome = invoker.invokeNow(request, this.clock);
-      return outcome instanceof Promise
-        ? outcome.catch((error: unknown) => this.reportingFailed(error))
-        : undefined;
+      const pending = invoker.invokeNowUnreported(request, this.clock);
+      return pending?.catch((error: unknown) => this.reportingFailed(error));
     } catch (error) {
       this.reportingFailed(error);
       return undefined;

@@ -259,4 +259,35 @@ describe('RedisPubSubTrigger on a real Redis', () => {
     expect(bad?.status).toBe('failed');
     expect(String((bad?.error as Error).message)).toMatch(/wrong number of arguments/i);
   });
+  it('times each message on its own: neither the gaps between messages nor another function count in a duration', async () => {
+    const p = uniquePrefix('durations');
+    let quick = 0;
+    let slow = 0;
+    const h = await start(
+      {
+        quick: pubsub(`${p}ch`, () => void quick++, { pattern: false }),
+        slow: pubsub(`${p}ch`, () => {
+          slow++;
+          const until = performance.now() + 30;
+          while (performance.now() < until); // 30 ms of synchronous work
+        }),
+      },
+      { records: false, hostJson: { logging: { logLevel: { default: 'Warning' } } } },
+    );
+    for (let i = 0; i < 3; i++) {
+      // two messages per pipeline: both functions' invocations of both usually come in one socket read
+      await Promise.all([redis.publish(`${p}ch`, 'a'), redis.publish(`${p}ch`, 'b')]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await h.until(() => (quick === 6 && slow === 6 ? true : undefined));
+    const text = await h.host.metrics?.text();
+    const sum = (name: string): number =>
+      Number(
+        new RegExp(`redis_func_invocation_duration_seconds_sum\\{function="${name}"\\} (\\S+)`).exec(
+          text ?? '',
+        )?.[1],
+      );
+    expect(sum('slow')).toBeGreaterThanOrEqual(6 * 0.03);
+    expect(sum('quick')).toBeLessThan(0.03); // six quick invocations, none charged with a gap or a slow one
+  });
 });

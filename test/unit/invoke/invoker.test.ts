@@ -279,6 +279,59 @@ describe('Invoker', () => {
       ).toMatchObject({ status: 'succeeded' });
       expect(clock.reading).toBeDefined();
     });
+
+    it('hands the message clock on within one synchronous run only, across functions', async () => {
+      const ended: { name: string; durationMs: number }[] = [];
+      const i = new Invoker({
+        logger: pino({ level: 'silent' }),
+        host: parseHostJson({ version: '2.0' }),
+        onEnded: (name, _status, durationMs) => void ended.push({ name, durationMs }),
+      });
+      const other = { ...fnWith(() => 'quick'), name: 'g' };
+      const clock = i.messageClock;
+      expect(
+        i.invokeNowUnreported(
+          request(() => busyFor(15)),
+          clock,
+        ),
+      ).toBeUndefined();
+      busyFor(20); // in the same run: counts in the next duration (in production: node-redis decoding)
+      expect(i.invokeNowUnreported({ ...request(() => 'x'), fn: other }, clock)).toBeUndefined();
+      expect(clock.reading).toBeDefined();
+      await new Promise((resolve) => setTimeout(resolve, 30)); // a later socket read
+      expect(clock.reading).toBeUndefined();
+      expect(
+        i.invokeNowUnreported(
+          request(() => 'quick'),
+          clock,
+        ),
+      ).toBeUndefined();
+      expect(ended.map((e) => e.name)).toEqual(['f', 'g', 'f']);
+      expect(ended[0]?.durationMs).toBeGreaterThanOrEqual(15);
+      expect(ended[1]?.durationMs).toBeGreaterThanOrEqual(20); // started where f ended
+      expect(ended[2]?.durationMs).toBeLessThan(10); // the 30 ms between runs do not count
+    });
+
+    it('reports an unreported invocation to onEnded and onInvocation, and its promise when it awaits', async () => {
+      const ended: string[] = [];
+      const records: InvocationRecord[] = [];
+      const i = new Invoker({
+        logger: pino({ level: 'silent' }),
+        host: parseHostJson({ version: '2.0' }),
+        onEnded: (_name, status) => void ended.push(status),
+        onInvocation: (r) => records.push(r),
+      });
+      expect(i.invokeNowUnreported(request(() => 'x'))).toBeUndefined();
+      const pending = i.invokeNowUnreported(request(() => Promise.reject(new Error('no'))));
+      expect(pending).toBeInstanceOf(Promise);
+      await pending;
+      expect(ended).toEqual(['succeeded', 'failed']);
+      expect(records.map((r) => [r.status, r.result ?? (r.error as Error).message])).toEqual([
+        ['succeeded', 'x'],
+        ['failed', 'no'],
+      ]);
+      expect(i.activeCount).toBe(0);
+    });
   });
 
   it("keeps the handler's log lines in the record only when asked to (recordLogs)", async () => {
