@@ -346,7 +346,8 @@ describe('the board in a browser', () => {
     await page.click('#confirm-ok');
     await page.waitForFunction(() => document.getElementById('dead-result')?.textContent === 'Purged 1.');
     expect(await redis.lLen(`${p}jobs:deadletter`)).toBe(0);
-    expect(await page.$$('#dead-list .dead')).toHaveLength(0);
+    // the page reloads the list after it shows the result
+    await page.waitForFunction(() => document.querySelectorAll('#dead-list .dead').length === 0);
   });
 
   it('serves the page with a strict content security policy and no inline script', async () => {
