@@ -21,6 +21,9 @@ export interface AdminTarget extends ActionTarget {
   describeConnections(): Promise<Record<string, string>>;
 }
 
+/** How long close() lets requests in progress finish before it cuts their connections. */
+const CLOSE_GRACE_MS = 1000;
+
 export interface AdminServer {
   readonly port: number;
   close(): Promise<void>;
@@ -61,7 +64,14 @@ export async function startAdminServer(
     );
   }
   const guard = { loopback: isLoopback(bind), bind, key };
+  let closing = false;
   const server = createServer((req, res) => {
+    // A page's request on a kept-alive connection after close() began (a live feed reconnecting, say)
+    // would hold the server open: it is answered at once and its connection closed.
+    if (closing) {
+      res.shouldKeepAlive = false;
+      return send(res, 503, { error: 'The host is stopping.' });
+    }
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     // the page's own files hold no data: they load without the key (which the page then sends)
     const refusal = guardRequest(req, isBoardAsset(path) ? { ...guard, key: undefined } : guard);
@@ -85,7 +95,14 @@ export async function startAdminServer(
   );
   return {
     port: actual,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () => {
+      closing = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // connections still busy after a second (a slow request) are cut: stopping never hangs on a page
+      setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
+      return closed;
+    },
   };
 }
 
