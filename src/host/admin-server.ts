@@ -8,7 +8,7 @@ import type { ResolvedFunction } from '../triggers/trigger';
 import { isBoardAsset } from './board/board-assets';
 import { boardAction, type ActionTarget } from './board/action-routes';
 import { guardRequest } from './board/origin';
-import { BodyTooLargeError, readBody, sendJson as send } from './http-json';
+import { BodyTooLargeError, readBody, requestUrl, sendJson as send } from './http-json';
 
 /** What the admin API serves: one host, or a group of instances. */
 export interface AdminTarget extends ActionTarget {
@@ -72,9 +72,12 @@ export async function startAdminServer(
       res.shouldKeepAlive = false;
       return send(res, 503, { error: 'The host is stopping.' });
     }
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    // the page's own files hold no data: they load without the key (which the page then sends)
-    const refusal = guardRequest(req, isBoardAsset(path) ? { ...guard, key: undefined } : guard);
+    const url = requestUrl(req);
+    if (!url) return send(res, 400, { error: `The request target '${req.url ?? ''}' is not a valid URL.` });
+    // the page's own files hold no data: they load without the key (which the page then sends) and from
+    // anywhere; everything else, reads included, is refused to another site's pages
+    const asset = isBoardAsset(url.pathname);
+    const refusal = guardRequest(req, asset ? { ...guard, key: undefined } : { ...guard, reads: true });
     if (refusal) return refusal.send(res);
     const board = options.board?.route(req, res) ?? Promise.resolve(false);
     const handled = board.then((done) =>

@@ -79,3 +79,12 @@ export async function readJsonObject(
     return errorReply(400, `The body must be a JSON object like ${shape}.`);
   return parsed as Record<string, unknown>;
 }
+
+/** The request's URL, or undefined when its target is not one (a raw request may send anything). */
+export function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}

@@ -159,6 +159,18 @@ export class HostMetrics {
     return this.scaleCache.readings;
   }
 
+  /**
+   * {@link readScale}, or the last readings when fresh ones take longer than `ms` (Redis unreachable: its
+   * commands wait in node-redis's offline queue until it is back, and a page must not wait with them).
+   */
+  readScaleWithin(ms: number): Promise<readonly ScaleReading[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<readonly ScaleReading[]>((resolve) => {
+      timer = setTimeout(() => resolve(this.lastReadings), ms);
+    });
+    return Promise.race([this.readScale(), late]).finally(() => clearTimeout(timer));
+  }
+
   /** Each gauge collects on its own (prom-client reads metrics concurrently), from the same reading. */
   private async collectScale(gauge: Gauge<'function'>, value: (r: ScaleReading) => number): Promise<void> {
     const readings = await this.readScale();

@@ -36,6 +36,8 @@ export type { NodeTarget, PubSubListener, Subscriber } from './cluster-routing';
  */
 export class RedisConnections {
   private readonly connections = new Map<string, Promise<Connection>>();
+  /** The settings whose connection is made, as `connections` resolved them (read without waiting). */
+  private readonly opened = new Map<string, Connection>();
   private readonly embedded: EmbeddedServers;
   private readonly routing: ClusterRouting;
   private closed = false;
@@ -141,14 +143,15 @@ export class RedisConnections {
     return client;
   }
 
-  /** The settings with a connection that was lost and is retrying (open but not ready). */
-  async reconnecting(): Promise<string[]> {
+  /** The settings with a connection that was lost and is retrying (open but not ready), or not made yet. */
+  reconnecting(): Promise<string[]> {
     const out: string[] = [];
-    for (const [name, pending] of this.connections) {
-      const connection = await pending.catch(() => undefined);
-      if (connection && [...connection.clients].some((c) => c.isOpen && !c.isReady)) out.push(name);
+    for (const name of this.connections.keys()) {
+      // a setting whose first connection is still being made (retrying) counts too, without waiting for it
+      const connection = this.opened.get(name);
+      if (!connection || [...connection.clients].some((c) => c.isOpen && !c.isReady)) out.push(name);
     }
-    return out;
+    return Promise.resolve(out);
   }
 
   /** Safe description of each connection in use (no credentials). */
@@ -253,6 +256,7 @@ export class RedisConnections {
     if (!pending) {
       pending = openConnection(settingName, this.options, this.embedded);
       this.connections.set(settingName, pending);
+      pending.then((made) => this.opened.set(settingName, made)).catch(() => undefined);
     }
     return pending;
   }

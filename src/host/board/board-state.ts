@@ -53,11 +53,14 @@ export interface StateSources {
   readonly pages: number;
 }
 
+/** How long the state waits for fresh backlog readings before it shows the last ones. */
+const SCALE_WAIT_MS = 500;
+
 /** `GET /admin/board/state`: the host and a row per function. */
 export async function boardState(sources: StateSources): Promise<BoardState> {
   const { target, metrics, stats } = sources;
   const [readings, reconnecting] = await Promise.all([
-    metrics.readScale(),
+    metrics.readScaleWithin(SCALE_WAIT_MS),
     target.reconnecting?.() ?? Promise.resolve(new Set<string>()),
   ]);
   const functions = target.functions.map((fn) =>

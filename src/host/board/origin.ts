@@ -10,6 +10,8 @@ export interface RequestGuard {
   readonly bind: string;
   /** Off loopback, the master key every call must send (`x-functions-key`, or `?code=`). */
   readonly key: string | undefined;
+  /** Refuse cross-origin reads (GET, HEAD) too: another site's page must not even open the live feed. */
+  readonly reads?: boolean;
 }
 
 /**
@@ -29,7 +31,7 @@ export function guardRequest(req: IncomingMessage, guard: RequestGuard): JsonRep
         `got ${host === undefined ? 'none' : `'${host}'`}.`,
     );
   }
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
+  if (guard.reads || (req.method !== 'GET' && req.method !== 'HEAD')) {
     const refusal = crossOrigin(req, host);
     if (refusal) return errorReply(403, refusal);
   }

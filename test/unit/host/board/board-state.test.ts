@@ -88,6 +88,22 @@ describe('boardState', () => {
     expect(state.functions[0]).not.toHaveProperty('backlog');
   });
 
+  it('answers with the last backlog readings while fresh ones wait for an unreachable Redis', async () => {
+    const metrics = new HostMetrics();
+    let answer = true;
+    metrics.setScaleSource(
+      () =>
+        answer
+          ? Promise.resolve([{ fn: { name: 'onJob' }, backlog: 7, target: 1, pending: 0 }])
+          : new Promise(() => undefined), // commands wait in the offline queue
+    );
+    await metrics.readScale();
+    answer = false;
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // past the shared reading's second
+    const state = await stateOf({}, metrics);
+    expect(state.functions[2]).toMatchObject({ backlog: 7 });
+  });
+
   it("follows the host's state while it starts and stops", async () => {
     for (const [host, shown] of [
       ['starting', 'starting'],
