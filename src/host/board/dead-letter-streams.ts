@@ -1,7 +1,7 @@
 import { errorReply } from '../http-json';
 import type { DeadLetterContext, DeadLetterItem, DeadLetterStore, ItemOutcome } from './dead-letters';
 
-/** How many entries a requeue of all reads at once. */
+/** How many entries a requeue or purge of all reads at once. */
 const PAGE = 100;
 
 /** One dead-letter stream entry: its id and its fields. */
@@ -79,19 +79,12 @@ class StreamDeadLetters implements DeadLetterStore {
   }
 
   async requeueAll(key: string, progress: { requeued: number; skipped: number }): Promise<void> {
-    // Only the entries there now: one that fails again and comes back is not requeued twice.
-    const [last] = entriesOf(await this.run(['XREVRANGE', key, '+', '-', 'COUNT', '1']));
-    if (!last) return;
-    for (let from = '-'; ;) {
-      const page = entriesOf(await this.run(['XRANGE', key, from, last.id, 'COUNT', String(PAGE)]));
+    await this.eachPage(key, async (page) => {
       for (const entry of page) {
         if ((await this.requeueEntry(key, entry)) === 1) progress.requeued++;
         else progress.skipped++;
       }
-      const end = page[page.length - 1];
-      if (page.length < PAGE || !end || end.id === last.id) return;
-      from = nextId(end.id);
-    }
+    });
   }
 
   async purge(key: string, ref: string): Promise<ItemOutcome> {
@@ -101,7 +94,27 @@ class StreamDeadLetters implements DeadLetterStore {
   }
 
   async purgeAll(key: string): Promise<number> {
-    return Number(await this.run(['XTRIM', key, 'MAXLEN', '0']));
+    let purged = 0;
+    await this.eachPage(key, async (page) => {
+      purged += Number(await this.run(['XDEL', key, ...page.map((entry) => entry.id)]));
+    });
+    return purged;
+  }
+
+  /**
+   * The entries there now, a page at a time: one written meanwhile (a dead letter that came back, a new
+   * one nobody has seen) is left alone.
+   */
+  private async eachPage(key: string, handle: (page: Entry[]) => Promise<void>): Promise<void> {
+    const [last] = entriesOf(await this.run(['XREVRANGE', key, '+', '-', 'COUNT', '1']));
+    if (!last) return;
+    for (let from = '-'; ;) {
+      const page = entriesOf(await this.run(['XRANGE', key, from, last.id, 'COUNT', String(PAGE)]));
+      if (page.length > 0) await handle(page);
+      const end = page[page.length - 1];
+      if (page.length < PAGE || !end || end.id === last.id) return;
+      from = nextId(end.id);
+    }
   }
 
   private item(key: string, entry: Entry): DeadLetterItem {
