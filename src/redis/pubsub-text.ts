@@ -1,3 +1,6 @@
+// The module's own binding: the global `Buffer` is an accessor, read anew at each use.
+import { Buffer } from 'node:buffer';
+
 /**
  * The strings of a Pub/Sub message, from what node-redis hands a listener subscribed in buffer mode: the
  * same strings a listener in string mode gets (UTF-8, as node-redis decodes them), made with fewer
