@@ -12,7 +12,7 @@ import type { PubSubListener, Subscriber } from '../src/redis/connections';
 export interface PathVariant {
   readonly label: string;
   /**
-   * floor: a counting listener; pubsub: a FunctionHost's Pub/Sub function behind the listener; test-host-
+   * floor: a counting listener in string mode (node-redis makes the text; `pattern` as for pubsub); pubsub: a FunctionHost's Pub/Sub function behind the listener; test-host-
    * lpush / test-host-publish: the in-memory test host (lpush batch 100; publish in bursts of 1,000).
    */
   readonly kind: 'floor' | 'pubsub' | 'test-host-lpush' | 'test-host-publish';
@@ -60,14 +60,24 @@ function counter() {
   };
 }
 
+/**
+ * A socket read's bytes: node-redis's decoder hands each message and its channel over as views into the
+ * read (a new Buffer each), and a listener in buffer mode gets those.
+ */
+const READ = Buffer.from(CHANNEL + MESSAGE);
+
+/** How the listener gets a message: the decoded views (buffer mode), or strings made of them (string mode). */
+type Deliver = (message: Buffer, channel: Buffer) => void;
+
 /** Messages as node-redis hands them to a subscriber's listener: a decoded message at a time. */
-function listenerSubject(listener: () => PubSubListener, until: (n: number) => Promise<void>) {
+function listenerSubject(deliver: () => Deliver, until: (n: number) => Promise<void>) {
   let sent = 0;
+  const channelEnd = CHANNEL.length;
   return async (count: number): Promise<void> => {
-    const call = listener();
+    const call = deliver();
     for (const end = sent + count; sent < end;) {
       const chunk = Math.min(CHUNK, end - sent);
-      for (let i = 0; i < chunk; i++) call(MESSAGE, CHANNEL);
+      for (let i = 0; i < chunk; i++) call(READ.subarray(channelEnd), READ.subarray(0, channelEnd));
       sent += chunk;
       await until(sent);
     }
@@ -148,8 +158,8 @@ async function pubsubSubject(m: Modules, variant: PathVariant): Promise<Subject>
     metrics: new m.metrics.HostMetrics(),
   });
   await host.start();
-  const listener = (): PubSubListener => subscriber.listener ?? (() => undefined);
-  return { drive: listenerSubject(listener, handled.until), close: () => host.close() };
+  const deliver = (): Deliver => subscriber.listener ?? (() => undefined);
+  return { drive: listenerSubject(deliver, handled.until), close: () => host.close() };
 }
 
 /** The in-memory test host: lpush of `count` values (batch 100), or publish in bursts of 1,000. */
@@ -182,8 +192,13 @@ async function subject(m: Modules, variant: PathVariant): Promise<Subject> {
   if (variant.kind === 'pubsub') return pubsubSubject(m, variant);
   if (variant.kind !== 'floor') return testHostSubject(m, variant);
   const handled = counter();
-  const listener: PubSubListener = () => handled.count();
-  return { drive: listenerSubject(() => listener, handled.until), close: () => Promise.resolve() };
+  const listener = (_message: string, _channel: string): void => handled.count();
+  // What node-redis does for a listener in string mode: the message made text, and on a pattern
+  // subscription its channel too (the channel it looks listeners up by is made text in either mode).
+  const deliver: Deliver = variant.pattern
+    ? (message, channel) => listener(message.toString(), channel.toString())
+    : (message) => listener(message.toString(), CHANNEL);
+  return { drive: listenerSubject(() => deliver, handled.until), close: () => Promise.resolve() };
 }
 
 /** Time per message over `count` messages, after a warm-up. */

@@ -3,9 +3,10 @@
  * trigger itself costs per message, without Redis. A FunctionHost wired as `redis-func start --json` wires
  * it (JSON logger into /dev/null, Prometheus metrics, no onInvocation) subscribes through the real
  * RedisBroker and RedisPubSubPort to a stand-in subscriber client, and the bench calls the listener
- * node-redis would call, N times, as a decoded message arrives, `--chunk` messages (default 1,000) per
- * synchronous run, as a socket read hands them over. The floor row calls a counting listener the same way
- * (what a plain node-redis subscriber's callback costs). Each row runs in fresh Node processes, `--repeat`
+ * node-redis would call, N times, as a decoded message arrives (views into a read's bytes, new each time),
+ * `--chunk` messages (default 1,000) per synchronous run, as a socket read hands them over. The floor rows
+ * call a counting listener with what node-redis makes for a listener in string mode (a plain subscriber):
+ * the message as text, and on a pattern subscription the channel too. Each row runs in fresh Node processes, `--repeat`
  * times (default 5): one measures time (wall and CPU ns per message), one the bytes allocated per message
  * (a young generation big enough that no collection runs while it is counted). `--root` measures another
  * build's dist/ (its src/ modules) with this driver: see `npm run bench -- tracing --against`.
@@ -17,7 +18,8 @@ import { median, option, printTable, repeatArg } from './util';
 import { pathDriver, type PathMeasure, type PathVariant } from './path-driver';
 
 const VARIANTS: readonly PathVariant[] = [
-  { label: 'floor: a counting listener (plain subscriber)', kind: 'floor' },
+  { label: 'floor, PSUBSCRIBE: a counting listener (plain subscriber)', kind: 'floor', pattern: true },
+  { label: 'floor, SUBSCRIBE: a counting listener (plain subscriber)', kind: 'floor', pattern: false },
   { label: 'PSUBSCRIBE, sync handler, logs off', kind: 'pubsub', pattern: true },
   { label: 'SUBSCRIBE, sync handler, logs off', kind: 'pubsub', pattern: false },
   { label: 'SUBSCRIBE, async handler, logs off', kind: 'pubsub', pattern: false, asyncHandler: true },
@@ -80,7 +82,7 @@ export async function run(args: readonly string[]): Promise<void> {
     ];
   };
   const rows: (string | number)[][] = [];
-  let floorCpu = 0;
+  const floorCpu = { pattern: 0, exact: 0 };
   for (let row = 0; row < VARIANTS.length; row++) {
     const times: PathMeasure[] = [];
     const bytes: number[] = [];
@@ -91,12 +93,14 @@ export async function run(args: readonly string[]): Promise<void> {
       if (allocated !== undefined) bytes.push(allocated);
     }
     const cpu = median(times.map((t) => t.cpuNs));
-    if (row === 0) floorCpu = cpu;
+    const variant = VARIANTS[row];
+    const floorKey = variant?.pattern ? 'pattern' : 'exact';
+    if (variant?.kind === 'floor') floorCpu[floorKey] = cpu;
     rows.push([
       VARIANTS[row]?.label ?? '',
       median(times.map((t) => t.wallNs)),
       cpu,
-      row === 0 ? '' : cpu - floorCpu,
+      variant?.kind === 'floor' ? '' : cpu - floorCpu[floorKey],
       bytes.length > 0 ? median(bytes) : 'n/a (a collection ran)',
     ]);
   }

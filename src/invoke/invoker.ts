@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { context as otelContext } from '@opentelemetry/api';
 import { InvocationContext, type InvocationContextInit, type RetryContext } from '@azure/functions';
 import type { HostConfig } from '../config/host-json';

@@ -14,19 +14,25 @@ import type { Connection } from './connection-settings';
 import { describeEndpoint, type RedisEndpoint } from './connection-string';
 import { FailureReports } from './failure-reports';
 
-/** What a Pub/Sub port needs, the same on a standalone client and on a cluster client. */
+/**
+ * What a Pub/Sub port needs, the same on a standalone client and on a cluster client. Listeners are
+ * subscribed in buffer mode (`true`): they get the message and its channel as node-redis decoded them,
+ * Buffers (see pubsub-text.ts).
+ */
 export interface Subscriber {
   readonly isReady: boolean;
-  // (The listeners take Buffers too so that the cluster client's unsubscribe signatures fit.)
-  subscribe(channels: string, listener: PubSubListener): Promise<void>;
-  unsubscribe(channels: string, listener: PubSubListener): Promise<void>;
-  pSubscribe(patterns: string, listener: PubSubListener): Promise<void>;
-  pUnsubscribe(patterns: string, listener: PubSubListener): Promise<void>;
-  sSubscribe(channels: string, listener: PubSubListener): Promise<void>;
-  sUnsubscribe(channels: string, listener: PubSubListener): Promise<void>;
+  subscribe(channels: string, listener: PubSubListener, bufferMode: true): Promise<void>;
+  unsubscribe(channels: string, listener: PubSubListener, bufferMode: true): Promise<void>;
+  pSubscribe(patterns: string, listener: PubSubListener, bufferMode: true): Promise<void>;
+  pUnsubscribe(patterns: string, listener: PubSubListener, bufferMode: true): Promise<void>;
+  sSubscribe(channels: string, listener: PubSubListener, bufferMode: true): Promise<void>;
+  sUnsubscribe(channels: string, listener: PubSubListener, bufferMode: true): Promise<void>;
 }
 
-/** A Pub/Sub listener; messages arrive as strings (no buffer mode is asked for). */
+/**
+ * A Pub/Sub listener. Subscribed in buffer mode it gets Buffers (an array or null on
+ * `__redis__:invalidate`); it takes strings too so that the cluster client's unsubscribe signatures fit.
+ */
 export type PubSubListener = (message: string | Buffer, channel: string | Buffer) => void;
 
 /** Where a dedicated client connects on a cluster: the master of a key's slot, or a given node. */

@@ -3,6 +3,7 @@ import type { MessageHandler, PubSubPort, Subscription } from '../triggers/ports
 import type { RedisClient } from './client';
 import { nodeId, type NodeAddress } from './cluster';
 import type { PubSubListener, RedisConnections, Subscriber } from './connections';
+import { ChannelText, MessageText } from './pubsub-text';
 
 type Unsubscribe = () => Promise<void>;
 
@@ -18,6 +19,8 @@ const TOPOLOGY_CHECK_MS = 2000;
  */
 export class RedisPubSubPort implements PubSubPort {
   private flags: Promise<string | undefined> | undefined;
+  /** Every subscription's messages are made text here: those of one channel once for all its functions. */
+  private readonly messages = new MessageText();
 
   constructor(
     private readonly connections: RedisConnections,
@@ -25,7 +28,11 @@ export class RedisPubSubPort implements PubSubPort {
   ) {}
 
   async subscribe(subscription: Subscription, onMessage: MessageHandler): Promise<Unsubscribe> {
-    const listener: PubSubListener = (message, channel) => onMessage(String(message), String(channel));
+    const exact = subscription.pattern ? undefined : subscription.channel;
+    const channels = new ChannelText(exact);
+    const messages = this.messages;
+    const listener: PubSubListener = (message, channel) =>
+      onMessage(messages.of(message), channels.of(channel));
     const masters = isKeyspaceChannel(subscription.channel)
       ? await this.connections.masters(this.settingName)
       : undefined;
@@ -151,19 +158,19 @@ async function subscribeOn(
 ): Promise<Unsubscribe> {
   const { channel } = subscription;
   if (subscription.sharded) {
-    await client.sSubscribe(channel, listener);
+    await client.sSubscribe(channel, listener, true);
     return async () => {
-      if (client.isReady) await client.sUnsubscribe(channel, listener);
+      if (client.isReady) await client.sUnsubscribe(channel, listener, true);
     };
   }
   if (subscription.pattern) {
-    await client.pSubscribe(channel, listener);
+    await client.pSubscribe(channel, listener, true);
     return async () => {
-      if (client.isReady) await client.pUnsubscribe(channel, listener);
+      if (client.isReady) await client.pUnsubscribe(channel, listener, true);
     };
   }
-  await client.subscribe(channel, listener);
+  await client.subscribe(channel, listener, true);
   return async () => {
-    if (client.isReady) await client.unsubscribe(channel, listener);
+    if (client.isReady) await client.unsubscribe(channel, listener, true);
   };
 }

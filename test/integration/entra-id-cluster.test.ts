@@ -48,7 +48,7 @@ it('authenticates every cluster node connection as principalId and re-authentica
   const subscriber = await redis.subscriberClient('Redis');
   let onMessage: (message: string) => void = () => undefined;
   const received = new Promise<string>((resolve) => (onMessage = resolve));
-  await subscriber.subscribe(`${prefix}:c`, (m) => onMessage(String(m)));
+  await subscriber.subscribe(`${prefix}:c`, (m) => onMessage(String(m)), true);
   const before = await Promise.all(admins.map(authCalls));
 
   await credential.issuedAtLeast(credential.issued.length + 2); // two rotations of the running connections

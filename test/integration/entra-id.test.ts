@@ -99,7 +99,7 @@ describe('Microsoft Entra ID connections', () => {
     const subscriber = await redis.subscriberClient('Redis');
     let onMessage: (message: string) => void = () => undefined;
     const received = new Promise<string>((resolve) => (onMessage = resolve));
-    await subscriber.subscribe(`${prefix}:c`, (m) => onMessage(String(m)));
+    await subscriber.subscribe(`${prefix}:c`, (m) => onMessage(String(m)), true);
     const blocking = await redis.dedicatedClient('Redis', 'blocking-reader', undefined, 'ListFn');
     const blocked = blocking.sendCommand(['BLPOP', `${prefix}:list`, '0']);
     const idsBefore = await clientIdsOf(OID);
