@@ -73,7 +73,7 @@ export class RedisInvocationContext implements InvocationContext {
   #id: { readonly value: string } | undefined;
 
   /**
-   * `id`, when given, is the invocation id made text only if read (see InvocationId). Log calls go to
+   * `id`, when given, is the invocation id made text only if read (see Attempt). Log calls go to
    * `lines` when given (their arguments as one array, not spread again), else to `logHandler`.
    */
   constructor(

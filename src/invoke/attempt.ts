@@ -7,9 +7,8 @@ import { invocationId } from './invocation-id';
 import type { AttemptMode, FunctionState, InvocationRequest, RunClock } from './invoker';
 
 /**
- * One attempt under way. It is its invocation's id (`value`: made text when first read, like an
- * InvocationId) and it receives its context's log calls (a LineSink), so that an invocation costs no
- * closure and no id object of its own. Plain fields set in the constructor: the cheapest object V8 makes.
+ * One attempt under way. It is its invocation's id (`value`: made text when first read) and it receives
+ * its context's log calls (a LineSink), so that an invocation costs no closure and no id object of its own. Plain fields set in the constructor: the cheapest object V8 makes.
  */
 export class Attempt implements LineSink {
   /** Its invocation span, when tracing. */

@@ -8,30 +8,10 @@ const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 const scratch = Buffer.alloc(36);
 
 /**
- * An invocation's id: a random (version 4) UUID, as the Functions host gives each invocation, with the
- * randomness of crypto.randomUUID. It is made when first read (a log line, `context.invocationId`, a record
- * someone receives), and the same text every time after: making one cost about a tenth of a quick
- * invocation, and with logs off most are never read.
+ * A new invocation id's text: a random (version 4) UUID, as the Functions host gives each invocation, with
+ * the randomness of crypto.randomUUID, drawn from a pool. Callers make it when first read (see Attempt):
+ * making one costs about a tenth of a quick invocation, and with logs off most are never read.
  */
-export class InvocationId {
-  #text: string | undefined;
-
-  /** `xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx` (V one of 8, 9, a, b). */
-  get value(): string {
-    return (this.#text ??= randomUuid());
-  }
-
-  toString(): string {
-    return this.value;
-  }
-}
-
-/** A new id, made when first read. */
-export function drawInvocationId(): InvocationId {
-  return new InvocationId();
-}
-
-/** A new id's text. */
 export function invocationId(): string {
   return randomUuid();
 }

@@ -184,8 +184,9 @@ export class Invoker {
    * at once (nothing but the listener's own step in between; see forEachConcurrent's `continued`). If this
    * one ends at once too it leaves its own reading, so a run of quick handlers reads the clock once per
    * invocation instead of twice (a reading costs as much as a quick handler). A reading is left only when
-   * nothing but the host's bookkeeping runs after it: not when the function logs its Executed line and not
-   * when someone receives records (onInvocation, tap), whose time would count in the next duration.
+   * nothing but the host's bookkeeping runs after it: not after a failure (its error line), not when the
+   * function logs its Executed line and not when someone receives records (onInvocation, tap), whose time
+   * would count in the next duration.
    */
   invokeNow(request: InvocationRequest, clock?: RunClock): InvocationOutcome | Promise<InvocationOutcome> {
     // INVOKE_NOW wants the outcome
@@ -334,7 +335,8 @@ export class Invoker {
     const now = performance.now();
     const { clock } = run;
     const { onInvocation, tap } = this.options;
-    if (clock && atOnce && !onInvocation && !tap?.receiver && !run.logsLines) clock.reading = now;
+    if (clock && atOnce && status === 'succeeded' && !onInvocation && !tap?.receiver && !run.logsLines)
+      clock.reading = now;
     if (run.span) this.tracing?.end(run.span, status === 'failed', outcome);
     try {
       return this.record(run, status, outcome, now - run.started);

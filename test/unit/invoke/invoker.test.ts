@@ -312,6 +312,23 @@ describe('Invoker', () => {
       expect(ended[2]?.durationMs).toBeLessThan(10); // the 30 ms between runs do not count
     });
 
+    it('leaves no clock reading after a failure, whose error line is written after it ends', () => {
+      const i = new Invoker({ logger: pino({ level: 'silent' }), host: parseHostJson({ version: '2.0' }) });
+      const clock = i.messageClock;
+      i.invokeNowUnreported(
+        request(() => 'x'),
+        clock,
+      );
+      expect(clock.reading).toBeDefined();
+      i.invokeNowUnreported(
+        request(() => {
+          throw new Error('no');
+        }),
+        clock,
+      );
+      expect(clock.reading).toBeUndefined();
+    });
+
     it('reports an unreported invocation to onEnded and onInvocation, and its promise when it awaits', async () => {
       const ended: string[] = [];
       const records: InvocationRecord[] = [];
