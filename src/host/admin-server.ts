@@ -8,7 +8,8 @@ import type { ResolvedFunction } from '../triggers/trigger';
 import { isBoardAsset } from './board/board-assets';
 import { boardAction, type ActionTarget } from './board/action-routes';
 import { guardRequest } from './board/origin';
-import { BodyTooLargeError, readBody, requestUrl, sendJson as send } from './http-json';
+import { functionByEncodedName } from './function-by-name';
+import { BodyTooLargeError, JsonReply, readBody, requestUrl, sendJson as send } from './http-json';
 
 /** What the admin API serves: one host, or a group of instances. */
 export interface AdminTarget extends ActionTarget {
@@ -164,9 +165,8 @@ async function handle(
   if (action) return action.send(res);
   const match = /^\/admin\/functions\/([^/]+)\/?$/.exec(url.pathname);
   if (req.method === 'POST' && match) {
-    const name = decodeURIComponent(match[1] ?? '');
-    const fn = host.functions.find((f) => f.name.toLowerCase() === name.toLowerCase());
-    if (!fn) return send(res, 404, { error: `No function named '${name}'.` });
+    const fn = functionByEncodedName(host.functions, match[1] ?? '', url.pathname);
+    if (fn instanceof JsonReply) return fn.send(res);
     const body = await readBody(req);
     let input: unknown;
     try {

@@ -3,6 +3,7 @@ import { errorMessage } from '../../errors';
 import type { Logger } from '../../logging';
 import type { CommandPort } from '../../triggers/ports';
 import type { ResolvedFunction } from '../../triggers/trigger';
+import { functionByEncodedName } from '../function-by-name';
 import { errorReply, JsonReply, readJsonObject } from '../http-json';
 import { sendTestMessage } from './actions';
 import { actOnDeadLetters, browseDeadLetters } from './dead-letters';
@@ -33,14 +34,8 @@ export async function boardAction(
   const action = match[2] ?? '';
   const method = action === 'deadletters' ? 'GET' : 'POST';
   if (req.method !== method) return errorReply(405, `Use ${method} for ${url.pathname}.`);
-  let name: string;
-  try {
-    name = decodeURIComponent(match[1] ?? '');
-  } catch {
-    return errorReply(400, `The function name in ${url.pathname} is not valid URL encoding.`);
-  }
-  const fn = target.functions.find((f) => f.name.toLowerCase() === name.toLowerCase());
-  if (!fn) return errorReply(404, `No function named '${name}'.`);
+  const fn = functionByEncodedName(target.functions, match[1] ?? '', url.pathname);
+  if (fn instanceof JsonReply) return fn;
   const commands = target.commandsFor(fn);
   if (!commands) return errorReply(503, 'No host instance is running to reach Redis.');
   try {

@@ -5,6 +5,8 @@ import { startAdminServer, type AdminServer, type AdminTarget } from '../../../s
 import { Board } from '../../../src/host/board/board';
 import { InvocationTap } from '../../../src/invoke/invocation-tap';
 import { HostMetrics } from '../../../src/metrics/host-metrics';
+import type { ResolvedFunction } from '../../../src/triggers/trigger';
+import { adminRequest } from '../../support/admin-http';
 
 const never = new Promise<never>(() => undefined);
 const target: AdminTarget = {
@@ -96,6 +98,34 @@ describe('requests the admin server refuses', () => {
       expect(await read('/admin/board/state', { origin: 'http://evil.example' })).toBe(403);
       expect(await read('/', { 'sec-fetch-site': 'cross-site' })).toBe(200);
       expect(await read('/admin/board/state', { 'sec-fetch-site': 'same-origin' })).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('a function named in the path', () => {
+  // invoking it answers 202 (the invocation never ends here); the board's send answers 503 (no instance)
+  const named: AdminTarget = { ...target, functions: [{ name: 'On Order' } as ResolvedFunction] };
+  const paths = (encoded: string) => [
+    `/admin/functions/${encoded}`,
+    `/admin/board/functions/${encoded}/send`,
+  ];
+
+  it('is found by its URL-encoded name, or answered alike by the invoke and board routes', async () => {
+    const server = await startAdminServer(named, { port: 0, version: 'test' }, pino({ level: 'silent' }));
+    const post = (path: string) => adminRequest(server.port, 'POST', path, { body: { input: 'x' } });
+    try {
+      const [invoke, send] = paths('on%20ORDER');
+      expect((await post(invoke ?? '')).status).toBe(202);
+      expect((await post(send ?? '')).status).toBe(503);
+      for (const path of paths('%E0%A4%A')) {
+        const error = `The function name in ${path} is not valid URL encoding.`;
+        expect(await post(path)).toEqual({ status: 400, body: { error } });
+      }
+      for (const path of paths('no%20such')) {
+        expect(await post(path)).toEqual({ status: 404, body: { error: "No function named 'no such'." } });
+      }
     } finally {
       await server.close();
     }
