@@ -29,7 +29,7 @@ export interface FeedEntry {
 
 /** The feed's entry for a record: text only, each part cut to a size the page can show. */
 export function feedEntry(record: InvocationRecord, reason: string, at: number): FeedEntry {
-  const input = inputText(record.input);
+  const input = inputText(record.input, INPUT_LIMIT);
   const logs = record.logs.slice(0, LOG_LINES_LIMIT).map(({ level, message }) => ({
     level,
     message: cut(message, LOG_LINE_LIMIT),
@@ -42,7 +42,7 @@ export function feedEntry(record: InvocationRecord, reason: string, at: number):
     durationMs: Math.round(record.durationMs * 1000) / 1000,
     attempt: record.attempt,
     at,
-    input: cut(input, INPUT_LIMIT),
+    input: input.text,
     inputLength: input.length,
     ...(record.status === 'failed' ? { error: cut(errorText(record.error), ERROR_LIMIT) } : {}),
     logs,
@@ -50,9 +50,19 @@ export function feedEntry(record: InvocationRecord, reason: string, at: number):
   };
 }
 
-function inputText(input: unknown): string {
-  if (typeof input === 'string') return input;
-  if (Buffer.isBuffer(input)) return input.toString('utf8');
+/**
+ * The input as text, cut at `limit` characters, and the whole text's length. A string is cut as it is and
+ * a Buffer decoded a chunk at a time (its length counted chunk by chunk), so neither is copied whole; any
+ * other value is JSON, made whole (its length is that of all of it).
+ */
+function inputText(input: unknown, limit: number): { text: string; length: number } {
+  if (typeof input === 'string') return { text: cut(input, limit), length: input.length };
+  if (Buffer.isBuffer(input)) return utf8Prefix(input, limit);
+  const text = jsonText(input);
+  return { text: cut(text, limit), length: text.length };
+}
+
+function jsonText(input: unknown): string {
   try {
     return (
       JSON.stringify(input, (_key, value: unknown) =>
@@ -62,6 +72,40 @@ function inputText(input: unknown): string {
   } catch {
     return String(input);
   }
+}
+
+const UTF8_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * `buffer.toString('utf8')` cut at `limit` characters, and that text's length, decoding `chunkBytes` at a
+ * time: the same text and length as decoding it whole (invalid bytes make the same U+FFFD characters).
+ */
+export function utf8Prefix(
+  buffer: Buffer,
+  limit: number,
+  chunkBytes = UTF8_CHUNK_BYTES,
+): { text: string; length: number } {
+  let text = '';
+  let length = 0;
+  for (let start = 0; start < buffer.length;) {
+    const end = chunkEnd(buffer, start + chunkBytes);
+    const part = buffer.toString('utf8', start, end);
+    if (text.length < limit) text += cut(part, limit - text.length);
+    length += part.length;
+    start = end;
+  }
+  return { text, length };
+}
+
+/**
+ * Where a chunk ending at `end` or a little after may end so that it decodes alone as it does within the
+ * whole: at the first byte from `end` that continues no character (not 10xxxxxx), which ends whatever
+ * came before it; or after three continuation bytes, which end any character (one is at most four bytes).
+ */
+function chunkEnd(buffer: Buffer, end: number): number {
+  let at = Math.min(end, buffer.length);
+  while (at < buffer.length && at < end + 3 && ((buffer[at] ?? 0) & 0xc0) === 0x80) at++;
+  return at;
 }
 
 function errorText(error: unknown): string {
