@@ -1,8 +1,13 @@
 /**
- * `npm run bench -- pubsub [--messages N] [--repeat N] [--no-pin]`: the Pub/Sub trigger next to a plain
- * node-redis subscriber that counts messages, in one run (see pinApart and rowsInChildren for --no-pin and
- * --repeat). The publisher is `redis-benchmark -c 1 -P 32 -n N PUBLISH bench:x hello` in a process of its
- * own, on the redis-server's CPU when pinned. A rate counts from the first message received to the last.
+ * `npm run bench -- pubsub [--messages N] [--pairs N] [--repeat N] [--no-pin]`: the Pub/Sub trigger next to
+ * a plain node-redis subscriber that counts messages, in one run (see pinApart and rowsInChildren for
+ * --no-pin and --repeat). The publisher is `redis-benchmark -c 1 -P 32 -n N PUBLISH bench:x hello` in a
+ * process of its own, on the redis-server's CPU when pinned. A rate counts from the first message received
+ * to the last. Each row's process, after a warm-up of 5,000 messages each, measures the plain subscriber
+ * and redis-func alternately, `--pairs N` pairs (default 3) in ABBA order (plain first, then redis-func
+ * first, ...), so that neither always goes first and a swing in the machine's speed falls on both sides of
+ * a pair; it reports each side's median rate and CPU µs, and the median of its pairs' ratios, which the
+ * table's ratio column shows (the median over the --repeat runs).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -167,24 +172,60 @@ async function withDeadline(done: Promise<Measured>, who: string): Promise<Measu
   }
 }
 
-/** One row in this process: a warm-up of 5,000 each, then the plain subscriber and redis-func. */
-async function measure(url: string, port: number, row: number, count: number, pinned: boolean) {
+/**
+ * One row in this process: a warm-up of 5,000 each, then `pairs` pairs of the plain subscriber and
+ * redis-func one right after the other, plain first in the 1st, 3rd... pair and redis-func first in the
+ * others (ABBA): each side's median rate and CPU µs, and the median of the pairs' ratios.
+ */
+async function measure(
+  url: string,
+  port: number,
+  row: number,
+  count: number,
+  pinned: boolean,
+  pairs: number,
+) {
   const variant = VARIANTS[row];
   if (!variant) throw new Error(`no row ${row}`);
-  await plainRate(url, port, 5000, variant, pinned);
-  await hostRate(url, port, 5000, variant, pinned);
-  const plain = await plainRate(url, port, count, variant, pinned);
-  const host = await hostRate(url, port, count, variant, pinned);
-  return { plain: plain.rate, host: host.rate, plainCpuUs: plain.cpuUs, hostCpuUs: host.cpuUs };
+  const plainSide = (n: number) => plainRate(url, port, n, variant, pinned);
+  const hostSide = (n: number) => hostRate(url, port, n, variant, pinned);
+  await plainSide(5000);
+  await hostSide(5000);
+  const plain: Measured[] = [];
+  const host: Measured[] = [];
+  for (let pair = 0; pair < pairs; pair++) {
+    if (pair % 2 === 0) {
+      plain.push(await plainSide(count));
+      host.push(await hostSide(count));
+    } else {
+      host.push(await hostSide(count));
+      plain.push(await plainSide(count));
+    }
+  }
+  return {
+    plain: median(plain.map((m) => m.rate)),
+    host: median(host.map((m) => m.rate)),
+    plainCpuUs: median(plain.map((m) => m.cpuUs)),
+    hostCpuUs: median(host.map((m) => m.cpuUs)),
+    pairRatio: median(host.map((m, i) => m.rate / (plain[i]?.rate ?? Number.NaN))),
+  };
+}
+
+/** `--pairs N`: how many plain/redis-func pairs a row's process measures; default 3. */
+function pairsArg(args: readonly string[]): number {
+  const i = args.indexOf('--pairs');
+  const value = i >= 0 ? Number(args[i + 1]) : 3;
+  return Number.isInteger(value) && value > 0 ? value : 3;
 }
 
 export async function run(args: readonly string[]): Promise<void> {
   const messages = option(args, 'messages', 200_000);
+  const pairs = pairsArg(args);
   const row = rowArg(args);
   if (row !== undefined) {
     const url = process.env['REDIS_URL'] ?? '';
     const pinned = process.env['BENCH_PINNED'] === '1';
-    console.log(JSON.stringify(await measure(url, Number(new URL(url).port), row, messages, pinned)));
+    console.log(JSON.stringify(await measure(url, Number(new URL(url).port), row, messages, pinned, pairs)));
     return;
   }
   // A subscriber that falls behind must not be cut off by the server's output-buffer limit mid-row.
@@ -195,12 +236,12 @@ export async function run(args: readonly string[]): Promise<void> {
     const repeat = repeatArg(args);
     console.log(
       `Pub/Sub: ${messages.toLocaleString('en-US')} messages from redis-benchmark -c 1 -P 32; no-op handler; ` +
-        `median (range) of ${repeat} run(s) per row; ${placement}`,
+        `${pairs} plain/redis-func pair(s) per run, ABBA; median (range) of ${repeat} run(s) per row; ${placement}`,
     );
     const rates = await rowsInChildren<RowCpu>(
       'pubsub',
       VARIANTS.length,
-      ['--messages', String(messages)],
+      ['--messages', String(messages), '--pairs', String(pairs)],
       server.url,
       repeat,
     );
@@ -230,8 +271,9 @@ export async function run(args: readonly string[]): Promise<void> {
       }),
     );
     console.log(
-      "CPU µs/message: the subscriber process's CPU time from its first message to its last, per message " +
-        '(medians): what each message costs, whatever the publisher and the server manage.',
+      "ratio: redis-func / plain of each pair, the median of a run's pairs, then of the runs (the range: the " +
+        "runs' medians). CPU µs/message: the subscriber process's CPU time from its first message to its " +
+        'last, per message (medians): what each message costs, whatever the publisher and the server manage.',
     );
   } finally {
     await server.stop();

@@ -68,19 +68,30 @@ export function handledCounter(): {
 export interface RowRates {
   readonly plain: number;
   readonly host: number;
+  /**
+   * The median of redis-func / plain over pairs measured one right after the other, when the bench
+   * alternates the two (pubsub): the ratio then, rather than `host / plain` of the two sides' medians.
+   */
+  readonly pairRatio?: number;
 }
 
-/** A row's medians, and each run's ratio (redis-func / plain), lowest first: the spread between runs. */
+/**
+ * A row's medians, and each run's ratio (its pairRatio when it has one, else redis-func / plain), lowest
+ * first: the spread between runs. `pairRatio` is the median of the runs' pairRatio, when every run has one.
+ */
 export interface RowMedians<R extends RowRates = RowRates> extends RowRates {
   readonly ratios: readonly number[];
   /** Every run's own figures, in the order they ran (a bench that reports more than rates reads them). */
   readonly runs: readonly R[];
 }
 
-/** `62%` or, for several runs, `62% (55-71%)`: the median ratio and the range of the runs' ratios. */
+/**
+ * `62%` or, for several runs, `62% (55-71%)`: the median ratio (of the runs' pair ratios when they have
+ * them, else of the medians' rates) and the range of the runs' ratios.
+ */
 export function ratioCell(rates: RowMedians): string {
   const pct = (r: number): number => Math.round(r * 100);
-  const median = `${pct(rates.host / rates.plain)}%`;
+  const median = `${pct(rates.pairRatio ?? rates.host / rates.plain)}%`;
   const { ratios } = rates;
   if (ratios.length < 2) return median;
   return `${median} (${pct(ratios[0] ?? 0)}-${pct(ratios[ratios.length - 1] ?? 0)}%)`;
@@ -90,7 +101,8 @@ export function ratioCell(rates: RowMedians): string {
  * Measures each row of a throughput table in fresh Node processes (`--row i`), one after the other, against
  * the same Redis: every variant starts from the same JIT and heap state instead of inheriting what the rows
  * before it left (which moved a row by up to 2x depending on its place in the table). Each row runs
- * `repeat` times; its plain and redis-func rates are the medians of those runs.
+ * `repeat` times; its plain and redis-func rates are the medians of those runs, and so is its pairRatio
+ * when every run reports one.
  */
 export async function rowsInChildren<R extends RowRates = RowRates>(
   bench: string,
@@ -111,10 +123,13 @@ export async function rowsInChildren<R extends RowRates = RowRates>(
       const last = stdout.trim().split('\n').pop() ?? '';
       runs.push(JSON.parse(last) as R);
     }
+    const pairRatios = runs.flatMap((r) => (r.pairRatio === undefined ? [] : [r.pairRatio]));
+    const paired = runs.length > 0 && pairRatios.length === runs.length;
     rates.push({
       plain: median(runs.map((r) => r.plain)),
       host: median(runs.map((r) => r.host)),
-      ratios: runs.map((r) => r.host / r.plain).sort((a, b) => a - b),
+      ...(paired ? { pairRatio: median(pairRatios) } : {}),
+      ratios: (paired ? pairRatios : runs.map((r) => r.host / r.plain)).sort((a, b) => a - b),
       runs,
     });
   }
