@@ -24,7 +24,8 @@ export class Attempt implements LineSink {
     readonly clock: RunClock | undefined,
     /** The handler's log lines, when kept (recordLogs). */
     readonly logs: { level: string; message: string }[] | undefined,
-    readonly started: number,
+    /** Its start (a RunClock may correct it once its synchronous part ends). */
+    public started: number,
     /** Whether the function logs its Executing/Executed lines (Information). */
     readonly logsLines: boolean,
   ) {
