@@ -272,7 +272,7 @@ export class Invoker {
       this.options.recordLogs || tapped ? [] : undefined,
       // `alone`: an attempt whose lines are logged or whose record is received never ends quick
       clock
-        ? clock.begin(state.logsLines || onInvocation !== undefined || tapped !== undefined)
+        ? clock.begin(request.fn.name, state.logsLines || onInvocation !== undefined || tapped !== undefined)
         : performance.now(),
       state.logsLines,
     );
@@ -350,7 +350,7 @@ export class Invoker {
     if (clock && atOnce) {
       const { onInvocation, tap } = this.options;
       if (status === 'succeeded' && !onInvocation && !tap?.receiver && !run.logsLines) {
-        now = clock.endQuick(run.request.fn.name);
+        now = clock.endQuick();
         if (now < 0) return this.endTimedLater(run, outcome);
       } else {
         now = performance.now();

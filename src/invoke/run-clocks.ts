@@ -6,8 +6,8 @@ import { performance } from 'node:perf_hooks';
  * so an invocation that ends at once hands its end on as the start of the next instead of the clock being
  * read twice per invocation. The invoker calls, per attempt:
  *
- * - `begin(alone)` as it starts: its start. `alone`: it will not end quick (its Executing/Executed lines
- *   are logged or someone receives records), so it needs a start of its own.
+ * - `begin(functionName, alone)` as it starts: its start. `alone`: it will not end quick (its
+ *   Executing/Executed lines are logged or someone receives records), so it needs a start of its own.
  * - then exactly one of:
  *   - `endQuick(name)` when it succeeded at once with nothing to run after it but bookkeeping: its end
  *     (the next attempt's start), or -1 when the clock reports its duration itself, later (MessageClock);
@@ -17,8 +17,8 @@ import { performance } from 'node:perf_hooks';
  * - `stale()` when the listener comes back from an await: what ran meanwhile is nobody's time.
  */
 export interface RunClock {
-  begin(alone: boolean): number;
-  endQuick(functionName: string): number;
+  begin(functionName: string, alone: boolean): number;
+  endQuick(): number;
   release(started: number, now?: number): number;
   stale(): void;
 }
@@ -61,28 +61,31 @@ export const MESSAGE_GROUP = 16;
 /** A group that took longer than this makes the rest of its run timed invocation by invocation. */
 export const SLOW_GROUP_MS = 1;
 
-/** Receives the durations of a group's invocations: `count` invocations of one function, `ms` each. */
+/** Receives the durations of a group: `count` invocations of one function, `ms` each. */
 export type GroupReport = (functionName: string, ms: number, count: number) => void;
 
 /**
  * The Pub/Sub listeners' clock, shared by every Pub/Sub function of an invoker. node-redis hands a
  * subscriber every message of one socket read in one synchronous run, with nothing between them but its
- * decoding and the host's own steps. Invocations in that run that end quick (succeeded at once, nothing
- * logged or recorded) are timed in groups: the clock is read when the run starts and after every
- * MESSAGE_GROUP of them (or when the run ends, when an invocation that is not quick needs its start, or
- * when the listener comes back from an await), and the group's time is shared evenly by its invocations,
- * reported through `report`. A group's total is exact; how it splits between its invocations is not known,
- * so one slow handler among quick ones shows as a group of middling ones (every Prometheus bucket is still
- * exact when the group took under 1 ms, its lowest bound); once a group takes longer than SLOW_GROUP_MS,
- * the rest of the run is timed invocation by invocation. The run ends in a microtask, the first the run
- * queues: one per socket read, not per message.
+ * decoding and the host's own steps. Invocations of one function that follow one another in that run and
+ * end quick (succeeded at once, nothing logged or recorded) are timed as a group: the clock is read when
+ * the group starts and when it ends, after MESSAGE_GROUP of them, or when the run ends, an invocation of
+ * another function starts, an invocation that is not quick needs its start, or the listener comes back
+ * from an await. The group's time is shared evenly by its invocations and reported through `report`.
+ *
+ * So each function's count and total time are exact, and no other function's time or a gap between
+ * socket reads ever counts in them; what is not known is how a group's time splits between its
+ * invocations: one slow handler among quick ones of its function shows as a group of middling ones (every
+ * Prometheus bucket is still exact while a group takes under 1 ms, their lowest bound). Once a group
+ * takes longer than SLOW_GROUP_MS, the rest of the run is timed invocation by invocation. The run ends in
+ * a microtask, the first the run queues: one per socket read, not per message.
  */
 export class MessageClock implements RunClock {
   /** The last reading in this run, or -1: the start of the group of `count` quick invocations since. */
   #mark = -1;
   #count = 0;
-  /** The function of each quick invocation since the mark (a group: at most MESSAGE_GROUP). */
-  readonly #names: string[] = [];
+  /** The function of the group (of the invocation that began at the mark). */
+  #name = '';
   /** A slow group was seen in this run: groups of one until it ends. */
   #single = false;
   #ending = false;
@@ -104,23 +107,24 @@ export class MessageClock implements RunClock {
     return this.#count;
   }
 
-  begin(alone: boolean): number {
+  begin(functionName: string, alone: boolean): number {
     if (this.#mark < 0) {
       const now = performance.now();
       this.#mark = now;
+      this.#name = functionName;
       if (!this.#ending) {
         this.#ending = true;
         queueMicrotask(this.#endRun);
       }
       return now;
     }
-    if (alone && this.#count > 0) this.#close(performance.now());
+    if (this.#count > 0 && (alone || functionName !== this.#name)) this.#close(performance.now());
+    this.#name = functionName;
     return this.#mark;
   }
 
-  endQuick(functionName: string): number {
-    this.#names[this.#count++] = functionName;
-    if (this.#count >= MESSAGE_GROUP || this.#single) this.#close(performance.now());
+  endQuick(): number {
+    if (++this.#count >= MESSAGE_GROUP || this.#single) this.#close(performance.now());
     return -1;
   }
 
@@ -142,20 +146,13 @@ export class MessageClock implements RunClock {
     this.#mark = -1;
   }
 
-  /** Reports the group that ends at `now` (each of its runs of one function at once); `now` is the mark. */
+  /** Reports the group that ends at `now`, which becomes the mark. */
   #close(now: number): void {
-    const names = this.#names;
     const count = this.#count;
-    const share = (now - this.#mark) / count;
+    const ms = now - this.#mark;
     this.#count = 0;
     this.#mark = now;
-    if (share * count > SLOW_GROUP_MS) this.#single = true;
-    for (let i = 0; i < count;) {
-      const name = names[i] as string;
-      let end = i + 1;
-      while (end < count && names[end] === name) end++;
-      this.report(name, share, end - i);
-      i = end;
-    }
+    if (ms > SLOW_GROUP_MS) this.#single = true;
+    this.report(this.#name, ms / count, count);
   }
 }
