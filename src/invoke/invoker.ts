@@ -210,6 +210,24 @@ export class Invoker {
     return ended instanceof Promise ? ended : undefined;
   }
 
+  /**
+   * {@link invokeNowUnreported} of a message, from its parts: the Pub/Sub listener's hot path, which makes
+   * no request object (a function with a retry policy gets one).
+   */
+  invokeMessage(
+    fn: ResolvedFunction,
+    input: unknown,
+    triggerMetadata: Record<string, unknown>,
+    reason: string,
+    clock: MessageClock,
+  ): Promise<unknown> | undefined {
+    if (fn.retry !== undefined)
+      return this.invokeNowUnreported({ fn, input, triggerMetadata, reason }, clock);
+    this.inFlight++;
+    const ended = this.attemptOf(fn, input, triggerMetadata, reason, undefined, INVOKE_UNREPORTED, clock);
+    return ended instanceof Promise ? ended : undefined;
+  }
+
   private start(request: InvocationRequest, mode: AttemptMode, clock?: RunClock): Ended {
     this.inFlight++;
     const retrying = request.fn.retry !== undefined || (request.firstAttempt ?? 1) > 1;
@@ -255,9 +273,23 @@ export class Invoker {
    * throws.
    */
   private attempt(request: InvocationRequest, mode: AttemptMode, clock?: RunClock): Ended {
+    const { fn, input, triggerMetadata, reason, retryContext } = request;
+    return this.attemptOf(fn, input, triggerMetadata, reason, retryContext, mode, clock);
+  }
+
+  /** {@link attempt}, from the request's parts. */
+  private attemptOf(
+    fn: ResolvedFunction,
+    input: unknown,
+    triggerMetadata: Record<string, unknown>,
+    reason: string,
+    retryContext: RetryContext | undefined,
+    mode: AttemptMode,
+    clock: RunClock | undefined,
+  ): Ended {
     let state: FunctionState;
     try {
-      state = this.functionState(request.fn);
+      state = this.functionState(fn);
     } catch (error) {
       if (mode.endsInvocation) this.finish();
       throw error;
@@ -265,16 +297,18 @@ export class Invoker {
     const { onInvocation, tap } = this.options;
     const tapped = tap?.receiver;
     const run = new Attempt(
-      request,
+      fn,
+      input,
+      triggerMetadata,
+      reason,
+      retryContext,
       mode,
       state,
-      clock,
       this.options.recordLogs || tapped ? [] : undefined,
       // `alone`: an attempt whose lines are logged or whose record is received never ends quick
       clock
-        ? clock.begin(request.fn.name, state.logsLines || onInvocation !== undefined || tapped !== undefined)
+        ? clock.begin(fn.name, state.logsLines || onInvocation !== undefined || tapped !== undefined)
         : performance.now(),
-      state.logsLines,
     );
     let context: RedisInvocationContext;
     let running: unknown;
@@ -283,12 +317,12 @@ export class Invoker {
       context = this.context(run);
       running = this.tracing
         ? this.runTraced(this.tracing, run, context)
-        : this.runHandler(request.fn, request.input, context);
+        : this.runHandler(fn, input, context);
       thenable = isThenable(running); // reads `then`, which a handler's odd value may make throw
     } catch (error) {
-      return this.settle(run, 'failed', error, true);
+      return this.settle(run, 'failed', error, clock);
     }
-    if (!thenable) return this.settle(run, 'succeeded', running, true);
+    if (!thenable) return this.settle(run, 'succeeded', running, clock);
     if (clock) run.started = clock.release(run.started); // its own start, before functionTimeout counts
     return this.awaitHandler(run, running as PromiseLike<unknown>, context);
   }
@@ -307,7 +341,7 @@ export class Invoker {
         settled = true;
         cancel?.();
         try {
-          resolve(this.settle(run, status, outcome, false));
+          resolve(this.settle(run, status, outcome, undefined));
         } catch (error) {
           // only if reporting the outcome failed: the caller gets what was thrown
           // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
@@ -315,7 +349,7 @@ export class Invoker {
         }
       };
       const timedOut = (ms: number) => (): void => {
-        const error = new FunctionTimeoutError(run.request.fn.name, ms);
+        const error = new FunctionTimeoutError(run.fn.name, ms);
         context.abortWith(error); // tells the handler to stop; the invocation is Failed either way
         finish('failed', error);
       };
@@ -336,20 +370,19 @@ export class Invoker {
 
   /**
    * Ends an attempt: its duration, its record or outcome (see record), and the invocation if it ends it.
-   * An attempt that ended `atOnce` tells its RunClock how (see RunClock): a quick one may leave its
-   * duration to the clock (MessageClock), which then reports it.
+   * `clock`: the listener's RunClock, for an attempt that ended at once: it is told how (see RunClock),
+   * and a quick one may leave its duration to it (MessageClock), which then reports it.
    */
   private settle(
     run: Attempt,
     status: InvocationStatus,
     outcome: unknown,
-    atOnce: boolean,
+    clock: RunClock | undefined,
   ): InvocationOutcome | undefined {
-    const { clock } = run;
     let now: number;
-    if (clock && atOnce) {
+    if (clock) {
       const { onInvocation, tap } = this.options;
-      if (status === 'succeeded' && !onInvocation && !tap?.receiver && !run.logsLines) {
+      if (status === 'succeeded' && !onInvocation && !tap?.receiver && !run.state.logsLines) {
         now = clock.endQuick();
         if (now < 0) return this.endTimedLater(run, outcome);
       } else {
@@ -377,37 +410,29 @@ export class Invoker {
    * that without an SDK the hot path stays as small as it was.
    */
   private runTraced(tracing: InvocationTracing, run: Attempt, invocation: RedisInvocationContext): unknown {
-    const { request } = run;
+    const { fn, input, retryContext } = run;
     const { span, context } = tracing.start({
-      functionName: request.fn.name,
-      triggerType: request.fn.triggerType,
+      functionName: fn.name,
+      triggerType: fn.triggerType,
       invocationId: run.id.value,
-      input: request.input,
-      triggerMetadata: request.triggerMetadata,
-      retryCount: request.retryContext?.retryCount,
-      maxRetryCount: request.retryContext?.maxRetryCount,
+      input,
+      triggerMetadata: run.triggerMetadata,
+      retryCount: retryContext?.retryCount,
+      maxRetryCount: retryContext?.maxRetryCount,
     });
     run.span = span;
-    return otelContext.with(context, () => this.runHandler(request.fn, request.input, invocation));
+    return otelContext.with(context, () => this.runHandler(fn, input, invocation));
   }
 
   /** The attempt's InvocationContext (its log lines carry the invocation id), after its Executing line. */
   private context(run: Attempt): RedisInvocationContext {
-    const { request } = run;
-    const { fn } = request;
-    const context = RedisInvocationContext.forInvocation(
-      run,
-      fn.name,
-      request.triggerMetadata,
-      request.retryContext,
-      run.state.contextOptions,
-      run,
-    );
-    if (run.logsLines) {
+    const { fn, state } = run;
+    const context = RedisInvocationContext.forInvocation(run, fn.name, run.triggerMetadata, run.retryContext);
+    if (state.logsLines) {
       const ids = run.idFields;
-      run.state.lines.info(
+      state.lines.info(
         ids,
-        `Executing 'Functions.${fn.name}' (Reason='${request.reason}', Id=${ids.invocationId})`,
+        `Executing 'Functions.${fn.name}' (Reason='${run.reason}', Id=${ids.invocationId})`,
       );
     }
     return context;
@@ -424,16 +449,16 @@ export class Invoker {
     outcome: unknown,
     durationMs: number,
   ): InvocationOutcome | undefined {
-    const { request, mode } = run;
-    const functionName = request.fn.name;
-    if (status === 'failed' || run.logsLines) logExecuted(run, status, outcome, durationMs);
+    const { mode } = run;
+    const functionName = run.fn.name;
+    if (status === 'failed' || run.state.logsLines) logExecuted(run, status, outcome, durationMs);
     const { onEnded, onInvocation } = this.options;
     onEnded?.(functionName, status, durationMs, 1);
     const tapped = this.options.tap?.receiver;
     if (!onInvocation && !tapped && !mode.withOutcome) return undefined;
     const logs = run.logs ?? NO_LOGS;
-    const attempt = (request.retryContext?.retryCount ?? 0) + 1;
-    const { input, triggerMetadata } = request;
+    const attempt = (run.retryContext?.retryCount ?? 0) + 1;
+    const { input, triggerMetadata } = run;
     if (!mode.withId && !onInvocation && !tapped) {
       return status === 'succeeded'
         ? { functionName, input, triggerMetadata, status, result: outcome, durationMs, attempt, logs }
@@ -466,7 +491,7 @@ export class Invoker {
             logs,
           };
     onInvocation?.(record);
-    tapped?.(record, request.reason);
+    tapped?.(record, run.reason);
     return record;
   }
 
@@ -557,7 +582,7 @@ function lowest(a: PinoLevel, b: PinoLevel | undefined): PinoLevel {
 function logExecuted(run: Attempt, status: InvocationStatus, outcome: unknown, durationMs: number): void {
   const { state } = run;
   const executed = (result: string): string =>
-    `Executed 'Functions.${run.request.fn.name}' (${result}, Id=${run.id.value}, Duration=${Math.round(durationMs)}ms)`;
+    `Executed 'Functions.${run.fn.name}' (${result}, Id=${run.id.value}, Duration=${Math.round(durationMs)}ms)`;
   if (status === 'succeeded') state.lines.info({ invocationId: run.id.value }, executed('Succeeded'));
   else if (state.failures.isLevelEnabled('error')) {
     const err = outcome instanceof Error ? outcome : { message: errorMessage(outcome) };

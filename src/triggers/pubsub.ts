@@ -164,8 +164,7 @@ export class PubSubListener implements Listener {
     try {
       const triggerMetadata = pubSubMetadata(fn.options, channel, message);
       const input = pubSubValue(fn.options, triggerMetadata);
-      const request = { fn, input, triggerMetadata, reason: this.reasonFor(channel) };
-      const pending = invoker.invokeNowUnreported(request, this.clock);
+      const pending = invoker.invokeMessage(fn, input, triggerMetadata, this.reasonFor(channel), this.clock);
       return pending?.catch((error: unknown) => this.reportingFailed(error));
     } catch (error) {
       this.reportingFailed(error);
