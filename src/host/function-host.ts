@@ -59,7 +59,8 @@ export class FunctionHost implements AsyncDisposable {
       host: options.host,
       minimumLevel: options.minimumLevel,
       recordLogs: options.recordLogs ?? options.onInvocation !== undefined,
-      onEnded: metrics && ((name, status, durationMs) => metrics.observe(name, status, durationMs)),
+      onEnded:
+        metrics && ((name, status, durationMs, count) => metrics.observe(name, status, durationMs, count)),
       onInvocation: options.onInvocation,
       tap: options.tap,
       onRetry: (fn) => metrics?.count('retried', fn.name),

@@ -32,8 +32,9 @@ export interface LineSink {
   line(level: LogLevel, args: readonly unknown[]): void;
 }
 
-/** What a context makes only when asked (most invocations never do): one field instead of six. */
+/** What a context makes only when asked, or is set (most invocations never do): one field instead of seven. */
 interface LaterParts {
+  invocationId?: string;
   extraInputs?: InvocationContextExtraInputs;
   extraOutputs?: InvocationContextExtraOutputs;
   options?: EffectiveFunctionOptions;
@@ -42,15 +43,51 @@ interface LaterParts {
   aborted?: boolean;
 }
 
-/** A LineSink that spreads each call's arguments into an @azure/functions LogHandler. */
-class LogHandlerSink implements LineSink {
-  constructor(private readonly handler: LogHandler) {}
+/**
+ * What a context takes from its invocation: its id (made text when first read), its function's bindings
+ * and where its log calls go. The invoker's Attempt is one, so a context costs no object besides itself.
+ */
+export interface ContextSource extends LineSink {
+  readonly value: string;
+  readonly bindings: InvocationContextInit['options'];
+}
+
+/** The ContextSource of a context made from an init object (by a user, or a test). */
+class InitSource implements ContextSource {
+  #value: string | undefined;
+  readonly #id: { readonly value: string } | undefined;
+  readonly #lines: LineSink | undefined;
+  readonly #logHandler: LogHandler | undefined;
+
+  constructor(readonly init: RedisContextInit) {
+    this.#value = init.invocationId || (init.id ? undefined : UNKNOWN);
+    this.#id = init.id;
+    this.#lines = init.lines;
+    this.#logHandler = init.logHandler;
+  }
+
+  get value(): string {
+    return (this.#value ??= this.#id?.value ?? UNKNOWN);
+  }
+
+  get bindings(): InvocationContextInit['options'] {
+    return this.init.options;
+  }
+
   line(level: LogLevel, args: readonly unknown[]): void {
-    this.handler(level, ...args);
+    if (this.#lines) this.#lines.line(level, args);
+    else this.#logHandler?.(level, ...args);
   }
 }
 
-const NO_INIT: InvocationContextInit = Object.freeze({});
+/**
+ * `id`, when given, is the invocation id made text only if read (see Attempt). Log calls go to `lines`
+ * when given (their arguments as one array, not spread again), else to `logHandler`.
+ */
+type RedisContextInit = InvocationContextInit & {
+  readonly lines?: LineSink;
+  readonly id?: { readonly value: string };
+};
 
 /**
  * The InvocationContext redis-func hands to handlers. It is an `InvocationContext` of @azure/functions
@@ -67,62 +104,48 @@ export class RedisInvocationContext implements InvocationContext {
   traceContext?: TraceContext;
   triggerMetadata?: TriggerMetadata;
   #later: LaterParts | undefined = undefined;
-  #bindings: InvocationContextInit['options'];
-  #lines: LineSink | undefined;
-  #invocationId: string | undefined;
-  #id: { readonly value: string } | undefined;
+  #source: ContextSource | undefined;
 
-  /**
-   * `id`, when given, is the invocation id made text only if read (see Attempt). Log calls go to
-   * `lines` when given (their arguments as one array, not spread again), else to `logHandler`.
-   */
-  constructor(
-    init: InvocationContextInit & {
-      readonly lines?: LineSink;
-      readonly id?: { readonly value: string };
-    },
-  ) {
-    this.#id = init.id;
-    this.#invocationId = init.invocationId || (init.id ? undefined : UNKNOWN);
+  constructor(init?: RedisContextInit) {
+    if (init === undefined) {
+      this.functionName = UNKNOWN;
+      this.#source = undefined;
+      return;
+    }
     this.functionName = init.functionName || UNKNOWN;
     this.retryContext = init.retryContext;
     this.traceContext = init.traceContext;
     this.triggerMetadata = init.triggerMetadata;
-    this.#bindings = init.options;
-    this.#lines = init.lines ?? (init.logHandler ? new LogHandlerSink(init.logHandler) : undefined);
+    this.#source = new InitSource(init);
   }
 
   /**
-   * A context as the invoker makes one per invocation: the same as `new RedisInvocationContext({ id,
-   * functionName, triggerMetadata, retryContext, options, lines })`, without an init object per call.
+   * A context as the invoker makes one per invocation: its id, bindings and log calls from `source` (its
+   * Attempt), without an init object per call.
    */
   static forInvocation(
-    id: { readonly value: string },
+    source: ContextSource,
     functionName: string,
     triggerMetadata: TriggerMetadata,
     retryContext: RetryContext | undefined,
-    options: InvocationContextInit['options'],
-    lines: LineSink,
   ): RedisInvocationContext {
-    const context = new RedisInvocationContext(NO_INIT);
-    context.#id = id;
-    context.#invocationId = undefined;
+    const context = new RedisInvocationContext();
+    context.#source = source;
     context.functionName = functionName || UNKNOWN;
     context.retryContext = retryContext;
     context.triggerMetadata = triggerMetadata;
-    context.#bindings = options;
-    context.#lines = lines;
     return context;
   }
 
   /** The function's bindings, made on first use (a context of its own each, as in @azure/functions). */
   get options(): EffectiveFunctionOptions {
     const later = (this.#later ??= {});
+    const bindings = this.#source?.bindings;
     return (later.options ??= {
-      trigger: this.#bindings?.trigger ?? { name: UNKNOWN, type: UNKNOWN },
-      return: this.#bindings?.return,
-      extraInputs: this.#bindings?.extraInputs ?? [],
-      extraOutputs: this.#bindings?.extraOutputs ?? [],
+      trigger: bindings?.trigger ?? { name: UNKNOWN, type: UNKNOWN },
+      return: bindings?.return,
+      extraInputs: bindings?.extraInputs ?? [],
+      extraOutputs: bindings?.extraOutputs ?? [],
     });
   }
 
@@ -131,11 +154,11 @@ export class RedisInvocationContext implements InvocationContext {
   }
 
   get invocationId(): string {
-    return (this.#invocationId ??= this.#id?.value ?? UNKNOWN);
+    return this.#later?.invocationId ?? this.#source?.value ?? UNKNOWN;
   }
 
   set invocationId(value: string) {
-    this.#invocationId = value;
+    (this.#later ??= {}).invocationId = value;
   }
 
   /** Made on first use: most invocations have no extra bindings. */
@@ -156,27 +179,27 @@ export class RedisInvocationContext implements InvocationContext {
   }
 
   log(...args: unknown[]): void {
-    this.#lines?.line('information', args);
+    this.#source?.line('information', args);
   }
 
   trace(...args: unknown[]): void {
-    this.#lines?.line('trace', args);
+    this.#source?.line('trace', args);
   }
 
   debug(...args: unknown[]): void {
-    this.#lines?.line('debug', args);
+    this.#source?.line('debug', args);
   }
 
   info(...args: unknown[]): void {
-    this.#lines?.line('information', args);
+    this.#source?.line('information', args);
   }
 
   warn(...args: unknown[]): void {
-    this.#lines?.line('warning', args);
+    this.#source?.line('warning', args);
   }
 
   error(...args: unknown[]): void {
-    this.#lines?.line('error', args);
+    this.#source?.line('error', args);
   }
 
   get abortSignal(): AbortSignal {

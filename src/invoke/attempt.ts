@@ -2,35 +2,39 @@ import { format } from 'node:util';
 import type { LogLevel } from '@azure/functions';
 import type { Span } from '@opentelemetry/api';
 import { contextLevelToPino } from '../config/log-levels';
-import type { LineSink } from './abort-signal';
+import type { ContextSource } from './abort-signal';
 import { invocationId } from './invocation-id';
-import type { AttemptMode, FunctionState, InvocationRequest, RunClock } from './invoker';
+import type { RetryContext } from '@azure/functions';
+import type { ResolvedFunction } from '../triggers/trigger';
+import type { AttemptMode, FunctionState } from './invoker';
 
 /**
- * One attempt under way. It is its invocation's id (`value`: made text when first read) and it receives
- * its context's log calls (a LineSink), so that an invocation costs no closure and no id object of its own. Plain fields set in the constructor: the cheapest object V8 makes.
+ * One attempt under way: what it runs (its request's parts, not the request: a Pub/Sub message makes
+ * none), how, and since when. It is its invocation's id (`value`: made text when first read) and it
+ * receives its context's log calls (a LineSink), so that an invocation costs no closure and no id object
+ * of its own. Plain fields set in the constructor: the cheapest object V8 makes.
  */
-export class Attempt implements LineSink {
+export class Attempt implements ContextSource {
   /** Its invocation span, when tracing. */
   span: Span | undefined;
   private text: string | undefined;
-  private ids: { readonly invocationId: string } | undefined;
 
   constructor(
-    readonly request: InvocationRequest,
+    readonly fn: ResolvedFunction,
+    readonly input: unknown,
+    readonly triggerMetadata: Record<string, unknown>,
+    /** Why it runs (InvocationRequest.reason). */
+    readonly reason: string,
+    readonly retryContext: RetryContext | undefined,
     readonly mode: AttemptMode,
     readonly state: FunctionState,
-    /** The listener's clock, handed on from invocation to invocation (invokeNow). */
-    readonly clock: RunClock | undefined,
     /** The handler's log lines, when kept (recordLogs). */
     readonly logs: { level: string; message: string }[] | undefined,
-    readonly started: number,
-    /** Whether the function logs its Executing/Executed lines (Information). */
-    readonly logsLines: boolean,
+    /** Its start (a RunClock may correct it once its synchronous part ends). */
+    public started: number,
   ) {
     this.span = undefined;
     this.text = undefined;
-    this.ids = undefined;
   }
 
   /** The invocation id: `xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx`, the same text every time. */
@@ -38,14 +42,19 @@ export class Attempt implements LineSink {
     return (this.text ??= invocationId());
   }
 
+  /** Its function's bindings (`context.options`). */
+  get bindings(): FunctionState['contextOptions'] {
+    return this.state.contextOptions;
+  }
+
   /** The invocation's id (this attempt). */
   get id(): { readonly value: string } {
     return this;
   }
 
-  /** `{ invocationId }`, the field of its lines: made once for all of them (cheaper than a child logger). */
+  /** `{ invocationId }`, the field of its lines (cheaper than a child logger). */
   get idFields(): { readonly invocationId: string } {
-    return (this.ids ??= { invocationId: this.value });
+    return { invocationId: this.value };
   }
 
   /** A `context.log` call: kept when logs are recorded, logged at the function's level. */

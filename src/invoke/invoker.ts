@@ -15,7 +15,7 @@ import { Deadlines, tickFor } from './deadlines';
 import { retryDelayMs } from './retry-policy';
 import { InvocationTracing, tracingRegistered } from './tracing';
 import type { InvocationTap } from './invocation-tap';
-import { TurnClock } from './turn-clock';
+import { MessageClock, type HandoffClock, type RunClock } from './run-clocks';
 
 export type InvocationStatus = 'succeeded' | 'failed';
 
@@ -65,14 +65,7 @@ const NO_LOGS: InvocationRecord['logs'] = Object.freeze([]);
 /** An attempt's end: its outcome (when its mode wants one), at once or in a promise. */
 type Ended = InvocationOutcome | undefined | Promise<InvocationOutcome | undefined>;
 
-/**
- * A clock reading a batch listener hands from one invocation to the next (see invokeNow): an invocation
- * that ended without a promise leaves the reading it ended with, and the invocation the listener starts
- * right after it, in the same synchronous run, starts at that reading instead of reading the clock again.
- */
-export interface RunClock {
-  reading: number | undefined;
-}
+export type { RunClock } from './run-clocks';
 
 /**
  * How an attempt runs: whether it ends the invocation, has its id in its record, and whether its caller
@@ -96,8 +89,16 @@ export interface InvokerOptions {
   readonly host: HostConfig;
   /** Lowest level for every function (e.g. `debug` with --verbose); host.json levels apply otherwise. */
   readonly minimumLevel?: PinoLevel;
-  /** Called with each finished attempt's function, status and duration (the host's metrics). */
-  readonly onEnded?: (functionName: string, status: InvocationStatus, durationMs: number) => void;
+  /**
+   * Called with each finished attempt's function, status and duration (the host's metrics); `count`
+   * attempts at once, `durationMs` each, when the Pub/Sub clock timed them together (see MessageClock).
+   */
+  readonly onEnded?: (
+    functionName: string,
+    status: InvocationStatus,
+    durationMs: number,
+    count: number,
+  ) => void;
   /** Called with each finished attempt's record, id included (the test host keeps them). */
   readonly onInvocation?: (record: InvocationRecord) => void;
   /** Keep each invocation's `context.log` lines in its record (`logs`; the test host shows them). */
@@ -129,11 +130,13 @@ export class Invoker {
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   /**
-   * The RunClock of invocations started by Pub/Sub messages, shared by every Pub/Sub function of this
-   * invoker: messages of several subscriptions arrive interleaved in one socket read, and each starts
-   * where the one before it ended, whichever function that was (see TurnClock).
+   * The clock of invocations started by Pub/Sub messages, shared by every Pub/Sub function of this
+   * invoker: messages of several subscriptions arrive interleaved in one socket read, and quick ones are
+   * timed together, whichever function they ran (see MessageClock).
    */
-  readonly messageClock: RunClock = new TurnClock();
+  readonly messageClock = new MessageClock((name, ms, count) =>
+    this.options.onEnded?.(name, 'succeeded', ms, count),
+  );
 
   constructor(private readonly options: InvokerOptions) {
     this.deadlines = new Deadlines(tickFor(options.host.functionTimeoutMs ?? 1000));
@@ -179,16 +182,19 @@ export class Invoker {
    * without a microtask per message; and the invocation id is made text only if something reads it (a log
    * line, the handler, `onInvocation`). Throws only what reporting the outcome threw.
    *
-   * `clock`: the listener's RunClock. The invocation starts at its reading when it holds one, and the
-   * listener sees to it that it holds one only when this invocation starts right after another that ended
-   * at once (nothing but the listener's own step in between; see forEachConcurrent's `continued`). If this
-   * one ends at once too it leaves its own reading, so a run of quick handlers reads the clock once per
-   * invocation instead of twice (a reading costs as much as a quick handler). A reading is left only when
-   * nothing but the host's bookkeeping runs after it: not after a failure (its error line), not when the
-   * function logs its Executed line and not when someone receives records (onInvocation, tap), whose time
-   * would count in the next duration.
+   * `clock`: the listener's HandoffClock (see RunClock). The invocation starts at the reading the one
+   * before it left, when the listener started it right after another that ended at once (nothing but the
+   * listener's own step in between; see forEachConcurrent's `continued`, and `stale`). If this one ends at
+   * once too it leaves its own reading, so a run of quick handlers reads the clock once per invocation
+   * instead of twice (a reading costs as much as a quick handler). A reading is left only when nothing but
+   * the host's bookkeeping runs after it: not after a failure (its error line), not when the function
+   * logs its Executed line and not when someone receives records (onInvocation, tap), whose time would
+   * count in the next duration.
    */
-  invokeNow(request: InvocationRequest, clock?: RunClock): InvocationOutcome | Promise<InvocationOutcome> {
+  invokeNow(
+    request: InvocationRequest,
+    clock?: HandoffClock,
+  ): InvocationOutcome | Promise<InvocationOutcome> {
     // INVOKE_NOW wants the outcome
     return this.start(request, INVOKE_NOW, clock) as InvocationOutcome | Promise<InvocationOutcome>;
   }
@@ -196,10 +202,29 @@ export class Invoker {
   /**
    * {@link invokeNow} for a caller that needs no outcome (the Pub/Sub listener): undefined when the
    * invocation ended at once, else a promise that settles when it has. The attempt is logged and reported
-   * (onEnded, onInvocation) as any other; only the outcome object nobody would read is not made.
+   * (onEnded, onInvocation) as any other; only the outcome object nobody would read is not made. With the
+   * messageClock, a quick invocation's duration reaches onEnded when its group is timed (MessageClock).
    */
-  invokeNowUnreported(request: InvocationRequest, clock?: RunClock): Promise<unknown> | undefined {
+  invokeNowUnreported(request: InvocationRequest, clock?: MessageClock): Promise<unknown> | undefined {
     const ended = this.start(request, INVOKE_UNREPORTED, clock);
+    return ended instanceof Promise ? ended : undefined;
+  }
+
+  /**
+   * {@link invokeNowUnreported} of a message, from its parts: the Pub/Sub listener's hot path, which makes
+   * no request object (a function with a retry policy gets one).
+   */
+  invokeMessage(
+    fn: ResolvedFunction,
+    input: unknown,
+    triggerMetadata: Record<string, unknown>,
+    reason: string,
+    clock: MessageClock,
+  ): Promise<unknown> | undefined {
+    if (fn.retry !== undefined)
+      return this.invokeNowUnreported({ fn, input, triggerMetadata, reason }, clock);
+    this.inFlight++;
+    const ended = this.attemptOf(fn, input, triggerMetadata, reason, undefined, INVOKE_UNREPORTED, clock);
     return ended instanceof Promise ? ended : undefined;
   }
 
@@ -207,7 +232,7 @@ export class Invoker {
     this.inFlight++;
     const retrying = request.fn.retry !== undefined || (request.firstAttempt ?? 1) > 1;
     if (!retrying) return this.attempt(request, mode, clock); // ends the invocation, also when it throws
-    if (clock) clock.reading = undefined;
+    if (clock) clock.stale();
     const retried = mode.withId ? RETRIED_WITH_ID : RETRIED;
     return this.invokeWithRetries(request, retried).finally(() => this.finish());
   }
@@ -248,23 +273,43 @@ export class Invoker {
    * throws.
    */
   private attempt(request: InvocationRequest, mode: AttemptMode, clock?: RunClock): Ended {
+    const { fn, input, triggerMetadata, reason, retryContext } = request;
+    return this.attemptOf(fn, input, triggerMetadata, reason, retryContext, mode, clock);
+  }
+
+  /** {@link attempt}, from the request's parts. */
+  private attemptOf(
+    fn: ResolvedFunction,
+    input: unknown,
+    triggerMetadata: Record<string, unknown>,
+    reason: string,
+    retryContext: RetryContext | undefined,
+    mode: AttemptMode,
+    clock: RunClock | undefined,
+  ): Ended {
     let state: FunctionState;
     try {
-      state = this.functionState(request.fn);
+      state = this.functionState(fn);
     } catch (error) {
       if (mode.endsInvocation) this.finish();
       throw error;
     }
+    const { onInvocation, tap } = this.options;
+    const tapped = tap?.receiver;
     const run = new Attempt(
-      request,
+      fn,
+      input,
+      triggerMetadata,
+      reason,
+      retryContext,
       mode,
       state,
-      clock,
-      this.options.recordLogs || this.options.tap?.receiver ? [] : undefined,
-      clock?.reading ?? performance.now(),
-      state.logsLines,
+      this.options.recordLogs || tapped ? [] : undefined,
+      // `alone`: an attempt whose lines are logged or whose record is received never ends quick
+      clock
+        ? clock.begin(fn.name, state.logsLines || onInvocation !== undefined || tapped !== undefined)
+        : performance.now(),
     );
-    if (clock) clock.reading = undefined; // taken: only an attempt that ends at once leaves another
     let context: RedisInvocationContext;
     let running: unknown;
     let thenable: boolean;
@@ -272,12 +317,13 @@ export class Invoker {
       context = this.context(run);
       running = this.tracing
         ? this.runTraced(this.tracing, run, context)
-        : this.runHandler(request.fn, request.input, context);
+        : this.runHandler(fn, input, context);
       thenable = isThenable(running); // reads `then`, which a handler's odd value may make throw
     } catch (error) {
-      return this.settle(run, 'failed', error, true);
+      return this.settle(run, 'failed', error, clock);
     }
-    if (!thenable) return this.settle(run, 'succeeded', running, true);
+    if (!thenable) return this.settle(run, 'succeeded', running, clock);
+    if (clock) run.started = clock.release(run.started); // its own start, before functionTimeout counts
     return this.awaitHandler(run, running as PromiseLike<unknown>, context);
   }
 
@@ -295,7 +341,7 @@ export class Invoker {
         settled = true;
         cancel?.();
         try {
-          resolve(this.settle(run, status, outcome, false));
+          resolve(this.settle(run, status, outcome, undefined));
         } catch (error) {
           // only if reporting the outcome failed: the caller gets what was thrown
           // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
@@ -303,7 +349,7 @@ export class Invoker {
         }
       };
       const timedOut = (ms: number) => (): void => {
-        const error = new FunctionTimeoutError(run.request.fn.name, ms);
+        const error = new FunctionTimeoutError(run.fn.name, ms);
         context.abortWith(error); // tells the handler to stop; the invocation is Failed either way
         finish('failed', error);
       };
@@ -324,19 +370,26 @@ export class Invoker {
 
   /**
    * Ends an attempt: its duration, its record or outcome (see record), and the invocation if it ends it.
-   * An attempt that ended `atOnce` leaves its reading on its RunClock (see invokeNow).
+   * `clock`: the listener's RunClock, for an attempt that ended at once: it is told how (see RunClock),
+   * and a quick one may leave its duration to it (MessageClock), which then reports it.
    */
   private settle(
     run: Attempt,
     status: InvocationStatus,
     outcome: unknown,
-    atOnce: boolean,
+    clock: RunClock | undefined,
   ): InvocationOutcome | undefined {
-    const now = performance.now();
-    const { clock } = run;
-    const { onInvocation, tap } = this.options;
-    if (clock && atOnce && status === 'succeeded' && !onInvocation && !tap?.receiver && !run.logsLines)
-      clock.reading = now;
+    let now: number;
+    if (clock) {
+      const { onInvocation, tap } = this.options;
+      if (status === 'succeeded' && !onInvocation && !tap?.receiver && !run.state.logsLines) {
+        now = clock.endQuick();
+        if (now < 0) return this.endTimedLater(run, outcome);
+      } else {
+        now = performance.now();
+        run.started = clock.release(run.started, now);
+      }
+    } else now = performance.now();
     if (run.span) this.tracing?.end(run.span, status === 'failed', outcome);
     try {
       return this.record(run, status, outcome, now - run.started);
@@ -345,42 +398,41 @@ export class Invoker {
     }
   }
 
+  /** The end of a quick attempt whose duration its clock reports (only an unreported mode's attempts). */
+  private endTimedLater(run: Attempt, outcome: unknown): undefined {
+    if (run.span) this.tracing?.end(run.span, false, outcome);
+    if (run.mode.endsInvocation) this.finish();
+    return undefined;
+  }
+
   /**
    * runHandler inside the attempt's span (see InvocationTracing), which settle ends. Kept out of attempt, so
    * that without an SDK the hot path stays as small as it was.
    */
   private runTraced(tracing: InvocationTracing, run: Attempt, invocation: RedisInvocationContext): unknown {
-    const { request } = run;
+    const { fn, input, retryContext } = run;
     const { span, context } = tracing.start({
-      functionName: request.fn.name,
-      triggerType: request.fn.triggerType,
+      functionName: fn.name,
+      triggerType: fn.triggerType,
       invocationId: run.id.value,
-      input: request.input,
-      triggerMetadata: request.triggerMetadata,
-      retryCount: request.retryContext?.retryCount,
-      maxRetryCount: request.retryContext?.maxRetryCount,
+      input,
+      triggerMetadata: run.triggerMetadata,
+      retryCount: retryContext?.retryCount,
+      maxRetryCount: retryContext?.maxRetryCount,
     });
     run.span = span;
-    return otelContext.with(context, () => this.runHandler(request.fn, request.input, invocation));
+    return otelContext.with(context, () => this.runHandler(fn, input, invocation));
   }
 
   /** The attempt's InvocationContext (its log lines carry the invocation id), after its Executing line. */
   private context(run: Attempt): RedisInvocationContext {
-    const { request } = run;
-    const { fn } = request;
-    const context = RedisInvocationContext.forInvocation(
-      run,
-      fn.name,
-      request.triggerMetadata,
-      request.retryContext,
-      run.state.contextOptions,
-      run,
-    );
-    if (run.logsLines) {
+    const { fn, state } = run;
+    const context = RedisInvocationContext.forInvocation(run, fn.name, run.triggerMetadata, run.retryContext);
+    if (state.logsLines) {
       const ids = run.idFields;
-      run.state.lines.info(
+      state.lines.info(
         ids,
-        `Executing 'Functions.${fn.name}' (Reason='${request.reason}', Id=${ids.invocationId})`,
+        `Executing 'Functions.${fn.name}' (Reason='${run.reason}', Id=${ids.invocationId})`,
       );
     }
     return context;
@@ -397,16 +449,16 @@ export class Invoker {
     outcome: unknown,
     durationMs: number,
   ): InvocationOutcome | undefined {
-    const { request, mode } = run;
-    const functionName = request.fn.name;
-    if (status === 'failed' || run.logsLines) logExecuted(run, status, outcome, durationMs);
+    const { mode } = run;
+    const functionName = run.fn.name;
+    if (status === 'failed' || run.state.logsLines) logExecuted(run, status, outcome, durationMs);
     const { onEnded, onInvocation } = this.options;
-    onEnded?.(functionName, status, durationMs);
+    onEnded?.(functionName, status, durationMs, 1);
     const tapped = this.options.tap?.receiver;
     if (!onInvocation && !tapped && !mode.withOutcome) return undefined;
     const logs = run.logs ?? NO_LOGS;
-    const attempt = (request.retryContext?.retryCount ?? 0) + 1;
-    const { input, triggerMetadata } = request;
+    const attempt = (run.retryContext?.retryCount ?? 0) + 1;
+    const { input, triggerMetadata } = run;
     if (!mode.withId && !onInvocation && !tapped) {
       return status === 'succeeded'
         ? { functionName, input, triggerMetadata, status, result: outcome, durationMs, attempt, logs }
@@ -439,7 +491,7 @@ export class Invoker {
             logs,
           };
     onInvocation?.(record);
-    tapped?.(record, request.reason);
+    tapped?.(record, run.reason);
     return record;
   }
 
@@ -530,7 +582,7 @@ function lowest(a: PinoLevel, b: PinoLevel | undefined): PinoLevel {
 function logExecuted(run: Attempt, status: InvocationStatus, outcome: unknown, durationMs: number): void {
   const { state } = run;
   const executed = (result: string): string =>
-    `Executed 'Functions.${run.request.fn.name}' (${result}, Id=${run.id.value}, Duration=${Math.round(durationMs)}ms)`;
+    `Executed 'Functions.${run.fn.name}' (${result}, Id=${run.id.value}, Duration=${Math.round(durationMs)}ms)`;
   if (status === 'succeeded') state.lines.info({ invocationId: run.id.value }, executed('Succeeded'));
   else if (state.failures.isLevelEnabled('error')) {
     const err = outcome instanceof Error ? outcome : { message: errorMessage(outcome) };

@@ -90,10 +90,13 @@ export class HostMetrics {
     this.observe(record.functionName, record.status, record.durationMs);
   }
 
-  /** A finished attempt of `functionName`: its status and duration. */
-  observe(functionName: string, status: InvocationStatus, durationMs: number): void {
-    this.invocations.observe(functionName, status, durationMs);
-    this.durationHistogram?.record(durationMs / 1000, { function: functionName, status });
+  /** A finished attempt of `functionName`: its status and duration; or `count` of them, `durationMs` each. */
+  observe(functionName: string, status: InvocationStatus, durationMs: number, count = 1): void {
+    this.invocations.observe(functionName, status, durationMs, count);
+    const histogram = this.durationHistogram;
+    if (!histogram) return;
+    const attributes = { function: functionName, status };
+    for (let i = 0; i < count; i++) histogram.record(durationMs / 1000, attributes);
   }
 
   /**
@@ -249,7 +252,7 @@ class InvocationStats {
     );
   }
 
-  observe(functionName: string, status: 'succeeded' | 'failed', ms: number): void {
+  observe(functionName: string, status: 'succeeded' | 'failed', ms: number, count: number): void {
     let stats = functionName === this.lastName ? this.lastStats : this.byFunction.get(functionName);
     if (!stats) {
       stats = {
@@ -264,14 +267,14 @@ class InvocationStats {
     this.lastName = functionName;
     this.lastStats = stats;
     const seconds = ms / 1000;
-    if (status === 'succeeded') stats.succeeded++;
-    else stats.failed++;
-    stats.seconds += seconds;
+    if (status === 'succeeded') stats.succeeded += count;
+    else stats.failed += count;
+    stats.seconds += seconds * count;
     let bucket = 0;
     while (bucket < DURATION_BUCKETS.length && seconds > (DURATION_BUCKETS[bucket] as number)) bucket++;
-    stats.buckets[bucket] = (stats.buckets[bucket] ?? 0) + 1;
+    stats.buckets[bucket] = (stats.buckets[bucket] ?? 0) + count;
     const fine = durationBucket(ms);
-    stats.durations[fine] = (stats.durations[fine] ?? 0) + 1;
+    stats.durations[fine] = (stats.durations[fine] ?? 0) + count;
   }
 
   private counts(): MetricValue[] {

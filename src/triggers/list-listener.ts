@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { ConfigError, ErrorCodes } from '../errors';
 import { elementInput, elementsInput } from './list-input';
 import type { ListTriggerOptions } from './list-options';
-import type { InvocationOutcome, RunClock } from '../invoke/invoker';
+import type { InvocationOutcome } from '../invoke/invoker';
+import { HandoffClock } from '../invoke/run-clocks';
 import { groupByKey } from './group-by-key';
 import { ListHeartbeat } from './list-heartbeat';
 import { LIST_BLOCK_MS, plural, type ListOwner } from './list-owner';
@@ -164,9 +165,9 @@ export class ListListener implements Listener {
     };
     // A synchronous handler's outcome comes back at once: a batch of them runs without a promise each,
     // handing one clock reading from each invocation to the next (see Invoker.invokeNow).
-    const clock: RunClock = { reading: undefined };
+    const clock = new HandoffClock();
     const run = (group: ListElement | readonly ListElement[], continued: boolean) => {
-      if (!continued) clock.reading = undefined; // a reading from before an await is stale
+      if (!continued) clock.stale(); // a reading from before an await is stale
       const outcome = this.run(group, clock);
       return outcome instanceof Promise
         ? outcome.then((record) => settle(group, record))
@@ -197,7 +198,7 @@ export class ListListener implements Listener {
   /** An element's invocation, or (cardinality 'many') one for a key's elements of the batch. */
   private run(
     group: ListElement | readonly ListElement[],
-    clock: RunClock | undefined,
+    clock: HandoffClock | undefined,
   ): InvocationOutcome | Promise<InvocationOutcome> {
     const { fn, invoker } = this.deps;
     if (isGroup(group)) {

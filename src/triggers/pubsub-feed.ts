@@ -20,6 +20,8 @@ export interface MessageFeedOptions {
   readonly run: (message: string, channel: string, resumed: boolean) => PromiseLike<unknown> | undefined;
   /** Called with each message dropped because the backlog was full. */
   readonly dropped: (message: string, channel: string) => void;
+  /** Called when a worker that came back from a handler's promise stops or waits again (not otherwise). */
+  readonly rested?: () => void;
 }
 
 export class MessageFeed {
@@ -92,6 +94,7 @@ export class MessageFeed {
     const channel = this.channels[at] as string;
     this.release(at);
     this.work(message, channel, true);
+    this.options.rested?.();
   }
 
   private stopWorker(): void {

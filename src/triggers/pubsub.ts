@@ -1,6 +1,6 @@
 import { errorMessage } from '../errors';
 import type { TriggerValueFormat } from '../config/host-json';
-import type { RunClock } from '../invoke/invoker';
+import type { MessageClock } from '../invoke/run-clocks';
 import { messageModel } from '../invoke/model';
 import { CONNECTION_NAMES } from './binding-options';
 import type { Subscription } from './ports';
@@ -90,8 +90,8 @@ export class PubSubListener implements Listener {
   private closing: Promise<void> | undefined;
   private readonly feed: MessageFeed;
   private readonly drops: DropReporter;
-  /** Handed from each invocation that ends at once to the next (see Invoker.messageClock and invokeNow). */
-  private readonly clock: RunClock;
+  /** Times the quick invocations of every Pub/Sub function together (see Invoker.messageClock). */
+  private readonly clock: MessageClock;
   private reason = { channel: '', text: '' };
 
   constructor(private readonly deps: ListenerDeps<PubSubTriggerOptions>) {
@@ -104,6 +104,8 @@ export class PubSubListener implements Listener {
       maxBacklog,
       run: (message, channel, resumed) => this.run(message, channel, resumed),
       dropped: () => this.drops.drop(),
+      // what runs after a worker's promise, in the same microtask checkpoint, is no invocation's time
+      rested: () => this.clock.stale(),
     });
   }
 
@@ -157,13 +159,12 @@ export class PubSubListener implements Listener {
 
   /** One message's invocation: undefined when it ended at once, else a promise that never rejects. */
   private run(message: string, channel: string, resumed: boolean): Promise<unknown> | undefined {
-    if (resumed) this.clock.reading = undefined; // a reading from before an await is stale
+    if (resumed) this.clock.stale(); // what ran during the await is nobody's time
     const { fn, invoker } = this.deps;
     try {
       const triggerMetadata = pubSubMetadata(fn.options, channel, message);
       const input = pubSubValue(fn.options, triggerMetadata);
-      const request = { fn, input, triggerMetadata, reason: this.reasonFor(channel) };
-      const pending = invoker.invokeNowUnreported(request, this.clock);
+      const pending = invoker.invokeMessage(fn, input, triggerMetadata, this.reasonFor(channel), this.clock);
       return pending?.catch((error: unknown) => this.reportingFailed(error));
     } catch (error) {
       this.reportingFailed(error);

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { isLastAttempt } from './dead-letter';
 import { groupByKey } from './group-by-key';
 import { forEachConcurrent, pollingLoopFor, requirePort, type PollingLoop } from './polling';
-import type { InvocationOutcome, RunClock } from '../invoke/invoker';
+import type { InvocationOutcome } from '../invoke/invoker';
+import { HandoffClock } from '../invoke/run-clocks';
 import type { StreamEntry } from './ports';
 import { StreamAcks } from './stream-acks';
 import { plural, type StreamConsumer } from './stream-consumer';
@@ -166,10 +167,10 @@ export class StreamListener implements Listener {
     const ok: StreamEntry[] = [];
     // A synchronous handler's outcome comes back at once: a batch of them runs without a promise each,
     // handing one clock reading from each invocation to the next (see Invoker.invokeNow).
-    const clock: RunClock = { reading: undefined };
+    const clock = new HandoffClock();
     await forEachConcurrent(batch, this.options.concurrency, (entry, continued) => {
       const reason = `New entry ${entry.id} on stream ${entry.key}`;
-      if (!continued) clock.reading = undefined; // a reading from before an await is stale
+      if (!continued) clock.stale(); // a reading from before an await is stale
       const done = this.run(entryInput(this.options, entry), reason, [entry], clock);
       if (done === true) ok.push(entry);
       else if (done !== false) {
@@ -200,7 +201,7 @@ export class StreamListener implements Listener {
     { input, triggerMetadata }: ManualInput,
     reason: string,
     entries: readonly StreamEntry[],
-    clock?: RunClock,
+    clock?: HandoffClock,
   ): boolean | Promise<boolean> {
     const { fn, invoker } = this.deps;
     // A claimed entry was delivered before: its attempts go on from its delivery count.

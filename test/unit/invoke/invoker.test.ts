@@ -5,12 +5,8 @@ import { FunctionTimeoutError } from '../../../src/errors';
 import { createLogger } from '../../../src/logging';
 import { invocationSignal } from '../../../src/invoke/abort-signal';
 import { InvocationTap } from '../../../src/invoke/invocation-tap';
-import {
-  Invoker,
-  type InvocationOutcome,
-  type InvocationRecord,
-  type RunClock,
-} from '../../../src/invoke/invoker';
+import { Invoker, type InvocationOutcome, type InvocationRecord } from '../../../src/invoke/invoker';
+import { HandoffClock, MESSAGE_GROUP } from '../../../src/invoke/run-clocks';
 import type { ResolvedFunction } from '../../../src/triggers/trigger';
 
 type Handler = (input: unknown, context: InvocationContext) => unknown;
@@ -220,9 +216,9 @@ describe('Invoker', () => {
     const quietInvoker = () =>
       new Invoker({ logger: pino({ level: 'silent' }), host: parseHostJson({ version: '2.0' }) });
 
-    it('hands a clock reading from a synchronous invocation to the next one on the same RunClock', () => {
+    it('hands a clock reading from a synchronous invocation to the next one on the same HandoffClock', () => {
       const i = quietInvoker();
-      const clock: RunClock = { reading: undefined };
+      const clock = new HandoffClock();
       const slow = i.invokeNow(
         request(() => busyFor(15)),
         clock,
@@ -243,7 +239,8 @@ describe('Invoker', () => {
 
     it('leaves no reading after a promise, an Executed line, or for onInvocation', async () => {
       const quiet = quietInvoker();
-      const clock: RunClock = { reading: 1 };
+      const clock = new HandoffClock();
+      clock.endQuick(); // a reading left by an invocation before
       const pending = quiet.invokeNow(
         request(() => Promise.resolve()),
         clock,
@@ -280,53 +277,170 @@ describe('Invoker', () => {
       expect(clock.reading).toBeDefined();
     });
 
-    it('hands the message clock on within one synchronous run only, across functions', async () => {
-      const ended: { name: string; durationMs: number }[] = [];
+    const endedInvoker = () => {
+      const ended: { name: string; status: string; durationMs: number; count: number }[] = [];
       const i = new Invoker({
         logger: pino({ level: 'silent' }),
         host: parseHostJson({ version: '2.0' }),
-        onEnded: (name, _status, durationMs) => void ended.push({ name, durationMs }),
+        onEnded: (name, status, durationMs, count) => void ended.push({ name, status, durationMs, count }),
       });
-      const other = { ...fnWith(() => 'quick'), name: 'g' };
+      return { i, ended };
+    };
+    const laterRead = () => new Promise((resolve) => setTimeout(resolve, 30));
+    const total = (ended: readonly { durationMs: number; count: number }[]) =>
+      ended.reduce((sum, e) => sum + e.durationMs * e.count, 0);
+
+    it("times a function's quick invocations in one synchronous run together, and another function's apart", async () => {
+      const { i, ended } = endedInvoker();
+      const other = { ...fnWith(() => busyFor(10)), name: 'g' };
       const clock = i.messageClock;
-      expect(
-        i.invokeNowUnreported(
-          request(() => busyFor(15)),
-          clock,
-        ),
-      ).toBeUndefined();
-      busyFor(20); // in the same run: counts in the next duration (in production: node-redis decoding)
-      expect(i.invokeNowUnreported({ ...request(() => 'x'), fn: other }, clock)).toBeUndefined();
-      expect(clock.reading).toBeDefined();
-      await new Promise((resolve) => setTimeout(resolve, 30)); // a later socket read
-      expect(clock.reading).toBeUndefined();
-      expect(
-        i.invokeNowUnreported(
-          request(() => 'quick'),
-          clock,
-        ),
-      ).toBeUndefined();
-      expect(ended.map((e) => e.name)).toEqual(['f', 'g', 'f']);
-      expect(ended[0]?.durationMs).toBeGreaterThanOrEqual(15);
-      expect(ended[1]?.durationMs).toBeGreaterThanOrEqual(20); // started where f ended
-      expect(ended[2]?.durationMs).toBeLessThan(10); // the 30 ms between runs do not count
+      void i.invokeNowUnreported(
+        request(() => busyFor(15)),
+        clock,
+      );
+      busyFor(5); // in the same run: counts in the group (in production: node-redis decoding)
+      void i.invokeNowUnreported(
+        request(() => 'x'),
+        clock,
+      );
+      expect(ended).toEqual([]); // the group is still open
+      expect(clock.pending).toBe(2);
+      void i.invokeNowUnreported({ ...request(() => 'x'), fn: other }, clock);
+      // g began: f's group closed; it took over 1 ms, so g, the rest of the run, was timed on its own
+      expect(clock.pending).toBe(0);
+      await laterRead();
+      expect(ended.map((e) => [e.name, e.status, e.count])).toEqual([
+        ['f', 'succeeded', 2],
+        ['g', 'succeeded', 1],
+      ]);
+      expect((ended[0]?.durationMs ?? 0) * 2).toBeGreaterThanOrEqual(20); // f's group: all of its time
+      expect(ended[1]?.durationMs).toBeGreaterThanOrEqual(10);
+      expect(ended[1]?.durationMs).toBeLessThan(20); // none of f's
+      void i.invokeNowUnreported(
+        request(() => 'quick'),
+        clock,
+      );
+      await laterRead();
+      expect(ended[2]?.durationMs).toBeLessThan(10); // the 30 ms between runs count nowhere
+      expect(i.activeCount).toBe(0);
     });
 
-    it('leaves no clock reading after a failure, whose error line is written after it ends', () => {
-      const i = new Invoker({ logger: pino({ level: 'silent' }), host: parseHostJson({ version: '2.0' }) });
+    it(`reads the clock once per ${MESSAGE_GROUP} quick invocations of a function`, async () => {
+      const { i, ended } = endedInvoker();
+      // a first run makes the function's state and warms the code up (a group over 1 ms is timed one by one)
+      for (let n = 0; n < MESSAGE_GROUP; n++)
+        void i.invokeNowUnreported(
+          request(() => 'x'),
+          i.messageClock,
+        );
+      await laterRead();
+      ended.length = 0;
+      for (let n = 0; n < MESSAGE_GROUP * 2 + 1; n++)
+        void i.invokeNowUnreported(
+          request(() => 'x'),
+          i.messageClock,
+        );
+      expect(ended.map((e) => [e.name, e.count])).toEqual([
+        ['f', MESSAGE_GROUP],
+        ['f', MESSAGE_GROUP],
+      ]);
+      expect(i.messageClock.pending).toBe(1);
+    });
+
+    it('times the rest of a run one by one after a slow group', async () => {
+      const { i, ended } = endedInvoker();
       const clock = i.messageClock;
-      expect(
-        i.invokeNowUnreported(
+      void i.invokeNowUnreported(
+        request(() => busyFor(3)),
+        clock,
+      );
+      for (let n = 1; n < MESSAGE_GROUP; n++)
+        void i.invokeNowUnreported(
           request(() => 'x'),
           clock,
-        ),
-      ).toBeUndefined();
-      expect(clock.reading).toBeDefined();
+        );
+      expect(ended).toHaveLength(1); // the slow group: 16 shares of 3 ms and more
+      expect(ended[0]?.count).toBe(MESSAGE_GROUP);
+      void i.invokeNowUnreported(
+        request(() => busyFor(3)),
+        clock,
+      );
+      void i.invokeNowUnreported(
+        request(() => 'x'),
+        clock,
+      );
+      expect(ended.slice(1).map((e) => e.count)).toEqual([1, 1]); // each timed on its own
+      expect(ended[1]?.durationMs).toBeGreaterThanOrEqual(3);
+      expect(ended[2]?.durationMs).toBeLessThan(3);
+      await laterRead();
+      void i.invokeNowUnreported(
+        request(() => 'x'),
+        clock,
+      );
+      expect(clock.pending).toBe(1); // a new run groups again
+    });
+
+    it('gives an invocation that fails or awaits in a group an even share as its start, and leaves no reading', async () => {
+      const { i, ended } = endedInvoker();
+      const clock = i.messageClock;
+      void i.invokeNowUnreported(
+        request(() => busyFor(10)),
+        clock,
+      );
       const failing = request(() => {
+        busyFor(10);
         throw new Error('no');
       });
       expect(i.invokeNowUnreported(failing, clock)).toBeUndefined();
-      expect(clock.reading).toBeUndefined();
+      expect(clock.pending).toBe(0); // the quick one was reported with the failure's start
+      expect(ended.map((e) => [e.status, e.count])).toEqual([
+        ['succeeded', 1],
+        ['failed', 1],
+      ]);
+      expect(ended[0]?.durationMs).toBeGreaterThanOrEqual(10);
+      expect(ended[1]?.durationMs).toBeGreaterThanOrEqual(10);
+      expect(total(ended)).toBeGreaterThanOrEqual(20);
+      await laterRead(); // a new run (that group was slow: the rest of its run was timed one by one)
+      void i.invokeNowUnreported(
+        request(() => busyFor(0.4)),
+        clock,
+      );
+      expect(clock.pending).toBe(1);
+      const waiting = i.invokeNowUnreported(
+        request(() => laterRead()),
+        clock,
+      );
+      expect(waiting).toBeInstanceOf(Promise);
+      expect(clock.pending).toBe(0); // reported as the awaiting one started
+      await waiting;
+      expect(ended.map((e) => e.status)).toEqual(['succeeded', 'failed', 'succeeded', 'succeeded']);
+      const share = ended[2]?.durationMs ?? 0;
+      expect(share).toBeGreaterThanOrEqual(0.2); // half of a group of 0.4 ms and more
+      // its start is where its share began: its duration is its await and its share
+      expect((ended[3]?.durationMs ?? 0) - share).toBeGreaterThanOrEqual(29.99);
+    });
+
+    it('times an invocation that logs its lines or is recorded on its own, closing the group before it', () => {
+      const records: InvocationRecord[] = [];
+      const ended: number[] = [];
+      const i = new Invoker({
+        logger: pino({ level: 'silent' }),
+        host: parseHostJson({ version: '2.0' }),
+        onEnded: (_name, _status, _ms, count) => void ended.push(count),
+        onInvocation: (r) => records.push(r),
+      });
+      void i.invokeNowUnreported(
+        request(() => busyFor(10)),
+        i.messageClock,
+      );
+      void i.invokeNowUnreported(
+        request(() => 'x'),
+        i.messageClock,
+      );
+      expect(i.messageClock.pending).toBe(0);
+      expect(ended).toEqual([1, 1]);
+      expect(records[0]?.durationMs).toBeGreaterThanOrEqual(10);
+      expect(records[1]?.durationMs).toBeLessThan(10);
     });
 
     it('reports an unreported invocation to onEnded and onInvocation, and its promise when it awaits', async () => {

@@ -1,0 +1,158 @@
+import { performance } from 'node:perf_hooks';
+
+/**
+ * How a listener times the invocations it starts one right after another in one synchronous run (a batch
+ * of list elements, the messages of one socket read): reading the clock costs as much as a quick handler,
+ * so an invocation that ends at once hands its end on as the start of the next instead of the clock being
+ * read twice per invocation. The invoker calls, per attempt:
+ *
+ * - `begin(functionName, alone)` as it starts: its start. `alone`: it will not end quick (its
+ *   Executing/Executed lines are logged or someone receives records), so it needs a start of its own.
+ * - then exactly one of:
+ *   - `endQuick(name)` when it succeeded at once with nothing to run after it but bookkeeping: its end
+ *     (the next attempt's start), or -1 when the clock reports its duration itself, later (MessageClock);
+ *   - `release(started, now?)` when its synchronous part ended otherwise (it failed, returned a promise,
+ *     or was `alone`): its start, corrected when it shared a measurement with others; the next attempt
+ *     reads the clock afresh (what runs next, an error line or an await, is not its time).
+ * - `stale()` when the listener comes back from an await: what ran meanwhile is nobody's time.
+ */
+export interface RunClock {
+  begin(functionName: string, alone: boolean): number;
+  endQuick(): number;
+  release(started: number, now?: number): number;
+  stale(): void;
+}
+
+/**
+ * The batch listeners' clock (lists, streams): each invocation that ends quick leaves its end reading for
+ * the next; every invocation's duration is its own, known when it ends.
+ */
+export class HandoffClock implements RunClock {
+  /** The reading left by the invocation before, or -1: always a number, kept in place by V8. */
+  private at = -1;
+
+  /** The reading left for the next invocation, if any. */
+  get reading(): number | undefined {
+    return this.at < 0 ? undefined : this.at;
+  }
+
+  begin(): number {
+    const at = this.at;
+    this.at = -1;
+    return at < 0 ? performance.now() : at;
+  }
+
+  endQuick(): number {
+    return (this.at = performance.now());
+  }
+
+  release(started: number): number {
+    this.at = -1;
+    return started;
+  }
+
+  stale(): void {
+    this.at = -1;
+  }
+}
+
+/** Quick invocations timed together, at most: the clock is read once per group. */
+export const MESSAGE_GROUP = 16;
+/** A group that took longer than this makes the rest of its run timed invocation by invocation. */
+export const SLOW_GROUP_MS = 1;
+
+/** Receives the durations of a group: `count` invocations of one function, `ms` each. */
+export type GroupReport = (functionName: string, ms: number, count: number) => void;
+
+/**
+ * The Pub/Sub listeners' clock, shared by every Pub/Sub function of an invoker. node-redis hands a
+ * subscriber every message of one socket read in one synchronous run, with nothing between them but its
+ * decoding and the host's own steps. Invocations of one function that follow one another in that run and
+ * end quick (succeeded at once, nothing logged or recorded) are timed as a group: the clock is read when
+ * the group starts and when it ends, after MESSAGE_GROUP of them, or when the run ends, an invocation of
+ * another function starts, an invocation that is not quick needs its start, or the listener comes back
+ * from an await. The group's time is shared evenly by its invocations and reported through `report`.
+ *
+ * So each function's count and total time are exact, and no other function's time or a gap between
+ * socket reads ever counts in them; what is not known is how a group's time splits between its
+ * invocations: one slow handler among quick ones of its function shows as a group of middling ones (every
+ * Prometheus bucket is still exact while a group takes under 1 ms, their lowest bound). Once a group
+ * takes longer than SLOW_GROUP_MS, the rest of the run is timed invocation by invocation. The run ends in
+ * a microtask, the first the run queues: one per socket read, not per message.
+ */
+export class MessageClock implements RunClock {
+  /** The last reading in this run, or -1: the start of the group of `count` quick invocations since. */
+  #mark = -1;
+  #count = 0;
+  /** The function of the group (of the invocation that began at the mark). */
+  #name = '';
+  /** A slow group was seen in this run: groups of one until it ends. */
+  #single = false;
+  #ending = false;
+  readonly #endRun = (): void => {
+    this.#ending = false;
+    this.#single = false;
+    try {
+      if (this.#count > 0) this.#close(performance.now());
+    } catch {
+      // a report that throws (the host's metrics never do) has nobody to tell in a microtask
+    }
+    this.#mark = -1;
+  };
+
+  constructor(private readonly report: GroupReport) {}
+
+  /** Quick invocations timed but not reported yet (the test of a group's lifetime). */
+  get pending(): number {
+    return this.#count;
+  }
+
+  begin(functionName: string, alone: boolean): number {
+    if (this.#mark < 0) {
+      const now = performance.now();
+      this.#mark = now;
+      this.#name = functionName;
+      if (!this.#ending) {
+        this.#ending = true;
+        queueMicrotask(this.#endRun);
+      }
+      return now;
+    }
+    if (this.#count > 0 && (alone || functionName !== this.#name)) this.#close(performance.now());
+    this.#name = functionName;
+    return this.#mark;
+  }
+
+  endQuick(): number {
+    if (++this.#count >= MESSAGE_GROUP || this.#single) this.#close(performance.now());
+    return -1;
+  }
+
+  release(started: number, now?: number): number {
+    if (this.#count === 0) {
+      this.#mark = -1;
+      return started;
+    }
+    // It began where the quick ones before it began: each of them and it get an even share.
+    const at = now ?? performance.now();
+    const start = at - (at - this.#mark) / (this.#count + 1);
+    this.#close(start);
+    this.#mark = -1;
+    return start;
+  }
+
+  stale(): void {
+    if (this.#count > 0) this.#close(performance.now());
+    this.#mark = -1;
+  }
+
+  /** Reports the group that ends at `now`, which becomes the mark. */
+  #close(now: number): void {
+    const count = this.#count;
+    const ms = now - this.#mark;
+    this.#count = 0;
+    this.#mark = now;
+    if (ms > SLOW_GROUP_MS) this.#single = true;
+    this.report(this.#name, ms / count, count);
+  }
+}
