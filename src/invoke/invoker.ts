@@ -134,9 +134,19 @@ export class Invoker {
    * invoker: messages of several subscriptions arrive interleaved in one socket read, and quick ones are
    * timed together, whichever function they ran (see MessageClock).
    */
-  readonly messageClock = new MessageClock((name, ms, count) =>
-    this.options.onEnded?.(name, 'succeeded', ms, count),
-  );
+  readonly messageClock = new MessageClock((name, ms, count) => this.reportGroup(name, ms, count));
+
+  /** A MessageClock group's invocations to onEnded; what that throws is logged (a clock's report never throws). */
+  private reportGroup(functionName: string, ms: number, count: number): void {
+    try {
+      this.options.onEnded?.(functionName, 'succeeded', ms, count);
+    } catch (error) {
+      this.options.logger.error(
+        { functionName, err: errorMessage(error) },
+        `Reporting ${count} invocation(s) of '${functionName}' failed`,
+      );
+    }
+  }
 
   constructor(private readonly options: InvokerOptions) {
     this.deadlines = new Deadlines(tickFor(options.host.functionTimeoutMs ?? 1000));
@@ -287,6 +297,8 @@ export class Invoker {
     mode: AttemptMode,
     clock: RunClock | undefined,
   ): Ended {
+    // one begun inside another's handler is timed on its own: the clock belongs to the outer one
+    if (clock?.busy) clock = undefined;
     let state: FunctionState;
     try {
       state = this.functionState(fn);

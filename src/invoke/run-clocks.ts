@@ -17,6 +17,8 @@ import { performance } from 'node:perf_hooks';
  * - `stale()` when the listener comes back from an await: what ran meanwhile is nobody's time.
  */
 export interface RunClock {
+  /** An attempt begun on it has not ended its synchronous part: one begun now is nested (re-entrant). */
+  readonly busy: boolean;
   begin(functionName: string, alone: boolean): number;
   endQuick(): number;
   release(started: number, now?: number): number;
@@ -30,6 +32,9 @@ export interface RunClock {
 export class HandoffClock implements RunClock {
   /** The reading left by the invocation before, or -1: always a number, kept in place by V8. */
   private at = -1;
+
+  /** A batch listener's invocations never nest. */
+  readonly busy = false;
 
   /** The reading left for the next invocation, if any. */
   get reading(): number | undefined {
@@ -78,7 +83,11 @@ export type GroupReport = (functionName: string, ms: number, count: number) => v
  * invocations: one slow handler among quick ones of its function shows as a group of middling ones (every
  * Prometheus bucket is still exact while a group takes under 1 ms, their lowest bound). Once a group
  * takes longer than SLOW_GROUP_MS, the rest of the run is timed invocation by invocation. The run ends in
- * a microtask, the first the run queues: one per socket read, not per message.
+ * a process.nextTick queued when it starts (one per socket read, not per message), which runs as soon as
+ * node-redis's handling of the read returns, before anything the handlers queued; so the last group
+ * holds the rest of that read's handling too. An invocation that begins inside another's handler (a
+ * handler that delivers a message synchronously, as the test host does) is nested: the invoker times it
+ * on its own, without the clock (`busy`).
  */
 export class MessageClock implements RunClock {
   /** The last reading in this run, or -1: the start of the group of `count` quick invocations since. */
@@ -89,18 +98,31 @@ export class MessageClock implements RunClock {
   /** A slow group was seen in this run: groups of one until it ends. */
   #single = false;
   #ending = false;
+  /** Attempts begun and not yet past their synchronous part. */
+  #depth = 0;
+  readonly #slowGroupMs: number;
   readonly #endRun = (): void => {
     this.#ending = false;
-    this.#single = false;
     try {
       if (this.#count > 0) this.#close(performance.now());
     } catch {
-      // a report that throws (the host's metrics never do) has nobody to tell in a microtask
+      // the invoker's report never throws (it logs what onEnded threw); nobody could be told here
     }
     this.#mark = -1;
+    this.#single = false;
   };
 
-  constructor(private readonly report: GroupReport) {}
+  /** `slowGroupMs`: SLOW_GROUP_MS unless given (a test sets it out of reach). */
+  constructor(
+    private readonly report: GroupReport,
+    options: { readonly slowGroupMs?: number } = {},
+  ) {
+    this.#slowGroupMs = options.slowGroupMs ?? SLOW_GROUP_MS;
+  }
+
+  get busy(): boolean {
+    return this.#depth > 0;
+  }
 
   /** Quick invocations timed but not reported yet (the test of a group's lifetime). */
   get pending(): number {
@@ -108,13 +130,14 @@ export class MessageClock implements RunClock {
   }
 
   begin(functionName: string, alone: boolean): number {
+    this.#depth++;
     if (this.#mark < 0) {
       const now = performance.now();
       this.#mark = now;
       this.#name = functionName;
       if (!this.#ending) {
         this.#ending = true;
-        queueMicrotask(this.#endRun);
+        process.nextTick(this.#endRun);
       }
       return now;
     }
@@ -124,11 +147,13 @@ export class MessageClock implements RunClock {
   }
 
   endQuick(): number {
+    this.#depth--;
     if (++this.#count >= MESSAGE_GROUP || this.#single) this.#close(performance.now());
     return -1;
   }
 
   release(started: number, now?: number): number {
+    this.#depth--;
     if (this.#count === 0) {
       this.#mark = -1;
       return started;
@@ -152,7 +177,7 @@ export class MessageClock implements RunClock {
     const ms = now - this.#mark;
     this.#count = 0;
     this.#mark = now;
-    if (ms > SLOW_GROUP_MS) this.#single = true;
+    if (ms > this.#slowGroupMs) this.#single = true;
     this.report(this.#name, ms / count, count);
   }
 }

@@ -7,9 +7,11 @@ function busyFor(ms: number): void {
 
 const nextRun = () => new Promise((resolve) => setTimeout(resolve, 5));
 
-function messageClock() {
+function messageClock(slowGroupMs?: number) {
   const reports: { name: string; ms: number; count: number }[] = [];
-  const clock = new MessageClock((name, ms, count) => void reports.push({ name, ms, count }));
+  const clock = new MessageClock((name, ms, count) => void reports.push({ name, ms, count }), {
+    slowGroupMs,
+  });
   return { clock, reports };
 }
 
@@ -64,7 +66,7 @@ describe('MessageClock', () => {
   });
 
   it(`closes a group every ${MESSAGE_GROUP} quick invocations, starting the next where it ended`, () => {
-    const { clock, reports } = messageClock();
+    const { clock, reports } = messageClock(Infinity); // however slow this machine is
     const start = clock.begin('f', false);
     for (let i = 0; i < MESSAGE_GROUP; i++) {
       if (i > 0) clock.begin('f', false);
@@ -128,6 +130,47 @@ describe('MessageClock', () => {
     clock.begin('f', false);
     clock.endQuick();
     expect(clock.pending).toBe(1);
+  });
+
+  it('ends the run before anything its handlers queued runs: their ticks count in no group', async () => {
+    const { clock, reports } = messageClock();
+    clock.begin('f', false);
+    process.nextTick(() => busyFor(10)); // what f's handler left for later
+    clock.endQuick();
+    clock.begin('g', false);
+    clock.endQuick();
+    await nextRun();
+    expect(reports.map((r) => [r.name, r.count])).toEqual([
+      ['f', 1],
+      ['g', 1],
+    ]);
+    expect((reports[0]?.ms ?? 0) + (reports[1]?.ms ?? 0)).toBeLessThan(10);
+  });
+
+  it('does not carry a slow last group into the next run', async () => {
+    const { clock, reports } = messageClock();
+    clock.begin('f', false);
+    busyFor(1.5);
+    clock.endQuick();
+    await nextRun(); // the run's only group, closed as it ended: slow
+    expect(reports).toHaveLength(1);
+    clock.begin('f', false);
+    clock.endQuick();
+    clock.begin('f', false);
+    clock.endQuick();
+    expect(clock.pending).toBe(2); // grouped again
+  });
+
+  it('is busy from a begin until its attempt ends its synchronous part: one begun meanwhile is nested', () => {
+    const { clock } = messageClock();
+    expect(clock.busy).toBe(false);
+    clock.begin('f', false);
+    expect(clock.busy).toBe(true);
+    clock.endQuick();
+    expect(clock.busy).toBe(false);
+    clock.begin('f', false);
+    clock.release(0);
+    expect(clock.busy).toBe(false);
   });
 
   it('survives a report that throws at the end of a run', async () => {

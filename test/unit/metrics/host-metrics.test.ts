@@ -43,6 +43,25 @@ describe('HostMetrics', () => {
     expect(await metrics.text()).toContain('# TYPE redis_func_invocation_duration_seconds histogram');
   });
 
+  it('takes a group of invocations of one duration at once, as that many observations', async () => {
+    const grouped = new HostMetrics();
+    grouped.observe('f', 'succeeded', 0.5, 3);
+    grouped.observe('f', 'succeeded', 3, 2);
+    const single = new HostMetrics();
+    for (const ms of [0.5, 0.5, 0.5, 3, 3]) single.observe('f', 'succeeded', ms);
+    const histogram = await lines(grouped, 'redis_func_invocation');
+    const notSum = (l: string) => !l.includes('_sum');
+    expect(histogram.filter(notSum)).toEqual((await lines(single, 'redis_func_invocation')).filter(notSum));
+    const sum = Number(histogram.find((l) => l.includes('_sum'))?.split(' ')[1]);
+    expect(sum).toBeCloseTo(0.0075, 12);
+    expect(histogram).toContain('redis_func_invocation_duration_seconds_count{function="f"} 5');
+    expect(histogram).toContain('redis_func_invocation_duration_seconds_bucket{le="0.001",function="f"} 3');
+    expect(grouped.invocationTotals().get('f')?.succeeded).toBe(5);
+    expect(grouped.invocationTotals().get('f')?.durations).toEqual(
+      single.invocationTotals().get('f')?.durations,
+    );
+  });
+
   it('starts over after a registry reset', async () => {
     const metrics = new HostMetrics();
     metrics.observeInvocation(record('a', 'succeeded', 1));
