@@ -85,7 +85,8 @@ export type GroupReport = (functionName: string, ms: number, count: number) => v
  * takes longer than SLOW_GROUP_MS, the rest of the run is timed invocation by invocation. The run ends in
  * a process.nextTick queued when it starts (one per socket read, not per message), which runs as soon as
  * node-redis's handling of the read returns, before anything the handlers queued; so the last group
- * holds the rest of that read's handling too. An invocation that begins inside another's handler (a
+ * holds the rest of that read's handling too. (A run that starts in a microtask, where ticks wait for
+ * every microtask, ends in a microtask queued with the tick: whichever comes first ends it.) An invocation that begins inside another's handler (a
  * handler that delivers a message synchronously, as the test host does) is nested: the invoker times it
  * on its own, without the clock (`busy`).
  */
@@ -137,7 +138,8 @@ export class MessageClock implements RunClock {
       this.#name = functionName;
       if (!this.#ending) {
         this.#ending = true;
-        process.nextTick(this.#endRun);
+        process.nextTick(this.#endRun); // a socket read's handling returned: before what handlers queued
+        queueMicrotask(this.#endRun); // a run in a microtask (not a socket read's): before the next one
       }
       return now;
     }

@@ -147,6 +147,16 @@ describe('MessageClock', () => {
     expect((reports[0]?.ms ?? 0) + (reports[1]?.ms ?? 0)).toBeLessThan(10);
   });
 
+  it('ends a run that started in a microtask before the next microtask', async () => {
+    const { clock, reports } = messageClock();
+    await Promise.resolve(); // from here on, in microtasks: ticks wait for all of them
+    clock.begin('f', false);
+    clock.endQuick();
+    await Promise.resolve();
+    expect(reports.map((r) => r.count)).toEqual([1]);
+    expect(clock.pending).toBe(0);
+  });
+
   it('does not carry a slow last group into the next run', async () => {
     const { clock, reports } = messageClock();
     clock.begin('f', false);
