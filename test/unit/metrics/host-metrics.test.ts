@@ -62,6 +62,29 @@ describe('HostMetrics', () => {
     );
   });
 
+  it('records a group of invocations in an exported OpenTelemetry histogram as that many observations', () => {
+    const recorded: [number, Record<string, unknown>][] = [];
+    const instrument = { addCallback: () => undefined };
+    const meter = {
+      createHistogram: () => ({
+        record: (value: number, attributes: Record<string, unknown>) =>
+          void recorded.push([value, attributes]),
+      }),
+      createObservableCounter: () => instrument,
+      createObservableGauge: () => instrument,
+    };
+    const metrics = new HostMetrics();
+    metrics.exportTo(meter as never);
+    metrics.observe('f', 'succeeded', 2, 3);
+    metrics.observe('f', 'failed', 4);
+    expect(recorded).toEqual([
+      [0.002, { function: 'f', status: 'succeeded' }],
+      [0.002, { function: 'f', status: 'succeeded' }],
+      [0.002, { function: 'f', status: 'succeeded' }],
+      [0.004, { function: 'f', status: 'failed' }],
+    ]);
+  });
+
   it('starts over after a registry reset', async () => {
     const metrics = new HostMetrics();
     metrics.observeInvocation(record('a', 'succeeded', 1));
