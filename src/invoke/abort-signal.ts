@@ -10,6 +10,7 @@ import {
   type TraceContext,
   type TriggerMetadata,
 } from '@azure/functions';
+import { invocationId } from './invocation-id';
 
 /** `context.extraInputs` / `context.extraOutputs`: values by binding name (or by the binding object's name). */
 class NamedValues implements InvocationContextExtraInputs, InvocationContextExtraOutputs {
@@ -27,9 +28,9 @@ class NamedValues implements InvocationContextExtraInputs, InvocationContextExtr
 
 const UNKNOWN = 'unknown';
 
-/** Receives a context's log calls: the level and the call's arguments. */
+/** Receives a context's log calls: the level, the call's arguments and the context that made it. */
 export interface LineSink {
-  line(level: LogLevel, args: readonly unknown[]): void;
+  line(level: LogLevel, args: readonly unknown[], context: RedisInvocationContext): void;
 }
 
 /** What a context makes only when asked, or is set (most invocations never do): one field instead of seven. */
@@ -44,11 +45,12 @@ interface LaterParts {
 }
 
 /**
- * What a context takes from its invocation: its id (made text when first read), its function's bindings
- * and where its log calls go. The invoker's Attempt is one, so a context costs no object besides itself.
+ * What a context takes from its invocation: its function's bindings, where its log calls go and, when it
+ * does not make its own, its id (`value`). The invoker's sources (an attempt, or one per function) give no
+ * id: the context makes a new one when first read (see RedisInvocationContext.idOf).
  */
 export interface ContextSource extends LineSink {
-  readonly value: string;
+  readonly value?: string;
   readonly bindings: InvocationContextInit['options'];
 }
 
@@ -74,8 +76,8 @@ class InitSource implements ContextSource {
     return this.init.options;
   }
 
-  line(level: LogLevel, args: readonly unknown[]): void {
-    if (this.#lines) this.#lines.line(level, args);
+  line(level: LogLevel, args: readonly unknown[], context: RedisInvocationContext): void {
+    if (this.#lines) this.#lines.line(level, args, context);
     else this.#logHandler?.(level, ...args);
   }
 }
@@ -105,6 +107,8 @@ export class RedisInvocationContext implements InvocationContext {
   triggerMetadata?: TriggerMetadata;
   #later: LaterParts | undefined = undefined;
   #source: ContextSource | undefined;
+  /** Its invocation's id, once read (a user's `invocationId = ...` does not change it). */
+  #id: string | undefined = undefined;
 
   constructor(init?: RedisContextInit) {
     if (init === undefined) {
@@ -137,6 +141,14 @@ export class RedisInvocationContext implements InvocationContext {
     return context;
   }
 
+  /**
+   * The id of the context's invocation, as the host logs and records it: its source's, or a new
+   * `xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx` made text when first read (with logs off most never are).
+   */
+  static idOf(context: RedisInvocationContext): string {
+    return (context.#id ??= context.#source?.value ?? invocationId());
+  }
+
   /** The function's bindings, made on first use (a context of its own each, as in @azure/functions). */
   get options(): EffectiveFunctionOptions {
     const later = (this.#later ??= {});
@@ -154,7 +166,7 @@ export class RedisInvocationContext implements InvocationContext {
   }
 
   get invocationId(): string {
-    return this.#later?.invocationId ?? this.#source?.value ?? UNKNOWN;
+    return this.#later?.invocationId ?? (this.#source ? RedisInvocationContext.idOf(this) : UNKNOWN);
   }
 
   set invocationId(value: string) {
@@ -179,27 +191,27 @@ export class RedisInvocationContext implements InvocationContext {
   }
 
   log(...args: unknown[]): void {
-    this.#source?.line('information', args);
+    this.#source?.line('information', args, this);
   }
 
   trace(...args: unknown[]): void {
-    this.#source?.line('trace', args);
+    this.#source?.line('trace', args, this);
   }
 
   debug(...args: unknown[]): void {
-    this.#source?.line('debug', args);
+    this.#source?.line('debug', args, this);
   }
 
   info(...args: unknown[]): void {
-    this.#source?.line('information', args);
+    this.#source?.line('information', args, this);
   }
 
   warn(...args: unknown[]): void {
-    this.#source?.line('warning', args);
+    this.#source?.line('warning', args, this);
   }
 
   error(...args: unknown[]): void {
-    this.#source?.line('error', args);
+    this.#source?.line('error', args, this);
   }
 
   get abortSignal(): AbortSignal {

@@ -1,23 +1,25 @@
 import { format } from 'node:util';
-import type { LogLevel } from '@azure/functions';
+import type { InvocationContextInit, LogLevel, RetryContext } from '@azure/functions';
 import type { Span } from '@opentelemetry/api';
 import { contextLevelToPino } from '../config/log-levels';
-import type { ContextSource } from './abort-signal';
-import { invocationId } from './invocation-id';
-import type { RetryContext } from '@azure/functions';
+import { RedisInvocationContext, type ContextSource } from './abort-signal';
+import type { Logger } from '../logging';
 import type { ResolvedFunction } from '../triggers/trigger';
-import type { AttemptMode, FunctionState } from './invoker';
+import { errorMessage } from '../errors';
+import type { FunctionState } from './function-state';
+import type { AttemptMode, InvocationOutcome, InvocationRecord, InvocationStatus } from './invocation';
 
 /**
  * One attempt under way: what it runs (its request's parts, not the request: a Pub/Sub message makes
- * none), how, and since when. It is its invocation's id (`value`: made text when first read) and it
- * receives its context's log calls (a LineSink), so that an invocation costs no closure and no id object
- * of its own. Plain fields set in the constructor: the cheapest object V8 makes.
+ * none), how, since when, and its context. It receives its context's log calls (a LineSink), keeping them
+ * when logs are recorded, so that an invocation costs no closure. Plain fields set in the constructor:
+ * the cheapest object V8 makes.
  */
 export class Attempt implements ContextSource {
   /** Its invocation span, when tracing. */
   span: Span | undefined;
-  private text: string | undefined;
+  /** The handler's InvocationContext: its own (its log calls come here), or the one given. */
+  readonly context: RedisInvocationContext;
 
   constructor(
     readonly fn: ResolvedFunction,
@@ -32,14 +34,17 @@ export class Attempt implements ContextSource {
     readonly logs: { level: string; message: string }[] | undefined,
     /** Its start (a RunClock may correct it once its synchronous part ends). */
     public started: number,
+    /** A context made before it (the invoker's quick path, whose contexts log through FunctionLines). */
+    context?: RedisInvocationContext,
   ) {
     this.span = undefined;
-    this.text = undefined;
+    this.context =
+      context ?? RedisInvocationContext.forInvocation(this, fn.name, triggerMetadata, retryContext);
   }
 
   /** The invocation id: `xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx`, the same text every time. */
-  get value(): string {
-    return (this.text ??= invocationId());
+  get id(): string {
+    return RedisInvocationContext.idOf(this.context);
   }
 
   /** Its function's bindings (`context.options`). */
@@ -47,24 +52,40 @@ export class Attempt implements ContextSource {
     return this.state.contextOptions;
   }
 
-  /** The invocation's id (this attempt). */
-  get id(): { readonly value: string } {
-    return this;
-  }
-
   /** `{ invocationId }`, the field of its lines (cheaper than a child logger). */
   get idFields(): { readonly invocationId: string } {
-    return { invocationId: this.value };
+    return { invocationId: this.id };
   }
 
   /** A `context.log` call: kept when logs are recorded, logged at the function's level. */
   line(level: LogLevel, args: readonly unknown[]): void {
     const message = logMessage(args);
     this.logs?.push({ level, message });
-    const pinoLevel = contextLevelToPino(level);
-    const log = this.state.lines;
-    if (pinoLevel !== 'silent' && log.isLevelEnabled(pinoLevel)) log[pinoLevel](this.idFields, message);
+    logLine(this.state.lines, level, message, this.context);
   }
+}
+
+/**
+ * The source of the contexts the invoker makes without an attempt (a quick Pub/Sub invocation, see
+ * Invoker.invokeMessage): one per function, logging a context's lines at the function's level with the
+ * context's own invocation id. It keeps no lines (such invocations record none).
+ */
+export class FunctionLines implements ContextSource {
+  constructor(
+    private readonly lines: Logger,
+    readonly bindings: InvocationContextInit['options'],
+  ) {}
+
+  line(level: LogLevel, args: readonly unknown[], context: RedisInvocationContext): void {
+    logLine(this.lines, level, logMessage(args), context);
+  }
+}
+
+/** A handler's line at its level, when the function's logger logs that level. */
+function logLine(log: Logger, level: LogLevel, message: string, context: RedisInvocationContext): void {
+  const pinoLevel = contextLevelToPino(level);
+  if (pinoLevel !== 'silent' && log.isLevelEnabled(pinoLevel))
+    log[pinoLevel]({ invocationId: RedisInvocationContext.idOf(context) }, message);
 }
 
 /**
@@ -81,4 +102,76 @@ function logMessage(args: readonly unknown[]): string {
     message += ` ${arg}`;
   }
   return message;
+}
+
+const NO_LOGS: InvocationRecord['logs'] = Object.freeze([]);
+
+/** An ended attempt's outcome, without its id (so that an id nobody reads is never made text). */
+export function outcomeOf(
+  run: Attempt,
+  status: InvocationStatus,
+  outcome: unknown,
+  durationMs: number,
+): InvocationOutcome {
+  const functionName = run.fn.name;
+  const { input, triggerMetadata } = run;
+  const logs = run.logs ?? NO_LOGS;
+  const attempt = (run.retryContext?.retryCount ?? 0) + 1;
+  return status === 'succeeded'
+    ? { functionName, input, triggerMetadata, status, result: outcome, durationMs, attempt, logs }
+    : { functionName, input, triggerMetadata, status, error: outcome, durationMs, attempt, logs };
+}
+
+/** An ended attempt's record: its outcome with its id first (one object, not an outcome copied). */
+export function recordOf(
+  run: Attempt,
+  status: InvocationStatus,
+  outcome: unknown,
+  durationMs: number,
+): InvocationRecord {
+  const invocationId = run.id;
+  const functionName = run.fn.name;
+  const { input, triggerMetadata } = run;
+  const logs = run.logs ?? NO_LOGS;
+  const attempt = (run.retryContext?.retryCount ?? 0) + 1;
+  return status === 'succeeded'
+    ? {
+        invocationId,
+        functionName,
+        input,
+        triggerMetadata,
+        status,
+        result: outcome,
+        durationMs,
+        attempt,
+        logs,
+      }
+    : {
+        invocationId,
+        functionName,
+        input,
+        triggerMetadata,
+        status,
+        error: outcome,
+        durationMs,
+        attempt,
+        logs,
+      };
+}
+
+/** The Executed line of an attempt: Succeeded when the function logs them, Failed at error level. */
+export function logExecuted(
+  run: Attempt,
+  status: InvocationStatus,
+  outcome: unknown,
+  durationMs: number,
+): void {
+  const { state } = run;
+  const executed = (result: string): string =>
+    `Executed 'Functions.${run.fn.name}' (${result}, Id=${run.id}, Duration=${Math.round(durationMs)}ms)`;
+  if (status === 'succeeded') state.lines.info({ invocationId: run.id }, executed('Succeeded'));
+  else if (state.failures.isLevelEnabled('error')) {
+    const err = outcome instanceof Error ? outcome : { message: errorMessage(outcome) };
+    state.failures.error({ invocationId: run.id, err }, executed('Failed'));
+  }
 }

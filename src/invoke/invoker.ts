@@ -1,128 +1,50 @@
 import { performance } from 'node:perf_hooks';
 import { context as otelContext } from '@opentelemetry/api';
-import { InvocationContext, type InvocationContextInit, type RetryContext } from '@azure/functions';
-import type { HostConfig } from '../config/host-json';
-import type { PinoLevel } from '../config/log-levels';
+import type { InvocationContext, RetryContext } from '@azure/functions';
 import { FunctionTimeoutError, NonRetryableError, errorMessage } from '../errors';
 import { sleep } from '../timers';
-import type { Logger } from '../logging';
-import type { CommandPort } from '../triggers/ports';
 import type { ResolvedFunction } from '../triggers/trigger';
 import { resolveInputs, runOutputs } from './redis-bindings';
 import { RedisInvocationContext } from './abort-signal';
-import { Attempt } from './attempt';
+import { Attempt, logExecuted, outcomeOf, recordOf } from './attempt';
 import { Deadlines, tickFor } from './deadlines';
+import { FunctionStates, type FunctionState } from './function-state';
+import {
+  INVOKE,
+  INVOKE_NOW,
+  INVOKE_UNREPORTED,
+  RETRIED,
+  RETRIED_WITH_ID,
+  type AttemptMode,
+  type Ended,
+  type InvocationOutcome,
+  type InvocationRecord,
+  type InvocationRequest,
+  type InvocationStatus,
+  type InvokerOptions,
+} from './invocation';
 import { retryDelayMs } from './retry-policy';
 import { InvocationTracing, tracingRegistered } from './tracing';
-import type { InvocationTap } from './invocation-tap';
 import { MessageClock, type HandoffClock, type RunClock } from './run-clocks';
 
-export type InvocationStatus = 'succeeded' | 'failed';
-
-export interface InvocationRequest {
-  readonly fn: ResolvedFunction;
-  readonly input: unknown;
-  readonly triggerMetadata: Record<string, unknown>;
-  /** Why it runs, as in the host's `Executing ... (Reason='...')` line. */
-  readonly reason: string;
-  readonly retryContext?: RetryContext;
-  /** The number this run counts as (a stream entry's delivery count): retries go on from there. */
-  readonly firstAttempt?: number;
-  /** Keeps the retries' progress where another process can pick it up (stream entries in Redis). */
-  readonly retries?: RetryStore;
-}
-
-/** Where a trigger records a message's retries, so that they survive the host (see StreamListener). */
-export interface RetryStore {
-  /** Attempt `attempts` failed and the next runs in `delayMs`: record that. */
-  failed(attempts: number, delayMs: number): Promise<void>;
-  /** Attempt `attempt` is due: take the message back; false when it is no longer this host's to run. */
-  resume(attempt: number): Promise<boolean>;
-}
-
-/** How an attempt ended, as the triggers and the host's metrics see it: its record without the id. */
-export interface InvocationOutcome {
-  readonly functionName: string;
-  readonly input: unknown;
-  readonly triggerMetadata: Record<string, unknown>;
-  readonly status: InvocationStatus;
-  readonly result?: unknown;
-  readonly error?: unknown;
-  readonly durationMs: number;
-  /** 1 for the first attempt, 2 for the first retry, ... */
-  readonly attempt: number;
-  /** The handler's `context.log` lines, when the invoker keeps them (`recordLogs`); empty otherwise. */
-  readonly logs: readonly { readonly level: string; readonly message: string }[];
-}
-
-/** One finished attempt, as `invoke` returns it and `onInvocation` (the test host) receives it. */
-export interface InvocationRecord extends InvocationOutcome {
-  readonly invocationId: string;
-}
-
-const NO_LOGS: InvocationRecord['logs'] = Object.freeze([]);
-
-/** An attempt's end: its outcome (when its mode wants one), at once or in a promise. */
-type Ended = InvocationOutcome | undefined | Promise<InvocationOutcome | undefined>;
-
+export type {
+  AttemptMode,
+  InvocationOutcome,
+  InvocationRecord,
+  InvocationRequest,
+  InvocationStatus,
+  InvokerOptions,
+  RetryStore,
+} from './invocation';
 export type { RunClock } from './run-clocks';
-
-/**
- * How an attempt runs: whether it ends the invocation, has its id in its record, and whether its caller
- * wants its outcome (a caller that wants none gets undefined, unless someone receives records).
- */
-export interface AttemptMode {
-  readonly endsInvocation: boolean;
-  readonly withId: boolean;
-  readonly withOutcome: boolean;
-}
-
-const INVOKE: AttemptMode = { endsInvocation: true, withId: true, withOutcome: true };
-const INVOKE_NOW: AttemptMode = { endsInvocation: true, withId: false, withOutcome: true };
-const INVOKE_UNREPORTED: AttemptMode = { endsInvocation: true, withId: false, withOutcome: false };
-/** Retries need each attempt's outcome (is it retryable?). */
-const RETRIED: AttemptMode = { endsInvocation: false, withId: false, withOutcome: true };
-const RETRIED_WITH_ID: AttemptMode = { ...RETRIED, withId: true };
-
-export interface InvokerOptions {
-  readonly logger: Logger;
-  readonly host: HostConfig;
-  /** Lowest level for every function (e.g. `debug` with --verbose); host.json levels apply otherwise. */
-  readonly minimumLevel?: PinoLevel;
-  /**
-   * Called with each finished attempt's function, status and duration (the host's metrics); `count`
-   * attempts at once, `durationMs` each, when the Pub/Sub clock timed them together (see MessageClock).
-   */
-  readonly onEnded?: (
-    functionName: string,
-    status: InvocationStatus,
-    durationMs: number,
-    count: number,
-  ) => void;
-  /** Called with each finished attempt's record, id included (the test host keeps them). */
-  readonly onInvocation?: (record: InvocationRecord) => void;
-  /** Keep each invocation's `context.log` lines in its record (`logs`; the test host shows them). */
-  readonly recordLogs?: boolean;
-  /**
-   * Records for whoever subscribes at runtime (the board): while someone does, records are built with
-   * their log lines as for onInvocation; while nobody does, this costs one property read per attempt.
-   */
-  readonly tap?: InvocationTap;
-  /** Called before each retry attempt. */
-  readonly onRetry?: (fn: ResolvedFunction) => void;
-  /** Where `redis` input and output bindings run their commands, per connection setting. */
-  readonly commands?: (connection: string) => CommandPort | undefined;
-}
+export type { FunctionState } from './function-state';
 
 /**
  * Runs one handler: builds a real InvocationContext, logs the host's Executing/Executed lines, applies
  * functionTimeout, and never throws (a failing handler is a failed invocation, not a failed host).
  */
 export class Invoker {
-  private readonly perFunction = new WeakMap<ResolvedFunction, FunctionState>();
-  /** The function of the last invocation and its state: most invocations follow one of the same function. */
-  private lastFunction: ResolvedFunction | undefined;
-  private lastState: FunctionState | undefined;
+  private readonly states: FunctionStates;
   private readonly closingSignal = new AbortController();
   private readonly deadlines: Deadlines;
   /** Invocation spans, when an OpenTelemetry SDK was registered before this invoker was made. */
@@ -148,8 +70,16 @@ export class Invoker {
     }
   }
 
+  /**
+   * Whether a Pub/Sub message may run without an Attempt (see quickAttempt): nothing of this invoker's
+   * needs one for every invocation (records, kept log lines, spans).
+   */
+  private readonly quickMessages: boolean;
+
   constructor(private readonly options: InvokerOptions) {
     this.deadlines = new Deadlines(tickFor(options.host.functionTimeoutMs ?? 1000));
+    this.states = new FunctionStates(options.logger, options.host, options.minimumLevel);
+    this.quickMessages = !this.tracing && !options.onInvocation && !options.recordLogs;
   }
 
   get activeCount(): number {
@@ -222,7 +152,8 @@ export class Invoker {
 
   /**
    * {@link invokeNowUnreported} of a message, from its parts: the Pub/Sub listener's hot path, which makes
-   * no request object (a function with a retry policy gets one).
+   * no request object (a function with a retry policy gets one). While nothing needs an attempt's record
+   * or lines (see quickAttempt), a handler that returns at once costs its context and nothing more.
    */
   invokeMessage(
     fn: ResolvedFunction,
@@ -234,8 +165,77 @@ export class Invoker {
     if (fn.retry !== undefined)
       return this.invokeNowUnreported({ fn, input, triggerMetadata, reason }, clock);
     this.inFlight++;
-    const ended = this.attemptOf(fn, input, triggerMetadata, reason, undefined, INVOKE_UNREPORTED, clock);
+    const ended =
+      this.quickMessages && !clock.busy && !this.options.tap?.receiver
+        ? this.quickAttempt(fn, input, triggerMetadata, reason, clock)
+        : this.attemptOf(fn, input, triggerMetadata, reason, undefined, INVOKE_UNREPORTED, clock);
     return ended instanceof Promise ? ended : undefined;
+  }
+
+  /**
+   * An unreported attempt of a message whose function logs no Executing/Executed lines, when nobody
+   * receives records, nothing keeps log lines and no tracing SDK is registered (the caller checks what it
+   * can before the function's state is at hand): its context logs through the function's FunctionLines,
+   * and its Attempt is made only when the handler fails or returns a promise. A handler that returns at
+   * once leaves its duration to the clock, as in settle. Ends the invocation, also when it throws.
+   */
+  private quickAttempt(
+    fn: ResolvedFunction,
+    input: unknown,
+    triggerMetadata: Record<string, unknown>,
+    reason: string,
+    clock: MessageClock,
+  ): Ended {
+    let state: FunctionState;
+    try {
+      state = this.states.of(fn);
+    } catch (error) {
+      this.finish();
+      throw error;
+    }
+    if (state.logsLines)
+      return this.attemptOf(fn, input, triggerMetadata, reason, undefined, INVOKE_UNREPORTED, clock);
+    const started = clock.begin(fn.name, false);
+    const context = RedisInvocationContext.forInvocation(state.source, fn.name, triggerMetadata, undefined);
+    let running: unknown;
+    let thenable: boolean;
+    try {
+      running = this.runHandler(fn, input, context);
+      thenable = isThenable(running); // reads `then`, which a handler's odd value may make throw
+    } catch (error) {
+      const run = new Attempt(
+        fn,
+        input,
+        triggerMetadata,
+        reason,
+        undefined,
+        INVOKE_UNREPORTED,
+        state,
+        undefined,
+        started,
+        context,
+      );
+      return this.settle(run, 'failed', error, clock);
+    }
+    if (!thenable) {
+      clock.endQuick(); // the MessageClock reports its duration
+      this.finish();
+      return undefined;
+    }
+    // its own start, before functionTimeout counts
+    const run = new Attempt(
+      fn,
+      input,
+      triggerMetadata,
+      reason,
+      undefined,
+      INVOKE_UNREPORTED,
+      state,
+      undefined,
+      clock.release(started),
+      context,
+    );
+    return this.awaitHandler(run, running as PromiseLike<unknown>);
   }
 
   private start(request: InvocationRequest, mode: AttemptMode, clock?: RunClock): Ended {
@@ -301,7 +301,7 @@ export class Invoker {
     if (clock?.busy) clock = undefined;
     let state: FunctionState;
     try {
-      state = this.functionState(fn);
+      state = this.states.of(fn);
     } catch (error) {
       if (mode.endsInvocation) this.finish();
       throw error;
@@ -336,15 +336,11 @@ export class Invoker {
     }
     if (!thenable) return this.settle(run, 'succeeded', running, clock);
     if (clock) run.started = clock.release(run.started); // its own start, before functionTimeout counts
-    return this.awaitHandler(run, running as PromiseLike<unknown>, context);
+    return this.awaitHandler(run, running as PromiseLike<unknown>);
   }
 
   /** The end of an attempt whose handler returned a promise (or another thenable), under functionTimeout. */
-  private awaitHandler(
-    run: Attempt,
-    pending: PromiseLike<unknown>,
-    context: RedisInvocationContext,
-  ): Promise<InvocationOutcome | undefined> {
+  private awaitHandler(run: Attempt, pending: PromiseLike<unknown>): Promise<InvocationOutcome | undefined> {
     const timeoutMs = this.options.host.functionTimeoutMs;
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -362,7 +358,7 @@ export class Invoker {
       };
       const timedOut = (ms: number) => (): void => {
         const error = new FunctionTimeoutError(run.fn.name, ms);
-        context.abortWith(error); // tells the handler to stop; the invocation is Failed either way
+        run.context.abortWith(error); // tells the handler to stop; the invocation is Failed either way
         finish('failed', error);
       };
       // functionTimeout bounds the whole invocation, as in Azure: counted from its start, synchronous part
@@ -426,7 +422,7 @@ export class Invoker {
     const { span, context } = tracing.start({
       functionName: fn.name,
       triggerType: fn.triggerType,
-      invocationId: run.id.value,
+      invocationId: run.id,
       input,
       triggerMetadata: run.triggerMetadata,
       retryCount: retryContext?.retryCount,
@@ -436,10 +432,9 @@ export class Invoker {
     return otelContext.with(context, () => this.runHandler(fn, input, invocation));
   }
 
-  /** The attempt's InvocationContext (its log lines carry the invocation id), after its Executing line. */
+  /** The attempt's InvocationContext, after its Executing line (when the function logs them). */
   private context(run: Attempt): RedisInvocationContext {
     const { fn, state } = run;
-    const context = RedisInvocationContext.forInvocation(run, fn.name, run.triggerMetadata, run.retryContext);
     if (state.logsLines) {
       const ids = run.idFields;
       state.lines.info(
@@ -447,7 +442,7 @@ export class Invoker {
         `Executing 'Functions.${fn.name}' (Reason='${run.reason}', Id=${ids.invocationId})`,
       );
     }
-    return context;
+    return run.context;
   }
 
   /**
@@ -468,40 +463,9 @@ export class Invoker {
     onEnded?.(functionName, status, durationMs, 1);
     const tapped = this.options.tap?.receiver;
     if (!onInvocation && !tapped && !mode.withOutcome) return undefined;
-    const logs = run.logs ?? NO_LOGS;
-    const attempt = (run.retryContext?.retryCount ?? 0) + 1;
-    const { input, triggerMetadata } = run;
-    if (!mode.withId && !onInvocation && !tapped) {
-      return status === 'succeeded'
-        ? { functionName, input, triggerMetadata, status, result: outcome, durationMs, attempt, logs }
-        : { functionName, input, triggerMetadata, status, error: outcome, durationMs, attempt, logs };
-    }
+    if (!mode.withId && !onInvocation && !tapped) return outcomeOf(run, status, outcome, durationMs);
     // The record is the outcome with its id first (one object, not an outcome copied into a record).
-    const invocationId = run.id.value;
-    const record: InvocationRecord =
-      status === 'succeeded'
-        ? {
-            invocationId,
-            functionName,
-            input,
-            triggerMetadata,
-            status,
-            result: outcome,
-            durationMs,
-            attempt,
-            logs,
-          }
-        : {
-            invocationId,
-            functionName,
-            input,
-            triggerMetadata,
-            status,
-            error: outcome,
-            durationMs,
-            attempt,
-            logs,
-          };
+    const record = recordOf(run, status, outcome, durationMs);
     onInvocation?.(record);
     tapped?.(record, run.reason);
     return record;
@@ -533,72 +497,6 @@ export class Invoker {
       this.idleWaiters = [];
       for (const resolve of waiters) resolve();
     }
-  }
-
-  /**
-   * What every invocation of a function shares, made at its first: its loggers at its host.json level and
-   * the binding options of its contexts. The invocation lines carry only the invocation id and text (pino
-   * does not redact text), so they skip the redaction pass, which costs about as much as the rest of a line;
-   * failures, whose `err` may hold anything, keep it.
-   */
-  private functionState(fn: ResolvedFunction): FunctionState {
-    if (fn === this.lastFunction && this.lastState) return this.lastState;
-    let state = this.perFunction.get(fn);
-    if (!state) {
-      const { name, definition } = fn;
-      const { logLevels } = this.options.host;
-      const configured = logLevels.perFunction[name.toLowerCase()] ?? logLevels.function ?? logLevels.default;
-      // A silent root (the test host) stays silent; otherwise host.json levels apply per function.
-      const level =
-        this.options.logger.level === 'silent' ? 'silent' : lowest(configured, this.options.minimumLevel);
-      const root = this.options.logger;
-      const lines = root.child({ functionName: name }, { redact: { paths: [] }, level });
-      state = {
-        lines,
-        logsLines: lines.isLevelEnabled('info'),
-        failures: root.child({ functionName: name }, { level }),
-        contextOptions: {
-          trigger: definition.trigger,
-          extraInputs: definition.extraInputs as never,
-          extraOutputs: definition.extraOutputs as never,
-          return: definition.returnBinding,
-        },
-      };
-      this.perFunction.set(fn, state);
-    }
-    this.lastFunction = fn;
-    this.lastState = state;
-    return state;
-  }
-}
-
-/** What every invocation of a function shares (see functionState). */
-export interface FunctionState {
-  /** Executing/Executed and the handler's own lines: no redaction pass. */
-  readonly lines: Logger;
-  /** Whether `lines` logs the Executing/Executed lines (Information): its level is set once, here. */
-  readonly logsLines: boolean;
-  /** Failed invocations (their error objects are redacted). */
-  readonly failures: Logger;
-  /** The binding options of its contexts (`context.options`). */
-  readonly contextOptions: NonNullable<InvocationContextInit['options']>;
-}
-
-const ORDER: readonly PinoLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
-
-function lowest(a: PinoLevel, b: PinoLevel | undefined): PinoLevel {
-  return b !== undefined && ORDER.indexOf(b) < ORDER.indexOf(a) ? b : a;
-}
-
-/** The Executed line of an attempt: Succeeded when the function logs them, Failed at error level. */
-function logExecuted(run: Attempt, status: InvocationStatus, outcome: unknown, durationMs: number): void {
-  const { state } = run;
-  const executed = (result: string): string =>
-    `Executed 'Functions.${run.fn.name}' (${result}, Id=${run.id.value}, Duration=${Math.round(durationMs)}ms)`;
-  if (status === 'succeeded') state.lines.info({ invocationId: run.id.value }, executed('Succeeded'));
-  else if (state.failures.isLevelEnabled('error')) {
-    const err = outcome instanceof Error ? outcome : { message: errorMessage(outcome) };
-    state.failures.error({ invocationId: run.id.value, err }, executed('Failed'));
   }
 }
 

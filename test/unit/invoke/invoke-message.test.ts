@@ -1,0 +1,190 @@
+import type { InvocationContext } from '@azure/functions';
+import { parseHostJson } from '../../../src/config/host-json';
+import { createLogger } from '../../../src/logging';
+import { invocationSignal } from '../../../src/invoke/abort-signal';
+import { InvocationTap } from '../../../src/invoke/invocation-tap';
+import { Invoker, type InvocationRecord, type InvocationStatus } from '../../../src/invoke/invoker';
+import type { ResolvedFunction } from '../../../src/triggers/trigger';
+
+/**
+ * Invoker.invokeMessage (the Pub/Sub listener's path): while nothing needs an attempt's record or lines,
+ * a handler runs with a context of its own and no Attempt unless it fails or awaits. What the handler,
+ * the log and the metrics see must be what the attempt path gives.
+ */
+type Handler = (input: unknown, context: InvocationContext) => unknown;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+function fnWith(handler: Handler): ResolvedFunction {
+  return {
+    name: 'f',
+    triggerType: 'redisPubSubTrigger',
+    options: { connection: 'Redis' },
+    disabled: false,
+    retry: undefined,
+    inputs: [],
+    outputs: [],
+    definition: { handler, trigger: { type: 'redisPubSubTrigger', name: 'message' } } as never,
+  };
+}
+
+/** An invoker logging JSON lines at `level` (Warning: no Executing/Executed lines), with what it reported. */
+function setUp(options: { level?: string; functionTimeout?: string; tap?: InvocationTap } = {}): {
+  invoker: Invoker;
+  lines: Record<string, unknown>[];
+  ended: [string, InvocationStatus, number][];
+} {
+  const lines: Record<string, unknown>[] = [];
+  const ended: [string, InvocationStatus, number][] = [];
+  const invoker = new Invoker({
+    logger: createLogger({
+      json: true,
+      destination: { write: (line: string) => !!lines.push(JSON.parse(line) as Record<string, unknown>) },
+    }),
+    host: parseHostJson({
+      version: '2.0',
+      functionTimeout: options.functionTimeout ?? '00:05:00',
+      logging: { logLevel: { default: options.level ?? 'Warning' } },
+    }),
+    onEnded: (name, status, _ms, count) => void ended.push([name, status, count]),
+    tap: options.tap,
+  });
+  return { invoker, lines, ended };
+}
+
+const send = (invoker: Invoker, handler: Handler, metadata: Record<string, unknown> = {}) =>
+  invoker.invokeMessage(fnWith(handler), 'in', metadata, 'New Redis message', invoker.messageClock);
+
+/** After the clock's run has ended (it reports quick invocations in a tick). */
+const afterRun = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('Invoker.invokeMessage', () => {
+  it('gives a quick handler a full context whose lines carry its id, which setting invocationId does not change', async () => {
+    const { invoker, lines, ended } = setUp();
+    const seen: unknown[] = [];
+    const pending = send(
+      invoker,
+      (input, context) => {
+        const id = context.invocationId;
+        seen.push(input, id, context.invocationId, context.functionName, context.triggerMetadata);
+        seen.push(context.options.trigger.name, context.retryContext);
+        context.invocationId = 'set-by-handler';
+        seen.push(context.invocationId);
+        context.warn('careful', 1);
+        context.log('not logged at Warning');
+      },
+      { Channel: 'c' },
+    );
+    expect(pending).toBeUndefined();
+    const [input, id, again, functionName, metadata, triggerName, retryContext, set] = seen;
+    expect(id).toMatch(UUID);
+    expect([input, again, functionName, metadata, triggerName, retryContext, set]).toEqual([
+      'in',
+      id,
+      'f',
+      { Channel: 'c' },
+      'message',
+      undefined,
+      'set-by-handler',
+    ]);
+    expect(lines.map((l) => [l['level'], l['msg'], l['invocationId'], l['functionName']])).toEqual([
+      ['warn', 'careful 1', id, 'f'],
+    ]);
+    await afterRun();
+    expect(ended).toEqual([['f', 'succeeded', 1]]);
+    expect(invoker.activeCount).toBe(0);
+  });
+
+  it('gives each invocation an id of its own', async () => {
+    const { invoker } = setUp();
+    const ids: string[] = [];
+    for (let n = 0; n < 20; n++) void send(invoker, (_input, context) => void ids.push(context.invocationId));
+    expect(new Set(ids).size).toBe(20);
+    await afterRun();
+  });
+
+  it('fails a handler that throws, with an Executed line that carries the id the handler saw', () => {
+    const { invoker, lines, ended } = setUp();
+    let id = '';
+    const pending = send(invoker, (_input, context) => {
+      id = context.invocationId;
+      throw new Error('boom');
+    });
+    expect(pending).toBeUndefined();
+    expect(ended).toEqual([['f', 'failed', 1]]);
+    const failed = lines.find((l) => l['level'] === 'error');
+    expect(failed?.['msg']).toMatch(
+      new RegExp(`^Executed 'Functions\\.f' \\(Failed, Id=${id}, Duration=\\d+ms\\)$`),
+    );
+    expect(failed?.['invocationId']).toBe(id);
+    expect((failed?.['err'] as { message: string }).message).toBe('boom');
+    expect(invoker.activeCount).toBe(0);
+  });
+
+  it('awaits a handler that returns a promise, under functionTimeout, its lines still carrying its id', async () => {
+    const { invoker, lines, ended } = setUp({ functionTimeout: '00:00:00.05' });
+    let id = '';
+    let aborted: unknown;
+    const pending = send(invoker, async (_input, context) => {
+      id = context.invocationId;
+      const signal = invocationSignal(context);
+      await new Promise((resolve) => signal.addEventListener('abort', resolve));
+      aborted = signal.reason;
+      context.warn('stopped');
+    });
+    expect(pending).toBeInstanceOf(Promise);
+    expect(invoker.activeCount).toBe(1);
+    await pending;
+    expect(ended).toEqual([['f', 'failed', 1]]);
+    expect((aborted as Error).name).toBe('FunctionTimeoutError');
+    const timedOut = lines.find((l) => l['level'] === 'error');
+    expect(timedOut?.['msg']).toMatch(new RegExp(`^Executed 'Functions\\.f' \\(Failed, Id=${id}, `));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(lines.find((l) => l['msg'] === 'stopped')?.['invocationId']).toBe(id);
+    expect(invoker.activeCount).toBe(0);
+  });
+
+  it('reports a promise that resolves as a success of its own', async () => {
+    const { invoker, ended } = setUp();
+    const pending = send(invoker, () => new Promise((resolve) => setTimeout(resolve, 5)));
+    expect(pending).toBeInstanceOf(Promise);
+    await pending;
+    expect(ended).toEqual([['f', 'succeeded', 1]]);
+    await expect(invoker.idle()).resolves.toBeUndefined();
+  });
+
+  it('logs Executing/Executed with the id the handler saw when the function logs them', async () => {
+    const { invoker, lines } = setUp({ level: 'Information' });
+    let id = '';
+    void send(invoker, (_input, context) => {
+      id = context.invocationId;
+      context.log('handled');
+    });
+    expect(id).toMatch(UUID);
+    expect(lines.map((l) => [l['msg'], l['invocationId']])).toEqual([
+      [`Executing 'Functions.f' (Reason='New Redis message', Id=${id})`, id],
+      ['handled', id],
+      [expect.stringMatching(new RegExp(`^Executed 'Functions\\.f' \\(Succeeded, Id=${id}, `)), id],
+    ]);
+    await afterRun();
+  });
+
+  it('keeps the lines in the record of an invocation the board receives, and goes quick again after', async () => {
+    const tap = new InvocationTap();
+    const { invoker, lines } = setUp({ tap });
+    const records: InvocationRecord[] = [];
+    const stop = tap.subscribe((record) => records.push(record));
+    let id = '';
+    void send(invoker, (_input, context) => {
+      id = context.invocationId;
+      context.warn('seen');
+    });
+    stop();
+    void send(invoker, (_input, context) => context.warn('unseen'));
+    expect(records.map((r) => [r.invocationId, r.status, r.logs])).toEqual([
+      [id, 'succeeded', [{ level: 'warning', message: 'seen' }]],
+    ]);
+    expect(lines.map((l) => l['msg'])).toEqual(['seen', 'unseen']);
+    await afterRun();
+  });
+});
