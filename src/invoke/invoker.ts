@@ -242,7 +242,7 @@ export class Invoker {
     this.inFlight++;
     const retrying = request.fn.retry !== undefined || (request.firstAttempt ?? 1) > 1;
     if (!retrying) return this.attempt(request, mode, clock); // ends the invocation, also when it throws
-    if (clock) clock.stale();
+    if (clock && !clock.busy) clock.stale(); // a nested one leaves the outer one's clock alone
     const retried = mode.withId ? RETRIED_WITH_ID : RETRIED;
     return this.invokeWithRetries(request, retried).finally(() => this.finish());
   }

@@ -2,8 +2,14 @@ import type { InvocationContext } from '@azure/functions';
 import { parseHostJson } from '../../../src/config/host-json';
 import { createLogger } from '../../../src/logging';
 import { invocationSignal } from '../../../src/invoke/abort-signal';
+import { Attempt, FunctionLines } from '../../../src/invoke/attempt';
 import { InvocationTap } from '../../../src/invoke/invocation-tap';
-import { Invoker, type InvocationRecord, type InvocationStatus } from '../../../src/invoke/invoker';
+import {
+  Invoker,
+  type InvocationRecord,
+  type InvocationStatus,
+  type InvokerOptions,
+} from '../../../src/invoke/invoker';
 import type { ResolvedFunction } from '../../../src/triggers/trigger';
 
 /**
@@ -29,13 +35,16 @@ function fnWith(handler: Handler): ResolvedFunction {
 }
 
 /** An invoker logging JSON lines at `level` (Warning: no Executing/Executed lines), with what it reported. */
-function setUp(options: { level?: string; functionTimeout?: string; tap?: InvocationTap } = {}): {
+function setUp(options: { level?: string; functionTimeout?: string } & Partial<InvokerOptions> = {}): {
   invoker: Invoker;
   lines: Record<string, unknown>[];
   ended: [string, InvocationStatus, number][];
+  /** Each report's duration per invocation, by function (the last one). */
+  durations: Map<string, number>;
 } {
   const lines: Record<string, unknown>[] = [];
   const ended: [string, InvocationStatus, number][] = [];
+  const durations = new Map<string, number>();
   const invoker = new Invoker({
     logger: createLogger({
       json: true,
@@ -46,10 +55,15 @@ function setUp(options: { level?: string; functionTimeout?: string; tap?: Invoca
       functionTimeout: options.functionTimeout ?? '00:05:00',
       logging: { logLevel: { default: options.level ?? 'Warning' } },
     }),
-    onEnded: (name, status, _ms, count) => void ended.push([name, status, count]),
+    onEnded: (name, status, ms, count) => {
+      ended.push([name, status, count]);
+      durations.set(name, ms);
+    },
     tap: options.tap,
+    onInvocation: options.onInvocation,
+    recordLogs: options.recordLogs,
   });
-  return { invoker, lines, ended };
+  return { invoker, lines, ended, durations };
 }
 
 const send = (invoker: Invoker, handler: Handler, metadata: Record<string, unknown> = {}) =>
@@ -58,9 +72,20 @@ const send = (invoker: Invoker, handler: Handler, metadata: Record<string, unkno
 /** After the clock's run has ended (it reports quick invocations in a tick). */
 const afterRun = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Which sink each handler line went to: the function's (quick path) or an attempt's. */
+function watchSinks(): { quick: jest.SpyInstance; attempt: jest.SpyInstance } {
+  return {
+    quick: jest.spyOn(FunctionLines.prototype, 'line'),
+    attempt: jest.spyOn(Attempt.prototype, 'line'),
+  };
+}
+
 describe('Invoker.invokeMessage', () => {
+  afterEach(() => jest.restoreAllMocks());
+
   it('gives a quick handler a full context whose lines carry its id, which setting invocationId does not change', async () => {
     const { invoker, lines, ended } = setUp();
+    const sinks = watchSinks();
     const seen: unknown[] = [];
     const pending = send(
       invoker,
@@ -76,6 +101,7 @@ describe('Invoker.invokeMessage', () => {
       { Channel: 'c' },
     );
     expect(pending).toBeUndefined();
+    expect([sinks.quick.mock.calls.length, sinks.attempt.mock.calls.length]).toEqual([2, 0]);
     const [input, id, again, functionName, metadata, triggerName, retryContext, set] = seen;
     expect(id).toMatch(UUID);
     expect([input, again, functionName, metadata, triggerName, retryContext, set]).toEqual([
@@ -173,6 +199,7 @@ describe('Invoker.invokeMessage', () => {
     const tap = new InvocationTap();
     const { invoker, lines } = setUp({ tap });
     const records: InvocationRecord[] = [];
+    const sinks = watchSinks();
     const stop = tap.subscribe((record) => records.push(record));
     let id = '';
     void send(invoker, (_input, context) => {
@@ -185,6 +212,85 @@ describe('Invoker.invokeMessage', () => {
       [id, 'succeeded', [{ level: 'warning', message: 'seen' }]],
     ]);
     expect(lines.map((l) => l['msg'])).toEqual(['seen', 'unseen']);
+    expect([sinks.attempt.mock.calls.length, sinks.quick.mock.calls.length]).toEqual([1, 1]);
     await afterRun();
+  });
+
+  it('takes the attempt path whenever the invoker gives records or keeps lines', async () => {
+    const records: InvocationRecord[] = [];
+    const logging: Handler = (_input, context) => context.warn('line');
+    const sinks = watchSinks();
+    const recorded = setUp({ onInvocation: (r) => records.push(r) });
+    void send(recorded.invoker, logging);
+    void send(setUp({ recordLogs: true }).invoker, logging);
+    expect([sinks.quick.mock.calls.length, sinks.attempt.mock.calls.length]).toEqual([0, 2]);
+    expect(records.map((r) => [r.status, r.invocationId === recorded.lines[0]?.['invocationId']])).toEqual([
+      ['succeeded', true],
+    ]);
+    await afterRun();
+  });
+
+  it('leaves the clock free after a quick handler fails, awaits or returns an odd thenable', async () => {
+    const { invoker, ended } = setUp();
+    const clock = invoker.messageClock;
+    void send(invoker, () => undefined);
+    void send(invoker, () => {
+      throw new Error('no');
+    });
+    expect(clock.busy).toBe(false);
+    const oddThenable = {
+      get then(): never {
+        throw new Error('odd');
+      },
+    };
+    expect(send(invoker, () => oddThenable)).toBeUndefined();
+    expect(clock.busy).toBe(false);
+    const pending = send(invoker, () => Promise.resolve());
+    expect(clock.busy).toBe(false);
+    void send(invoker, () => undefined);
+    await pending;
+    await afterRun();
+    // the quick one before the failure was reported when the failure closed its group
+    expect(ended).toEqual([
+      ['f', 'succeeded', 1],
+      ['f', 'failed', 1],
+      ['f', 'failed', 1],
+      ['f', 'succeeded', 1],
+      ['f', 'succeeded', 1],
+    ]);
+    expect(invoker.activeCount).toBe(0);
+  });
+
+  it("ends the invocation when the function's state cannot be made", () => {
+    const { invoker } = setUp({ level: 'Warning' });
+    const broken = fnWith(() => undefined);
+    Object.defineProperty(broken, 'definition', {
+      get(): never {
+        throw new Error('no definition');
+      },
+    });
+    expect(() => invoker.invokeMessage(broken, 'in', {}, 'test', invoker.messageClock)).toThrow(
+      'no definition',
+    );
+    expect(invoker.activeCount).toBe(0);
+    expect(invoker.messageClock.busy).toBe(false);
+  });
+
+  it("leaves a quick outer invocation's group alone when its handler starts one with retries", async () => {
+    const { invoker, ended, durations } = setUp();
+    const retry = {
+      strategy: 'fixedDelay' as const,
+      maxRetryCount: 1,
+      minimumIntervalMs: 1,
+      maximumIntervalMs: 1,
+    };
+    const retried = { ...fnWith(() => undefined), name: 'g', retry } as const;
+    void send(invoker, () => {
+      void invoker.invokeMessage(retried, 'in', {}, 'test', invoker.messageClock);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const outer = ended.find(([name]) => name === 'f');
+    expect(outer).toEqual(['f', 'succeeded', 1]);
+    expect(durations.get('f')).toBeLessThan(1000); // not the time since the process started
   });
 });
