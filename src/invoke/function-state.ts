@@ -17,6 +17,8 @@ export interface FunctionState {
   readonly contextOptions: NonNullable<InvocationContextInit['options']>;
   /** The source of its contexts made without an attempt (see Invoker.invokeMessage). */
   readonly source: FunctionLines;
+  /** Its handler returned a promise the last time it ran on Invoker.invokeMessage's quick path. */
+  awaited: boolean;
 }
 
 /**
@@ -70,6 +72,7 @@ export class FunctionStates {
       failures: root.child({ functionName: name }, { level }),
       contextOptions,
       source: new FunctionLines(lines, contextOptions),
+      awaited: false,
     };
   }
 }

@@ -37,6 +37,15 @@ export type {
   RetryStore,
 } from './invocation';
 export type { RunClock } from './run-clocks';
+
+/**
+ * Told when an invocation that did not end at once has ended (Invoker.invokeMessage): `resolved`, or
+ * `rejected` with what reporting its outcome threw (an onInvocation callback). Exactly one, once.
+ */
+export interface MessageEnding {
+  resolved(outcome?: unknown): void;
+  rejected(error: unknown): void;
+}
 export type { FunctionState } from './function-state';
 
 /**
@@ -56,10 +65,10 @@ export class Invoker {
    * invoker: messages of several subscriptions arrive interleaved in one socket read, and quick ones are
    * timed together, whichever function they ran (see MessageClock).
    */
-  readonly messageClock = new MessageClock((name, ms, count) => this.reportGroup(name, ms, count));
+  readonly messageClock = new MessageClock((name, ms, count) => this.reportSucceeded(name, ms, count));
 
-  /** A MessageClock group's invocations to onEnded; what that throws is logged (a clock's report never throws). */
-  private reportGroup(functionName: string, ms: number, count: number): void {
+  /** Quick invocations of a function to onEnded (a MessageClock group, or one timed alone); what that throws is logged. */
+  private reportSucceeded(functionName: string, ms: number, count: number): void {
     try {
       this.options.onEnded?.(functionName, 'succeeded', ms, count);
     } catch (error) {
@@ -152,8 +161,11 @@ export class Invoker {
 
   /**
    * {@link invokeNowUnreported} of a message, from its parts: the Pub/Sub listener's hot path, which makes
-   * no request object (a function with a retry policy gets one). While nothing needs an attempt's record
-   * or lines (see quickAttempt), a handler that returns at once costs its context and nothing more.
+   * no request object (a function with a retry policy gets one). True when the invocation ended at once;
+   * false when it runs on, and then `ending` is told exactly once when it has ended (see MessageEnding).
+   * While nothing needs an attempt's record or lines (see quickAttempt), a handler that returns at once
+   * costs its context and nothing more, and one that returns a promise ends in that promise's own
+   * reaction (no promise of the invoker's, no hop per caller). Throws only what reporting the outcome threw.
    */
   invokeMessage(
     fn: ResolvedFunction,
@@ -161,15 +173,15 @@ export class Invoker {
     triggerMetadata: Record<string, unknown>,
     reason: string,
     clock: MessageClock,
-  ): Promise<unknown> | undefined {
+    ending: MessageEnding,
+  ): boolean {
     if (fn.retry !== undefined)
-      return this.invokeNowUnreported({ fn, input, triggerMetadata, reason }, clock);
+      return endsAt(this.invokeNowUnreported({ fn, input, triggerMetadata, reason }, clock), ending);
     this.inFlight++;
-    const ended =
-      this.quickMessages && !clock.busy && !this.options.tap?.receiver
-        ? this.quickAttempt(fn, input, triggerMetadata, reason, clock)
-        : this.attemptOf(fn, input, triggerMetadata, reason, undefined, INVOKE_UNREPORTED, clock);
-    return ended instanceof Promise ? ended : undefined;
+    if (this.quickMessages && !clock.busy && !this.options.tap?.receiver)
+      return this.quickAttempt(fn, input, triggerMetadata, reason, clock, ending);
+    const ended = this.attemptOf(fn, input, triggerMetadata, reason, undefined, INVOKE_UNREPORTED, clock);
+    return endsAt(ended instanceof Promise ? ended : undefined, ending);
   }
 
   /**
@@ -185,7 +197,8 @@ export class Invoker {
     triggerMetadata: Record<string, unknown>,
     reason: string,
     clock: MessageClock,
-  ): Ended {
+    ending: MessageEnding,
+  ): boolean {
     let state: FunctionState;
     try {
       state = this.states.of(fn);
@@ -193,9 +206,14 @@ export class Invoker {
       this.finish();
       throw error;
     }
-    if (state.logsLines)
-      return this.attemptOf(fn, input, triggerMetadata, reason, undefined, INVOKE_UNREPORTED, clock);
-    const started = clock.begin(fn.name, false);
+    if (state.logsLines) {
+      const ended = this.attemptOf(fn, input, triggerMetadata, reason, undefined, INVOKE_UNREPORTED, clock);
+      return endsAt(ended instanceof Promise ? ended : undefined, ending);
+    }
+    // A function whose handler awaited last time most likely awaits again: it is timed without the clock,
+    // whose group would end at once and whose end of run would be scheduled for nothing, every message.
+    const timed = state.awaited ? undefined : clock;
+    const started = timed ? timed.begin(fn.name, false) : performance.now();
     const context = RedisInvocationContext.forInvocation(state.source, fn.name, triggerMetadata, undefined);
     let running: unknown;
     let thenable: boolean;
@@ -215,13 +233,18 @@ export class Invoker {
         started,
         context,
       );
-      return this.settle(run, 'failed', error, clock);
+      this.settle(run, 'failed', error, timed);
+      return true;
     }
     if (!thenable) {
-      clock.endQuick(); // the MessageClock reports its duration
+      state.awaited = false;
+      // the MessageClock reports its duration, or it is reported now
+      if (timed) timed.endQuick();
+      else this.reportSucceeded(fn.name, performance.now() - started, 1);
       this.finish();
-      return undefined;
+      return true;
     }
+    state.awaited = true;
     // its own start, before functionTimeout counts
     const run = new Attempt(
       fn,
@@ -232,10 +255,11 @@ export class Invoker {
       INVOKE_UNREPORTED,
       state,
       undefined,
-      clock.release(started),
+      timed ? timed.release(started) : started,
       context,
     );
-    return this.awaitHandler(run, running as PromiseLike<unknown>);
+    this.whenSettled(run, running as PromiseLike<unknown>, ending);
+    return false;
   }
 
   private start(request: InvocationRequest, mode: AttemptMode, clock?: RunClock): Ended {
@@ -341,39 +365,54 @@ export class Invoker {
 
   /** The end of an attempt whose handler returned a promise (or another thenable), under functionTimeout. */
   private awaitHandler(run: Attempt, pending: PromiseLike<unknown>): Promise<InvocationOutcome | undefined> {
+    return new Promise((resolve, reject) =>
+      this.whenSettled(run, pending, { resolved: resolve, rejected: reject }),
+    );
+  }
+
+  /**
+   * Settles an attempt whose handler returned a promise (or another thenable) when it settles, or when
+   * functionTimeout expires first, and tells `ending`: `resolved` with what settle returned, or `rejected`
+   * with what it threw (reporting the outcome failed).
+   */
+  private whenSettled(run: Attempt, pending: PromiseLike<unknown>, ending: MessageEnding): void {
     const timeoutMs = this.options.host.functionTimeoutMs;
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const finish = (status: InvocationStatus, outcome: unknown): void => {
-        if (settled) return;
-        settled = true;
-        cancel?.();
-        try {
-          resolve(this.settle(run, status, outcome, undefined));
-        } catch (error) {
-          // only if reporting the outcome failed: the caller gets what was thrown
-          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-          reject(error);
-        }
-      };
-      const timedOut = (ms: number) => (): void => {
-        const error = new FunctionTimeoutError(run.fn.name, ms);
-        run.context.abortWith(error); // tells the handler to stop; the invocation is Failed either way
-        finish('failed', error);
-      };
-      // functionTimeout bounds the whole invocation, as in Azure: counted from its start, synchronous part
-      // included (`started` is this invocation's own reading, or one handed on a moment before it).
-      const cancel =
-        timeoutMs === undefined ? undefined : this.deadlines.add(timeoutMs, timedOut(timeoutMs), run.started);
+    let settled = false;
+    const finish = (status: InvocationStatus, outcome: unknown): void => {
+      if (settled) return;
+      settled = true;
+      cancel?.();
+      let ended: InvocationOutcome | undefined;
       try {
-        pending.then(
-          (value) => finish('succeeded', value),
-          (error: unknown) => finish('failed', error),
-        );
+        ended = this.settle(run, status, outcome, undefined);
       } catch (error) {
-        finish('failed', error); // a `then` that throws
+        ending.rejected(error); // only if reporting the outcome failed
+        return;
       }
-    });
+      ending.resolved(ended);
+    };
+    // functionTimeout bounds the whole invocation, as in Azure: counted from its start, synchronous part
+    // included (`started` is this invocation's own reading, or one handed on a moment before it).
+    const cancel =
+      timeoutMs === undefined
+        ? undefined
+        : this.deadlines.add(
+            timeoutMs,
+            () => {
+              const error = new FunctionTimeoutError(run.fn.name, timeoutMs);
+              run.context.abortWith(error); // tells the handler to stop; the invocation is Failed either way
+              finish('failed', error);
+            },
+            run.started,
+          );
+    try {
+      pending.then(
+        (value) => finish('succeeded', value),
+        (error: unknown) => finish('failed', error),
+      );
+    } catch (error) {
+      finish('failed', error); // a `then` that throws
+    }
   }
 
   /**
@@ -498,6 +537,19 @@ export class Invoker {
       for (const resolve of waiters) resolve();
     }
   }
+}
+
+/**
+ * Tells `ending` when `pending` settles (true, ended at once, when there is none): the message paths that
+ * have a promise already (retries, logged lines, records).
+ */
+function endsAt(pending: Promise<unknown> | undefined, ending: MessageEnding): boolean {
+  if (!pending) return true;
+  pending.then(
+    (outcome) => ending.resolved(outcome),
+    (error: unknown) => ending.rejected(error),
+  );
+  return false;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -5,22 +5,23 @@
  * messages come, and the messages that do run are the most recent ones.
  *
  * A message that finds a free invocation and nobody waiting runs at once, in the caller's turn (no
- * promise, no queueing); a worker whose handler ended without a promise goes on to the next waiting
- * message in the same turn, so a burst of quick handlers runs without a microtask each.
+ * promise, no queueing); a worker whose handler ended at once goes on to the next waiting message in the
+ * same turn, so a burst of quick handlers runs without a microtask each; one whose message ran on goes on
+ * when it is told the message ended (`done`), in that same turn too.
  */
 export interface MessageFeedOptions {
   readonly concurrency: number;
   readonly maxBacklog: number;
   /**
-   * Handles one message: undefined when it is done already, else a promise that settles when it is (and
-   * never rejects). `resumed`: its worker comes back from a handler's promise (other work may have run
-   * since anything before it ended); false when it runs in the turn its message arrived in, or right
-   * after a message of its worker that ended without a promise. Must not throw.
+   * Handles one message: true when it is done already; false when it runs on, and then calls the feed's
+   * `done()` exactly once when it has ended. `resumed`: its worker comes back from a message that ran on
+   * (other work may have run since anything before it ended); false when it runs in the turn its message
+   * arrived in, or right after a message of its worker that ended at once. Must not throw.
    */
-  readonly run: (message: string, channel: string, resumed: boolean) => PromiseLike<unknown> | undefined;
+  readonly run: (message: string, channel: string, resumed: boolean) => boolean;
   /** Called with each message dropped because the backlog was full. */
   readonly dropped: (message: string, channel: string) => void;
-  /** Called when a worker that came back from a handler's promise stops or waits again (not otherwise). */
+  /** Called when a worker that came back from a message that ran on stops or waits again (not otherwise). */
   readonly rested?: () => void;
 }
 
@@ -35,7 +36,6 @@ export class MessageFeed {
   /** Workers running or waiting on a handler's promise. */
   private active = 0;
   private idleWaiters: (() => void)[] = [];
-  private readonly next = (): void => this.afterPromise();
 
   constructor(private readonly options: MessageFeedOptions) {
     this.concurrency = options.concurrency;
@@ -70,14 +70,10 @@ export class MessageFeed {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** One worker: runs messages while their handlers end at once, until one returns a promise or none waits. */
+  /** One worker: runs messages while they end at once, until one runs on or none waits. */
   private work(message: string, channel: string, resumed: boolean): void {
     for (;;) {
-      const pending = this.options.run(message, channel, resumed);
-      if (pending) {
-        pending.then(this.next, this.next);
-        return;
-      }
+      if (!this.options.run(message, channel, resumed)) return; // its worker goes on at done()
       if (this.size === 0) return this.stopWorker();
       const at = this.head;
       message = this.messages[at] as string;
@@ -87,7 +83,8 @@ export class MessageFeed {
     }
   }
 
-  private afterPromise(): void {
+  /** A message that ran on has ended: its worker goes on with the next waiting message, or stops. */
+  done(): void {
     if (this.size === 0) return this.stopWorker();
     const at = this.head;
     const message = this.messages[at] as string;

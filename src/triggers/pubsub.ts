@@ -1,5 +1,6 @@
 import { errorMessage } from '../errors';
 import type { TriggerValueFormat } from '../config/host-json';
+import type { MessageEnding } from '../invoke/invoker';
 import type { MessageClock } from '../invoke/run-clocks';
 import { messageModel } from '../invoke/model';
 import { CONNECTION_NAMES } from './binding-options';
@@ -93,6 +94,8 @@ export class PubSubListener implements Listener {
   /** Times the quick invocations of every Pub/Sub function together (see Invoker.messageClock). */
   private readonly clock: MessageClock;
   private reason = { channel: '', text: '' };
+  /** Told when a message that ran on (its handler awaited) has ended: its feed goes on. */
+  private readonly ending: MessageEnding;
 
   constructor(private readonly deps: ListenerDeps<PubSubTriggerOptions>) {
     const { fn, logger, metrics } = deps;
@@ -104,9 +107,17 @@ export class PubSubListener implements Listener {
       maxBacklog,
       run: (message, channel, resumed) => this.run(message, channel, resumed),
       dropped: () => this.drops.drop(),
-      // what runs after a worker's promise, in the same microtask checkpoint, is no invocation's time
+      // what runs after a worker came back, in the same microtask checkpoint, is no invocation's time
       rested: () => this.clock.stale(),
     });
+    const { feed } = this;
+    this.ending = {
+      resolved: () => feed.done(),
+      rejected: (error) => {
+        this.reportingFailed(error);
+        feed.done();
+      },
+    };
   }
 
   /** Messages dropped so far because the backlog was full. */
@@ -157,18 +168,18 @@ export class PubSubListener implements Listener {
     this.state = 'closed';
   }
 
-  /** One message's invocation: undefined when it ended at once, else a promise that never rejects. */
-  private run(message: string, channel: string, resumed: boolean): Promise<unknown> | undefined {
+  /** One message's invocation: true when it ended at once; else its feed is told when it has (ending). */
+  private run(message: string, channel: string, resumed: boolean): boolean {
     if (resumed) this.clock.stale(); // what ran during the await is nobody's time
     const { fn, invoker } = this.deps;
     try {
       const triggerMetadata = pubSubMetadata(fn.options, channel, message);
       const input = pubSubValue(fn.options, triggerMetadata);
-      const pending = invoker.invokeMessage(fn, input, triggerMetadata, this.reasonFor(channel), this.clock);
-      return pending?.catch((error: unknown) => this.reportingFailed(error));
+      const reason = this.reasonFor(channel);
+      return invoker.invokeMessage(fn, input, triggerMetadata, reason, this.clock, this.ending);
     } catch (error) {
       this.reportingFailed(error);
-      return undefined;
+      return true;
     }
   }
 

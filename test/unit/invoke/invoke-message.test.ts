@@ -9,6 +9,7 @@ import {
   type InvocationRecord,
   type InvocationStatus,
   type InvokerOptions,
+  type MessageEnding,
 } from '../../../src/invoke/invoker';
 import type { ResolvedFunction } from '../../../src/triggers/trigger';
 
@@ -66,8 +67,23 @@ function setUp(options: { level?: string; functionTimeout?: string } & Partial<I
   return { invoker, lines, ended, durations };
 }
 
+/**
+ * invokeMessage as the Pub/Sub listener calls it: undefined when the invocation ended at once, else a
+ * promise of its end (rejected with what reporting its outcome threw).
+ */
+function deliver(
+  invoker: Invoker,
+  fn: ResolvedFunction,
+  metadata: Record<string, unknown> = {},
+): Promise<unknown> | undefined {
+  let ending: MessageEnding = { resolved: () => undefined, rejected: () => undefined };
+  const ended = new Promise((resolve, reject) => (ending = { resolved: resolve, rejected: reject }));
+  const atOnce = invoker.invokeMessage(fn, 'in', metadata, 'New Redis message', invoker.messageClock, ending);
+  return atOnce ? undefined : ended;
+}
+
 const send = (invoker: Invoker, handler: Handler, metadata: Record<string, unknown> = {}) =>
-  invoker.invokeMessage(fnWith(handler), 'in', metadata, 'New Redis message', invoker.messageClock);
+  deliver(invoker, fnWith(handler), metadata);
 
 /** After the clock's run has ended (it reports quick invocations in a tick). */
 const afterRun = () => new Promise((resolve) => setImmediate(resolve));
@@ -269,9 +285,7 @@ describe('Invoker.invokeMessage', () => {
         throw new Error('no definition');
       },
     });
-    expect(() => invoker.invokeMessage(broken, 'in', {}, 'test', invoker.messageClock)).toThrow(
-      'no definition',
-    );
+    expect(() => deliver(invoker, broken)).toThrow('no definition');
     expect(invoker.activeCount).toBe(0);
     expect(invoker.messageClock.busy).toBe(false);
   });
@@ -286,11 +300,52 @@ describe('Invoker.invokeMessage', () => {
     };
     const retried = { ...fnWith(() => undefined), name: 'g', retry } as const;
     void send(invoker, () => {
-      void invoker.invokeMessage(retried, 'in', {}, 'test', invoker.messageClock);
+      void deliver(invoker, retried);
     });
     await new Promise((resolve) => setTimeout(resolve, 20));
     const outer = ended.find(([name]) => name === 'f');
     expect(outer).toEqual(['f', 'succeeded', 1]);
     expect(durations.get('f')).toBeLessThan(1000); // not the time since the process started
+  });
+
+  it('times a function whose handler awaited last time without the clock, and goes back to it when it returns at once', async () => {
+    const { invoker, ended } = setUp();
+    const clock = invoker.messageClock;
+    let awaits = true;
+    const fn = fnWith(() => (awaits ? Promise.resolve() : undefined));
+    await deliver(invoker, fn); // on the clock: it finds out that the handler awaits
+    const endRun = jest.spyOn(process, 'nextTick');
+    await deliver(invoker, fn); // timed alone: nothing scheduled for the clock's end of run
+    expect(endRun).not.toHaveBeenCalled();
+    awaits = false;
+    expect(deliver(invoker, fn)).toBeUndefined(); // returned at once: reported at once, timed alone
+    expect(ended).toEqual([
+      ['f', 'succeeded', 1],
+      ['f', 'succeeded', 1],
+      ['f', 'succeeded', 1],
+    ]);
+    expect(clock.pending).toBe(0);
+    expect(deliver(invoker, fn)).toBeUndefined(); // back on the clock: in a group until the run ends
+    expect(clock.pending).toBe(1);
+    expect(endRun).toHaveBeenCalled();
+    await afterRun();
+    expect(ended).toHaveLength(4);
+    expect(invoker.activeCount).toBe(0);
+  });
+
+  it('fails a handler that throws after it awaited last time, timed alone', async () => {
+    const { invoker, ended, durations } = setUp();
+    let awaits = true;
+    const fn = fnWith(() => {
+      if (awaits) return Promise.resolve();
+      throw new Error('no');
+    });
+    await deliver(invoker, fn);
+    awaits = false;
+    expect(deliver(invoker, fn)).toBeUndefined();
+    expect(ended.at(-1)).toEqual(['f', 'failed', 1]);
+    expect(durations.get('f')).toBeLessThan(1000);
+    expect(invoker.messageClock.busy).toBe(false);
+    expect(invoker.activeCount).toBe(0);
   });
 });

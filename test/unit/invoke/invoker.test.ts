@@ -5,7 +5,12 @@ import { FunctionTimeoutError } from '../../../src/errors';
 import { createLogger } from '../../../src/logging';
 import { invocationSignal } from '../../../src/invoke/abort-signal';
 import { InvocationTap } from '../../../src/invoke/invocation-tap';
-import { Invoker, type InvocationOutcome, type InvocationRecord } from '../../../src/invoke/invoker';
+import {
+  Invoker,
+  type InvocationOutcome,
+  type InvocationRecord,
+  type MessageEnding,
+} from '../../../src/invoke/invoker';
 import { HandoffClock, MESSAGE_GROUP } from '../../../src/invoke/run-clocks';
 import type { ResolvedFunction } from '../../../src/triggers/trigger';
 
@@ -46,6 +51,9 @@ const request = (handler: Handler) => ({
   reason: 'test',
 });
 const run = (i: Invoker, handler: Handler) => i.invoke(request(handler));
+
+/** The end of a message that ran on, for tests that wait with idle() instead. */
+const IGNORED: MessageEnding = { resolved: () => undefined, rejected: () => undefined };
 
 function busyFor(ms: number): void {
   const until = performance.now() + ms;
@@ -329,7 +337,7 @@ describe('Invoker', () => {
       const { i, ended } = endedInvoker();
       const fn = fnWith(() => 'x');
       for (let n = 0; n < MESSAGE_GROUP * 2 + 1; n++)
-        void i.invokeMessage(fn, 'in', {}, 'test', i.messageClock);
+        void i.invokeMessage(fn, 'in', {}, 'test', i.messageClock, IGNORED);
       await laterRead();
       expect(ended.reduce((sum, e) => sum + e.count, 0)).toBe(MESSAGE_GROUP * 2 + 1);
       expect(i.messageClock.pending).toBe(0);
@@ -341,10 +349,10 @@ describe('Invoker', () => {
       const inner = { ...fnWith(() => busyFor(5)), name: 'g' };
       const outer = fnWith(() => {
         busyFor(5);
-        void i.invokeMessage(inner, 'in', {}, 'test', i.messageClock); // as the test host delivers
+        void i.invokeMessage(inner, 'in', {}, 'test', i.messageClock, IGNORED); // as the test host delivers
         busyFor(5);
       });
-      void i.invokeMessage(outer, 'in', {}, 'test', i.messageClock);
+      void i.invokeMessage(outer, 'in', {}, 'test', i.messageClock, IGNORED);
       await laterRead();
       expect(ended.map((e) => [e.name, e.count])).toEqual([
         ['g', 1],
@@ -369,8 +377,8 @@ describe('Invoker', () => {
       let ran = 0;
       const f = fnWith(() => void ran++);
       const g = { ...f, name: 'g' };
-      void i.invokeMessage(f, 'in', {}, 'test', i.messageClock);
-      void i.invokeMessage(g, 'in', {}, 'test', i.messageClock); // closes f's group: its report throws
+      void i.invokeMessage(f, 'in', {}, 'test', i.messageClock, IGNORED);
+      void i.invokeMessage(g, 'in', {}, 'test', i.messageClock, IGNORED); // closes f's group: its report throws
       await laterRead();
       expect(ran).toBe(2);
       expect(i.activeCount).toBe(0);
