@@ -51,17 +51,21 @@ export class Deadlines {
     deadline.next = undefined;
   }
 
+  /**
+   * Expires what is due. The due deadlines are taken first and expired after: an expiry may run more work
+   * at once (a Pub/Sub feed goes on with its next message) that adds or cancels deadlines; one cancelled
+   * meanwhile is skipped.
+   */
   private sweep(): void {
     const now = performance.now();
-    let deadline = this.head;
-    while (deadline) {
-      const next = deadline.next;
+    const due: Deadline[] = [];
+    for (let deadline = this.head; deadline; deadline = deadline.next)
+      if (deadline.at <= now && deadline.expire) due.push(deadline);
+    for (const deadline of due) {
       const expire = deadline.expire;
-      if (deadline.at <= now && expire) {
-        this.remove(deadline);
-        expire();
-      }
-      deadline = next;
+      if (!expire) continue; // cancelled by an expiry before it
+      this.remove(deadline);
+      expire();
     }
     if (!this.head) this.stop();
   }

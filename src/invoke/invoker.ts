@@ -40,7 +40,8 @@ export type { RunClock } from './run-clocks';
 
 /**
  * Told when an invocation that did not end at once has ended (Invoker.invokeMessage): `resolved`, or
- * `rejected` with what reporting its outcome threw (an onInvocation callback). Exactly one, once.
+ * `rejected` with what reporting its outcome threw (an onInvocation callback). Exactly one, once, from
+ * the handler promise's reaction or a functionTimeout sweep: neither may throw.
  */
 export interface MessageEnding {
   resolved(outcome?: unknown): void;
@@ -210,10 +211,10 @@ export class Invoker {
       const ended = this.attemptOf(fn, input, triggerMetadata, reason, undefined, INVOKE_UNREPORTED, clock);
       return endsAt(ended instanceof Promise ? ended : undefined, ending);
     }
-    // A function whose handler awaited last time most likely awaits again: it is timed without the clock,
-    // whose group would end at once and whose end of run would be scheduled for nothing, every message.
-    const timed = state.awaited ? undefined : clock;
-    const started = timed ? timed.begin(fn.name, false) : performance.now();
+    // A function whose handler awaited last time most likely awaits again: it is timed alone (no group it
+    // would end at once, no end of run scheduled for nothing every message), still busy on the clock.
+    const alone = state.awaited;
+    const started = alone ? clock.alone() : clock.begin(fn.name, false);
     const context = RedisInvocationContext.forInvocation(state.source, fn.name, triggerMetadata, undefined);
     let running: unknown;
     let thenable: boolean;
@@ -233,14 +234,13 @@ export class Invoker {
         started,
         context,
       );
-      this.settle(run, 'failed', error, timed);
+      this.settle(run, 'failed', error, clock);
       return true;
     }
     if (!thenable) {
       state.awaited = false;
-      // the MessageClock reports its duration, or it is reported now
-      if (timed) timed.endQuick();
-      else this.reportSucceeded(fn.name, performance.now() - started, 1);
+      if (alone) this.reportSucceeded(fn.name, performance.now() - clock.release(started), 1);
+      else clock.endQuick(); // the MessageClock reports its duration
       this.finish();
       return true;
     }
@@ -255,7 +255,7 @@ export class Invoker {
       INVOKE_UNREPORTED,
       state,
       undefined,
-      timed ? timed.release(started) : started,
+      clock.release(started),
       context,
     );
     this.whenSettled(run, running as PromiseLike<unknown>, ending);
@@ -378,18 +378,23 @@ export class Invoker {
   private whenSettled(run: Attempt, pending: PromiseLike<unknown>, ending: MessageEnding): void {
     const timeoutMs = this.options.host.functionTimeoutMs;
     let settled = false;
+    /** A thenable may call back inside `then`: its ending is then told in a microtask, as a promise's. */
+    let inThen = true;
     const finish = (status: InvocationStatus, outcome: unknown): void => {
       if (settled) return;
       settled = true;
       cancel?.();
       let ended: InvocationOutcome | undefined;
+      let failed = false;
+      let thrown: unknown;
       try {
         ended = this.settle(run, status, outcome, undefined);
       } catch (error) {
-        ending.rejected(error); // only if reporting the outcome failed
-        return;
+        failed = true; // only if reporting the outcome failed
+        thrown = error;
       }
-      ending.resolved(ended);
+      if (inThen) queueMicrotask(() => tell(ending, failed, thrown, ended));
+      else tell(ending, failed, thrown, ended);
     };
     // functionTimeout bounds the whole invocation, as in Azure: counted from its start, synchronous part
     // included (`started` is this invocation's own reading, or one handed on a moment before it).
@@ -413,6 +418,7 @@ export class Invoker {
     } catch (error) {
       finish('failed', error); // a `then` that throws
     }
+    inThen = false;
   }
 
   /**
@@ -537,6 +543,12 @@ export class Invoker {
       for (const resolve of waiters) resolve();
     }
   }
+}
+
+/** Tells `ending` how an attempt ended: what settle returned, or what it threw. */
+function tell(ending: MessageEnding, failed: boolean, thrown: unknown, ended: unknown): void {
+  if (failed) ending.rejected(thrown);
+  else ending.resolved(ended);
 }
 
 /**

@@ -148,6 +148,19 @@ export class MessageClock implements RunClock {
     return this.#mark;
   }
 
+  /**
+   * The start of an invocation timed on its own, outside any group (a function whose handler awaited the
+   * time before: see Invoker.invokeMessage). A group open before it is reported, so none of its time counts
+   * there, and nothing is scheduled for the end of the run; it is busy until its release.
+   */
+  alone(): number {
+    this.#depth++;
+    const now = performance.now();
+    if (this.#count > 0) this.#close(now);
+    this.#mark = -1;
+    return now;
+  }
+
   endQuick(): number {
     this.#depth--;
     if (++this.#count >= MESSAGE_GROUP || this.#single) this.#close(performance.now());

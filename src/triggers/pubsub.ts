@@ -114,7 +114,11 @@ export class PubSubListener implements Listener {
     this.ending = {
       resolved: () => feed.done(),
       rejected: (error) => {
-        this.reportingFailed(error);
+        try {
+          this.reportingFailed(error);
+        } catch {
+          // the logger itself failed: nobody to tell, and the feed must go on
+        }
         feed.done();
       },
     };

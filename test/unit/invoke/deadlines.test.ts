@@ -18,6 +18,26 @@ describe('Deadlines', () => {
     expect(expired).toEqual(['a']);
   });
 
+  it('expires every due deadline of a sweep whatever an expiry does to the others, except one it cancelled', () => {
+    const deadlines = new Deadlines(10);
+    const expired: string[] = [];
+    let cancelC = (): void => undefined;
+    // a's expiry cancels b (the one after it) and c (due later), and adds d: as a Pub/Sub feed going on
+    deadlines.add(20, () => {
+      expired.push('a');
+      cancelB();
+      cancelC();
+      deadlines.add(20, () => expired.push('d'));
+    });
+    const cancelB = deadlines.add(20, () => expired.push('b'));
+    cancelC = deadlines.add(20, () => expired.push('c'));
+    deadlines.add(20, () => expired.push('e')); // after the cancelled ones: still expires in this sweep
+    jest.advanceTimersByTime(20); // the sweep at 20 ms: all four due
+    expect(expired).toEqual(['a', 'e']);
+    jest.advanceTimersByTime(30);
+    expect(expired).toEqual(['a', 'e', 'd']);
+  });
+
   it('cancels any deadline of those in flight, first, middle or last, and a late cancel does nothing', () => {
     const deadlines = new Deadlines(10);
     const expired: number[] = [];

@@ -348,4 +348,54 @@ describe('Invoker.invokeMessage', () => {
     expect(invoker.messageClock.busy).toBe(false);
     expect(invoker.activeCount).toBe(0);
   });
+
+  describe('a function timed alone, next to quick ones of another function', () => {
+    function busyFor(ms: number): void {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    }
+    /** f (whose handler awaits) has run once, so that it is timed alone from now on. */
+    async function withAwaitingF(handler: Handler) {
+      const setup = setUp();
+      let first = true;
+      const f = fnWith((input, context) => {
+        if (first) {
+          first = false;
+          return Promise.resolve();
+        }
+        return handler(input, context);
+      });
+      await deliver(setup.invoker, f);
+      setup.ended.length = 0;
+      const g = { ...fnWith(() => undefined), name: 'g' };
+      return { ...setup, f, g };
+    }
+
+    it("keeps its synchronous time out of another function's open group", async () => {
+      const { invoker, ended, durations, f, g } = await withAwaitingF(() => {
+        busyFor(20);
+        return Promise.resolve();
+      });
+      void deliver(invoker, g);
+      const pending = deliver(invoker, f);
+      void deliver(invoker, g);
+      await pending;
+      await afterRun();
+      expect(ended.filter(([name]) => name === 'g').reduce((sum, [, , count]) => sum + count, 0)).toBe(2);
+      expect(durations.get('g')).toBeLessThan(5); // each g's share: none of f's 20 ms
+      expect(durations.get('f')).toBeGreaterThanOrEqual(20);
+    });
+
+    it('times an invocation its handler starts on its own, not in a group that takes in the rest of the handler', async () => {
+      const { invoker, durations, f, g } = await withAwaitingF(() => {
+        void deliver(invoker, g); // as the test host delivers
+        busyFor(20);
+        return Promise.resolve();
+      });
+      await deliver(invoker, f);
+      await afterRun();
+      expect(durations.get('g')).toBeLessThan(5);
+      expect(invoker.messageClock.busy).toBe(false);
+    });
+  });
 });

@@ -10,19 +10,31 @@ import type { ResolvedFunction } from '../../../src/triggers/trigger';
  * onInvocation callback) is logged, and the next message still runs, whether the handler returned at
  * once or awaited.
  */
-function listenerWith(handler: (model: { Message: string }) => unknown) {
+function listenerWith(
+  handler: (model: { Message: string }) => unknown,
+  setup: { maxBacklog?: number; loggerThrows?: boolean; reports?: boolean } = {},
+) {
   const lines: Record<string, unknown>[] = [];
   const logger = createLogger({
     json: true,
-    destination: { write: (line: string) => !!lines.push(JSON.parse(line) as Record<string, unknown>) },
+    destination: {
+      write: (line: string) => {
+        if (setup.loggerThrows) throw new Error('log destination broke');
+        return !!lines.push(JSON.parse(line) as Record<string, unknown>);
+      },
+    },
   });
   const handled: string[] = [];
   const invoker = new Invoker({
     logger: pino({ level: 'silent' }),
     host: parseHostJson({ version: '2.0' }),
-    onInvocation: (record) => {
-      if ((record.input as { Message: string }).Message === 'bad') throw new Error('receiver broke');
-    },
+    // records received (the attempt path), where the one of message 'bad' fails; or none (the quick path)
+    onInvocation:
+      setup.reports === false
+        ? undefined
+        : (record) => {
+            if ((record.input as { Message: string }).Message === 'bad') throw new Error('receiver broke');
+          },
   });
   const options: PubSubTriggerOptions = {
     connection: 'R',
@@ -30,7 +42,7 @@ function listenerWith(handler: (model: { Message: string }) => unknown) {
     pattern: false,
     sharded: false,
     valueFormat: 'messageModel',
-    maxBacklog: 100,
+    maxBacklog: setup.maxBacklog ?? 100,
     concurrency: 1,
   };
   const fn: ResolvedFunction<PubSubTriggerOptions> = {
@@ -59,7 +71,8 @@ function listenerWith(handler: (model: { Message: string }) => unknown) {
     },
   };
   const listener = new PubSubListener({ fn, ports: ports as never, invoker, logger });
-  return { listener, lines, handled, publish: (message: string) => deliver(message, 'ch'), invoker };
+  const publish = (message: string): void => deliver(message, 'ch');
+  return { listener, lines, handled, publish, invoker };
 }
 
 describe('PubSubListener', () => {
@@ -83,4 +96,40 @@ describe('PubSubListener', () => {
       expect(listener.state).toBe('closed');
     },
   );
+
+  it('goes on when even logging a failed report fails', async () => {
+    const { listener, handled, publish } = listenerWith(() => Promise.resolve(), { loggerThrows: true });
+    await listener.start();
+    publish('bad');
+    publish('good');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(handled).toEqual(['bad', 'good']);
+    await listener.close(); // the feed is idle: close does not hang
+    expect(listener.state).toBe('closed');
+  });
+
+  it('runs a backlog of handlers whose thenables call back inside then, in order, without deepening the stack', async () => {
+    let release: () => void = () => undefined;
+    const depths: number[] = [];
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = Infinity;
+    const { listener, handled, publish } = listenerWith(
+      (model) => {
+        if (model.Message === '0') return new Promise<void>((resolve) => (release = resolve));
+        depths.push(new Error().stack?.split('\n').length ?? 0);
+        return { then: (resolved: (value: unknown) => void) => resolved(model.Message) };
+      },
+      { maxBacklog: 3_000, reports: false },
+    );
+    await listener.start();
+    for (let n = 0; n < 3_000; n++) publish(String(n));
+    release();
+    const until = Date.now() + 5_000;
+    while (handled.length < 3_000 && Date.now() < until)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    Error.stackTraceLimit = limit;
+    expect(handled).toEqual(Array.from({ length: 3_000 }, (_, n) => String(n)));
+    expect(Math.max(...depths)).toBeLessThan(60);
+    await listener.close();
+  });
 });
