@@ -106,6 +106,25 @@ describe('MessageClock', () => {
     expect(clock.release(alone)).toBe(alone); // no group: its start stands
   });
 
+  it('times an invocation alone outside any group: it closes the open group, is busy until released, and schedules nothing', () => {
+    const { clock, reports } = messageClock();
+    const start = clock.begin('g', false);
+    busyFor(1);
+    clock.endQuick();
+    const ticks = jest.spyOn(process, 'nextTick');
+    const alone = clock.alone();
+    expect(reports).toEqual([{ name: 'g', ms: alone - start, count: 1 }]);
+    expect(clock.busy).toBe(true);
+    busyFor(1);
+    expect(clock.release(alone)).toBe(alone);
+    expect(clock.busy).toBe(false);
+    const fresh = clock.alone(); // no run open: nothing to close, nothing scheduled
+    expect(clock.release(fresh)).toBe(fresh);
+    expect(ticks).not.toHaveBeenCalled();
+    expect(reports).toHaveLength(1);
+    ticks.mockRestore();
+  });
+
   it('closes the group when the listener comes back from an await (stale)', () => {
     const { clock, reports } = messageClock();
     clock.begin('f', false);
